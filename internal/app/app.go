@@ -1,0 +1,179 @@
+// Package app wires Vigie together: configuration → database → services →
+// HTTP → background work.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/api"
+	"github.com/vigie-hq/vigie/internal/audit"
+	"github.com/vigie-hq/vigie/internal/auth"
+	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/router"
+	"github.com/vigie-hq/vigie/internal/store"
+	"github.com/vigie-hq/vigie/internal/user"
+	"github.com/vigie-hq/vigie/internal/web"
+)
+
+// App is a running Vigie: its database, services and HTTP handler.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Journal  *audit.Journal
+	Clients  *client.Service
+	Users    *user.Service
+	Auth     *auth.Service
+	Provider *provider.Service
+	Router   *router.Router
+
+	metrics   *metrics
+	http      http.Handler
+	jobCounts func(context.Context) (map[string]int, error)
+	bg        []func(ctx context.Context) error
+	closers   []func(ctx context.Context) error
+}
+
+// Options adjust an App for tests and the demo.
+type Options struct {
+	// Now replaces the clock of every service.
+	Now func() time.Time
+}
+
+// New opens the database, migrates it and builds every service and route.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.Database(), log)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db}
+	a.closers = append(a.closers, func(context.Context) error { return db.Close() })
+	if err := a.build(ctx, opts); err != nil {
+		a.Close(ctx)
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context, opts Options) error {
+	a.Journal = audit.NewJournal(a.DB, opts.Now)
+	a.Clients = client.NewService(a.DB, a.Journal, opts.Now)
+	a.Provider = provider.NewService(a.DB, a.Journal)
+	a.Users = user.NewService(a.DB, a.DB, a.Journal, auth.HashPassword)
+	outbox, err := a.buildMail(ctx)
+	if err != nil {
+		return err
+	}
+	policy := auth.DefaultPolicy()
+	policy.RequireStaffMFA = func(ctx context.Context) bool {
+		p, err := a.Provider.Get(ctx)
+		return err == nil && p.RequireStaffTOTP
+	}
+	a.Auth = auth.NewService(a.DB, a.DB, outbox, a.Journal, policy, opts.Now, a.Log)
+	a.metrics = newMetrics(a)
+	a.Router = router.New(a.guard)
+	a.ops(a.Router)
+	w, err := web.New(web.Deps{
+		Log: a.Log, BaseURL: a.Config.BaseURL, SecureCookies: a.Config.Secure(),
+		Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal, Mail: outbox,
+	})
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	w.Register(a.Router)
+	api.New(api.Deps{
+		Log: a.Log, Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal,
+	}).Register(a.Router)
+	a.http = a.handler()
+	a.bg = append(a.bg, a.pruneSessions)
+	return nil
+}
+
+// Handler returns the HTTP handler of the whole server.
+func (a *App) Handler() http.Handler { return a.http }
+
+// Start starts the background work; it stops when ctx ends or at Close.
+func (a *App) Start(ctx context.Context) {
+	for _, f := range a.bg {
+		go func() {
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				a.Log.Error("background work stopped", "err", err)
+			}
+		}()
+	}
+}
+
+// Close stops the background work and closes the database, last opened first.
+func (a *App) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i](ctx))
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+func (a *App) pruneSessions(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := a.Auth.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("prune sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Serve serves HTTP on ln until ctx ends, then shuts down gracefully: the
+// server stops accepting, finishes requests in flight (10 s at most), and the
+// background work and database close.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.http,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	bgCtx, stopBg := context.WithCancel(ctx)
+	defer stopBg()
+	a.Start(bgCtx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutCtx)
+	stopBg()
+	return errors.Join(err, a.Close(shutCtx))
+}

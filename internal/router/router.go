@@ -1,0 +1,66 @@
+// Package router is an http.ServeMux that remembers its routes, so that
+// tests (the tenant-isolation matrix, the OpenAPI check) and metrics can be
+// derived from the router itself.
+package router
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Route is one registered pattern.
+type Route struct {
+	Method  string // "" for any method
+	Path    string // "/api/v1/clients/{id}"
+	Pattern string // as given to the mux
+	// Public routes need no signed-in user.
+	Public bool
+}
+
+// Router registers handlers on a ServeMux and keeps the list.
+type Router struct {
+	mux    *http.ServeMux
+	routes []Route
+	wrap   func(Route, http.Handler) http.Handler
+}
+
+// New returns an empty Router. wrap, when not nil, wraps every handler
+// (for per-route metrics).
+func New(wrap func(Route, http.Handler) http.Handler) *Router {
+	return &Router{mux: http.NewServeMux(), wrap: wrap}
+}
+
+func parse(pattern string) Route {
+	r := Route{Pattern: pattern, Path: pattern}
+	if m, p, ok := strings.Cut(pattern, " "); ok {
+		r.Method, r.Path = m, p
+	}
+	return r
+}
+
+func (rt *Router) add(r Route, h http.Handler) {
+	rt.routes = append(rt.routes, r)
+	if rt.wrap != nil {
+		h = rt.wrap(r, h)
+	}
+	rt.mux.Handle(r.Pattern, h)
+}
+
+// Handle registers a handler that requires a signed-in user.
+func (rt *Router) Handle(pattern string, h http.Handler) { rt.add(parse(pattern), h) }
+
+// HandleFunc registers a handler function that requires a signed-in user.
+func (rt *Router) HandleFunc(pattern string, h http.HandlerFunc) { rt.Handle(pattern, h) }
+
+// Public registers a handler open to anonymous visitors (sign-in, health…).
+func (rt *Router) Public(pattern string, h http.HandlerFunc) {
+	r := parse(pattern)
+	r.Public = true
+	rt.add(r, h)
+}
+
+// Routes returns every registered route in registration order.
+func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
+
+// ServeHTTP dispatches to the mux.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
