@@ -17,6 +17,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -39,6 +40,7 @@ type App struct {
 	metrics   *metrics
 	http      http.Handler
 	jobCounts func(context.Context) (map[string]int, error)
+	queue     *job.Queue
 	bg        []func(ctx context.Context) error
 	closers   []func(ctx context.Context) error
 }
@@ -113,6 +115,9 @@ func (a *App) Handler() http.Handler { return a.http }
 
 // Start starts the background work; it stops when ctx ends or at Close.
 func (a *App) Start(ctx context.Context) {
+	if err := a.queue.Start(ctx); err != nil {
+		a.Log.Error("start job queue", "err", err)
+	}
 	for _, f := range a.bg {
 		go func() {
 			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -174,6 +179,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutCtx)
+	// Jobs in flight finish (or are cancelled at the deadline and retried
+	// after restart) before the database closes.
+	err = errors.Join(err, a.queue.Stop(shutCtx))
 	stopBg()
 	return errors.Join(err, a.Close(shutCtx))
 }

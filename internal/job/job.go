@@ -73,9 +73,9 @@ type Queue struct {
 	started bool
 }
 
-// New migrates River's tables (rivermigrate, on both databases) and returns a
-// queue whose workers register calls add with river.AddWorker. It does not
-// start working jobs: call Start.
+// New migrates River's tables (rivermigrate, on both databases) and returns
+// the queue that works the jobs whose workers register adds with
+// river.AddWorker. Jobs may be inserted at once; they are worked after Start.
 func New(ctx context.Context, db *store.DB, log *slog.Logger, register func(*river.Workers), opts Options) (*Queue, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -108,7 +108,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, register func(*riv
 		}
 		q.side = side
 		driver := riversqlite.New(side)
-		if err := migrateSQLite(ctx, driver, side, log); err != nil {
+		if err := migrateSQLite(ctx, driver, log); err != nil {
 			side.Close()
 			return nil, err
 		}
@@ -163,40 +163,31 @@ func migratePostgres(ctx context.Context, driver *riverpgxv5.Driver, db *store.D
 		return fmt.Errorf("lock for job queue migrations: %w", err)
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // released with the session anyway
-	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	if err != nil {
+	// River logs each migration it applies.
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
-	logMigrated(log, res)
 	return nil
 }
 
-func migrateSQLite(ctx context.Context, driver *riversqlite.Driver, side *sql.DB, log *slog.Logger) error {
+func migrateSQLite(ctx context.Context, driver *riversqlite.Driver, log *slog.Logger) error {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log.With("component", "rivermigrate")})
 	if err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
-	// The side pool begins IMMEDIATE: a second process waits for the first.
-	tx, err := side.BeginTx(ctx, nil)
+	// Each migration commits on its own (River advises against batching them
+	// in one transaction). Should another process on the same file be
+	// migrating at the same moment, one of the two fails on a version the
+	// other applied; looking again then finds nothing left to do.
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		log.Warn("job queue migrations failed, retrying once", "err", err)
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("job queue migrations: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
-	if err != nil {
-		return fmt.Errorf("job queue migrations: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("job queue migrations: %w", err)
-	}
-	logMigrated(log, res)
 	return nil
-}
-
-func logMigrated(log *slog.Logger, res *rivermigrate.MigrateResult) {
-	for _, v := range res.Versions {
-		log.Info("migrated job queue", "version", v.Version, "name", v.Name)
-	}
 }
 
 // Start works jobs until Stop. It returns once the workers run.
@@ -266,16 +257,16 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 	return res, nil
 }
 
-// Counts returns the number of jobs in each state (available, running,
-// retryable, completed, discarded…), every state present, for metrics.
-func (q *Queue) Counts(ctx context.Context) (map[rivertype.JobState]int64, error) {
+// Counts returns the number of jobs in each of River's states (available,
+// running, retryable, completed, discarded…), every state present, for metrics.
+func (q *Queue) Counts(ctx context.Context) (map[string]int, error) {
 	got, err := q.db.CountJobs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[rivertype.JobState]int64, len(rivertype.JobStates()))
+	out := make(map[string]int, len(rivertype.JobStates()))
 	for _, s := range rivertype.JobStates() {
-		out[s] = got[string(s)]
+		out[string(s)] = int(got[string(s)])
 	}
 	return out, nil
 }

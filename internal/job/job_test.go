@@ -119,8 +119,8 @@ func TestQueue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if counts[rivertype.JobStateAvailable] != 2 {
-				t.Fatalf("available jobs = %d, want 2 (the rolled-back one must not exist): %v", counts[rivertype.JobStateAvailable], counts)
+			if counts[string(rivertype.JobStateAvailable)] != 2 {
+				t.Fatalf("available jobs = %d, want 2 (the rolled-back one must not exist): %v", counts[string(rivertype.JobStateAvailable)], counts)
 			}
 			if len(counts) != len(rivertype.JobStates()) {
 				t.Errorf("counts has %d states, want all %d", len(counts), len(rivertype.JobStates()))
@@ -169,8 +169,8 @@ func TestQueue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if counts[rivertype.JobStateCompleted] != 3 {
-				t.Errorf("completed jobs = %d, want 3: %v", counts[rivertype.JobStateCompleted], counts)
+			if counts[string(rivertype.JobStateCompleted)] != 3 {
+				t.Errorf("completed jobs = %d, want 3: %v", counts[string(rivertype.JobStateCompleted)], counts)
 			}
 		})
 	}

@@ -57,8 +57,9 @@ func (db *DB) AuditEntries(ctx context.Context, s tenant.Scope, f audit.Filter) 
 		args = append(args, *f.ActorID)
 	}
 	if f.Action != "" {
-		q += ` AND action LIKE ? ESCAPE '\'`
-		args = append(args, prefixPattern(f.Action))
+		// lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+		q += ` AND lower(action) LIKE ? ESCAPE '\'`
+		args = append(args, prefixPattern(strings.ToLower(f.Action)))
 	}
 	if !f.Since.IsZero() {
 		q += ` AND at >= ?`

@@ -106,12 +106,13 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64, keep string)
 	return err
 }
 
-// DeleteExpiredSessions removes expired sessions and reset tokens, and
-// failed sign-ins older than a day.
+// DeleteExpiredSessions removes expired sessions (a session is still valid
+// at its expiry instant, as in auth.Service.Authenticate) and reset tokens
+// (no longer valid at theirs), and failed sign-ins older than a day.
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
 	now = utc(now)
 	return db.InTx(ctx, func(ctx context.Context) error {
-		if _, err := db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now); err != nil {
+		if _, err := db.exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now); err != nil {
 			return fmt.Errorf("delete expired sessions: %w", err)
 		}
 		if _, err := db.exec(ctx, `DELETE FROM reset_tokens WHERE expires_at <= ?`, now); err != nil {

@@ -66,7 +66,7 @@ func testTxRollbackOnConflict(t *testing.T, db *store.DB) {
 		return db.CreateClient(ctx, sys, &dup)
 	})
 	wantConflict(t, "second insert in tx", err, "code")
-	got := must(t, db.Clients(ctx, sys, client.Filter{Limit: 10}))
+	got := must(db.Clients(ctx, sys, client.Filter{Limit: 10}))(t)
 	if len(got) != 1 || got[0].Code != "TAKEN" {
 		t.Fatalf("clients after rollback = %v, want only TAKEN", got)
 	}
@@ -103,25 +103,25 @@ func testClientCRUD(t *testing.T, db *store.DB) {
 	if c.ID == 0 || c.Created.IsZero() {
 		t.Fatalf("CreateClient did not fill ID and dates: %+v", c)
 	}
-	got := must(t, db.Client(ctx, sys, c.ID))
+	got := must(db.Client(ctx, sys, c.ID))(t)
 	if got.Code != c.Code || got.Name != c.Name || got.LegalID != c.LegalID || got.VATID != c.VATID || got.Address != c.Address || got.TimeZone != c.TimeZone || got.Language != c.Language || got.Archived || !got.Created.Equal(c.Created) {
 		t.Fatalf("Client = %+v, want %+v", got, c)
 	}
 	c.Name, c.Archived, c.Language = "Acme Corp", true, "en"
 	ok(t, db.UpdateClient(ctx, sys, &c))
-	got = must(t, db.Client(ctx, sys, c.ID))
+	got = must(db.Client(ctx, sys, c.ID))(t)
 	if got.Name != "Acme Corp" || !got.Archived || got.Language != "en" || !got.Updated.Equal(c.Updated) {
 		t.Fatalf("after update: %+v", got)
 	}
 	other := mkClient(t, db, "OTHER", "Other")
 	yes, no := true, false
-	if l := ids(must(t, db.Clients(ctx, sys, client.Filter{Archived: &yes, Limit: 10})), clientID); !slices.Equal(l, []int64{c.ID}) {
+	if l := ids(must(db.Clients(ctx, sys, client.Filter{Archived: &yes, Limit: 10}))(t), clientID); !slices.Equal(l, []int64{c.ID}) {
 		t.Errorf("archived clients = %v", l)
 	}
-	if l := ids(must(t, db.Clients(ctx, sys, client.Filter{Archived: &no, Limit: 10})), clientID); !slices.Equal(l, []int64{other.ID}) {
+	if l := ids(must(db.Clients(ctx, sys, client.Filter{Archived: &no, Limit: 10}))(t), clientID); !slices.Equal(l, []int64{other.ID}) {
 		t.Errorf("active clients = %v", l)
 	}
-	if n := must(t, db.CountClients(ctx, sys, true)); n != 1 {
+	if n := must(db.CountClients(ctx, sys, true))(t); n != 1 {
 		t.Errorf("CountClients(archived) = %d", n)
 	}
 	wantNotFound(t, "Client(missing)", func() error { _, err := db.Client(ctx, sys, 9999); return err }())
@@ -143,18 +143,18 @@ func testSiteCRUD(t *testing.T, db *store.DB) {
 	ctx := t.Context()
 	c := mkClient(t, db, "ACME", "Acme")
 	b := mkSite(t, db, c.ID, "B site")
-	a := mkSite(t, db, c.ID, "A site")
-	got := must(t, db.Site(ctx, sys, a.ID))
-	if got.ClientID != c.ID || got.Name != "A site" || got.Address != a.Address || !got.Created.Equal(a.Created) {
+	a := mkSite(t, db, c.ID, "a site")
+	got := must(db.Site(ctx, sys, a.ID))(t)
+	if got.ClientID != c.ID || got.Name != "a site" || got.Address != a.Address || !got.Created.Equal(a.Created) {
 		t.Fatalf("Site = %+v, want %+v", got, a)
 	}
-	if l := ids(must(t, db.Sites(ctx, sys, c.ID)), siteID); !slices.Equal(l, []int64{a.ID, b.ID}) {
-		t.Errorf("Sites = %v, want by name", l)
+	if l := ids(must(db.Sites(ctx, sys, c.ID))(t), siteID); !slices.Equal(l, []int64{a.ID, b.ID}) {
+		t.Errorf("Sites = %v, want by name, ignoring case", l)
 	}
 	a.Name, a.Notes = "A renamed", "door code 1234"
 	a.ClientID = 4242 // ignored: a site never moves to another client
 	ok(t, db.UpdateSite(ctx, sys, &a))
-	got = must(t, db.Site(ctx, sys, a.ID))
+	got = must(db.Site(ctx, sys, a.ID))(t)
 	if got.Name != "A renamed" || got.Notes != "door code 1234" || got.ClientID != c.ID {
 		t.Fatalf("after update: %+v", got)
 	}
@@ -163,7 +163,7 @@ func testSiteCRUD(t *testing.T, db *store.DB) {
 	ok(t, db.DeleteSite(ctx, sys, b.ID))
 	wantNotFound(t, "Site(deleted)", func() error { _, err := db.Site(ctx, sys, b.ID); return err }())
 	wantNotFound(t, "DeleteSite(deleted)", db.DeleteSite(ctx, sys, b.ID))
-	if got := must(t, db.Contact(ctx, sys, ct.ID)); got.SiteID != nil {
+	if got := must(db.Contact(ctx, sys, ct.ID))(t); got.SiteID != nil {
 		t.Errorf("contact of a deleted site keeps site %d", *got.SiteID)
 	}
 	// The id of a deleted row is never reused (the journal names objects by id).
@@ -179,17 +179,17 @@ func testContactCRUD(t *testing.T, db *store.DB) {
 	w := newWorld(t, db)
 	c := client.Contact{ClientID: w.A.ID, SiteID: &w.siteA.ID, FirstName: "Zoé", LastName: "Étienne", Email: "zoe@alpha.example", Phone: "+33 1 23 45 67 89", Mobile: "+33 6", JobTitle: "DAF", VIP: true}
 	ok(t, db.CreateContact(ctx, sys, &c))
-	got := must(t, db.Contact(ctx, sys, c.ID))
+	got := must(db.Contact(ctx, sys, c.ID))(t)
 	if got.ClientID != w.A.ID || got.SiteID == nil || *got.SiteID != w.siteA.ID || got.FirstName != "Zoé" || got.LastName != "Étienne" || got.Email != c.Email || got.Phone != c.Phone || got.Mobile != c.Mobile || got.JobTitle != "DAF" || !got.VIP || !got.Created.Equal(c.Created) {
 		t.Fatalf("Contact = %+v, want %+v", got, c)
 	}
-	if cid := must(t, db.ContactClient(ctx, c.ID)); cid != w.A.ID {
+	if cid := must(db.ContactClient(ctx, c.ID))(t); cid != w.A.ID {
 		t.Errorf("ContactClient = %d, want %d", cid, w.A.ID)
 	}
 	wantNotFound(t, "ContactClient(missing)", func() error { _, err := db.ContactClient(ctx, 9999); return err }())
 	c.SiteID, c.VIP, c.LastName = nil, false, "Martin"
 	ok(t, db.UpdateContact(ctx, sys, &c))
-	got = must(t, db.Contact(ctx, sys, c.ID))
+	got = must(db.Contact(ctx, sys, c.ID))(t)
 	if got.SiteID != nil || got.VIP || got.LastName != "Martin" {
 		t.Fatalf("after update: %+v", got)
 	}
@@ -198,14 +198,14 @@ func testContactCRUD(t *testing.T, db *store.DB) {
 	wantNotFound(t, "UpdateContact(site of B)", db.UpdateContact(ctx, sys, &c))
 	bad := client.Contact{ClientID: w.A.ID, SiteID: &w.siteB.ID, LastName: "X"}
 	wantNotFound(t, "CreateContact(site of B)", db.CreateContact(ctx, sys, &bad))
-	if l := ids(must(t, db.Contacts(ctx, sys, client.ContactFilter{ClientID: w.A.ID, Limit: 10})), contactID); !slices.Equal(l, []int64{w.contactA.ID, c.ID}) {
+	if l := ids(must(db.Contacts(ctx, sys, client.ContactFilter{ClientID: w.A.ID, Limit: 10}))(t), contactID); !slices.Equal(l, []int64{w.contactA.ID, c.ID}) {
 		t.Errorf("Contacts(A) = %v", l)
 	}
 	// Deleting a contact unlinks the user bound to it.
 	ok(t, db.DeleteContact(ctx, sys, w.contactA.ID))
 	wantNotFound(t, "Contact(deleted)", func() error { _, err := db.Contact(ctx, sys, w.contactA.ID); return err }())
 	wantNotFound(t, "DeleteContact(deleted)", db.DeleteContact(ctx, sys, w.contactA.ID))
-	if u := must(t, db.User(ctx, sys, w.userA.ID)); u.ContactID != nil {
+	if u := must(db.User(ctx, sys, w.userA.ID))(t); u.ContactID != nil {
 		t.Errorf("user keeps deleted contact %d", *u.ContactID)
 	}
 }
@@ -242,60 +242,60 @@ func testTenancy(t *testing.T, db *store.DB) {
 			}
 
 			// Lists hold A's rows and never B's.
-			if l := ids(must(t, db.Clients(ctx, s, client.Filter{Limit: 100})), clientID); !slices.Equal(l, []int64{w.A.ID}) {
+			if l := ids(must(db.Clients(ctx, s, client.Filter{Limit: 100}))(t), clientID); !slices.Equal(l, []int64{w.A.ID}) {
 				t.Errorf("Clients = %v, want only A", l)
 			}
-			if n := must(t, db.CountClients(ctx, s, false)); n != 1 {
+			if n := must(db.CountClients(ctx, s, false))(t); n != 1 {
 				t.Errorf("CountClients = %d, want 1", n)
 			}
-			if l := must(t, db.Sites(ctx, s, w.B.ID)); len(l) != 0 {
+			if l := must(db.Sites(ctx, s, w.B.ID))(t); len(l) != 0 {
 				t.Errorf("Sites(B) = %v", l)
 			}
-			if l := ids(must(t, db.Sites(ctx, s, w.A.ID)), siteID); !slices.Equal(l, []int64{w.siteA.ID}) {
+			if l := ids(must(db.Sites(ctx, s, w.A.ID))(t), siteID); !slices.Equal(l, []int64{w.siteA.ID}) {
 				t.Errorf("Sites(A) = %v", l)
 			}
-			if l := ids(must(t, db.Contacts(ctx, s, client.ContactFilter{Limit: 100})), contactID); !slices.Equal(l, []int64{w.contactA.ID}) {
+			if l := ids(must(db.Contacts(ctx, s, client.ContactFilter{Limit: 100}))(t), contactID); !slices.Equal(l, []int64{w.contactA.ID}) {
 				t.Errorf("Contacts = %v, want only A's", l)
 			}
-			if l := must(t, db.Contacts(ctx, s, client.ContactFilter{ClientID: w.B.ID, Limit: 100})); len(l) != 0 {
+			if l := must(db.Contacts(ctx, s, client.ContactFilter{ClientID: w.B.ID, Limit: 100}))(t); len(l) != 0 {
 				t.Errorf("Contacts(B) = %v", l)
 			}
-			if l := ids(must(t, db.Users(ctx, s, user.Filter{Limit: 100})), userID); !slices.Equal(l, []int64{w.userA.ID}) {
+			if l := ids(must(db.Users(ctx, s, user.Filter{Limit: 100}))(t), userID); !slices.Equal(l, []int64{w.userA.ID}) {
 				t.Errorf("Users = %v, want only A's", l)
 			}
-			if l := must(t, db.Users(ctx, s, user.Filter{ClientID: w.B.ID, Limit: 100})); len(l) != 0 {
+			if l := must(db.Users(ctx, s, user.Filter{ClientID: w.B.ID, Limit: 100}))(t); len(l) != 0 {
 				t.Errorf("Users(B) = %v", l)
 			}
-			for _, e := range must(t, db.AuditEntries(ctx, s, audit.Filter{Limit: 100})) {
+			for _, e := range must(db.AuditEntries(ctx, s, audit.Filter{Limit: 100}))(t) {
 				if e.ClientID == nil || *e.ClientID != w.A.ID {
 					t.Errorf("AuditEntries returned %+v", e)
 				}
 			}
-			if l := must(t, db.AuditEntries(ctx, s, audit.Filter{ClientID: &w.B.ID, Limit: 100})); len(l) != 0 {
+			if l := must(db.AuditEntries(ctx, s, audit.Filter{ClientID: &w.B.ID, Limit: 100}))(t); len(l) != 0 {
 				t.Errorf("AuditEntries(B) = %v", l)
 			}
 		})
 	}
 	// B is untouched.
 	ctx := t.Context()
-	if c := must(t, db.Client(ctx, sys, w.B.ID)); c.Name != w.B.Name {
+	if c := must(db.Client(ctx, sys, w.B.ID))(t); c.Name != w.B.Name {
 		t.Errorf("client B renamed to %q", c.Name)
 	}
-	if st := must(t, db.Site(ctx, sys, w.siteB.ID)); st.Name != w.siteB.Name {
+	if st := must(db.Site(ctx, sys, w.siteB.ID))(t); st.Name != w.siteB.Name {
 		t.Errorf("site of B renamed to %q", st.Name)
 	}
-	if ct := must(t, db.Contact(ctx, sys, w.contactB.ID)); ct.LastName != w.contactB.LastName {
+	if ct := must(db.Contact(ctx, sys, w.contactB.ID))(t); ct.LastName != w.contactB.LastName {
 		t.Errorf("contact of B renamed to %q", ct.LastName)
 	}
-	if l := must(t, db.Sites(ctx, sys, w.B.ID)); len(l) != 1 {
+	if l := must(db.Sites(ctx, sys, w.B.ID))(t); len(l) != 1 {
 		t.Errorf("B has %d sites, want 1", len(l))
 	}
-	if l := must(t, db.Contacts(ctx, sys, client.ContactFilter{ClientID: w.B.ID, Limit: 100})); len(l) != 1 {
+	if l := must(db.Contacts(ctx, sys, client.ContactFilter{ClientID: w.B.ID, Limit: 100}))(t); len(l) != 1 {
 		t.Errorf("B has %d contacts, want 1", len(l))
 	}
 	// A client scope without a client sees no client.
 	none := tenant.Scope{Role: tenant.RoleClientUser}
-	if l := must(t, db.Clients(ctx, none, client.Filter{Limit: 100})); len(l) != 0 {
+	if l := must(db.Clients(ctx, none, client.Filter{Limit: 100}))(t); len(l) != 0 {
 		t.Errorf("a client scope without client sees %v", l)
 	}
 }
@@ -412,7 +412,7 @@ func testSearchLiteral(t *testing.T, db *store.DB) {
 		{`k\s`, []int64{bsl.ID}},
 		{"PURE", []int64{pct.ID, nopct.ID}}, // case-insensitive
 	} {
-		got := ids(must(t, db.Clients(ctx, sys, client.Filter{Query: tc.q, Limit: 50})), clientID)
+		got := ids(must(db.Clients(ctx, sys, client.Filter{Query: tc.q, Limit: 50}))(t), clientID)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("Clients(%q) = %v, want %v", tc.q, got, tc.want)
 		}
@@ -424,21 +424,21 @@ func testSearchLiteral(t *testing.T, db *store.DB) {
 	p := mkContact(t, db, c, nil, "Paul", "50%", "")
 	mkContact(t, db, c, nil, "Paul", "500", "")
 	for q, want := range map[string][]int64{"a_b": {a.ID}, "%": {p.ID}} {
-		if got := ids(must(t, db.Contacts(ctx, sys, client.ContactFilter{Query: q, Limit: 50})), contactID); !slices.Equal(got, want) {
+		if got := ids(must(db.Contacts(ctx, sys, client.ContactFilter{Query: q, Limit: 50}))(t), contactID); !slices.Equal(got, want) {
 			t.Errorf("Contacts(%q) = %v, want %v", q, got, want)
 		}
 	}
 
 	u := mkUser(t, db, user.User{Email: "j_d@msp.example", Name: "J D", Role: tenant.RoleAdmin})
 	mkUser(t, db, user.User{Email: "jxd@msp.example", Name: "J X", Role: tenant.RoleAdmin})
-	if got := ids(must(t, db.Users(ctx, sys, user.Filter{Staff: true, Query: "J_D", Limit: 50})), userID); !slices.Equal(got, []int64{u.ID}) {
+	if got := ids(must(db.Users(ctx, sys, user.Filter{Staff: true, Query: "J_D", Limit: 50}))(t), userID); !slices.Equal(got, []int64{u.ID}) {
 		t.Errorf("Users(j_d) = %v, want %v", got, []int64{u.ID})
 	}
 
 	x := audit.Entry{Action: "ab_c.create"}
 	ok(t, db.AppendAudit(ctx, &x))
 	ok(t, db.AppendAudit(ctx, &audit.Entry{Action: "abxc.create"}))
-	if got := must(t, db.AuditEntries(ctx, sys, audit.Filter{Action: "ab_", Limit: 50})); len(got) != 1 || got[0].ID != x.ID {
+	if got := must(db.AuditEntries(ctx, sys, audit.Filter{Action: "ab_", Limit: 50}))(t); len(got) != 1 || got[0].ID != x.ID {
 		t.Errorf("AuditEntries(ab_) = %+v, want only %d", got, x.ID)
 	}
 }

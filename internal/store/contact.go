@@ -52,7 +52,8 @@ func (db *DB) CreateContact(ctx context.Context, s tenant.Scope, c *client.Conta
 	return nil
 }
 
-// UpdateContact writes a contact's fields; its client never changes.
+// UpdateContact writes a contact's fields; its client never changes. A
+// contact out of scope, or a site of another client, is ErrNotFound.
 func (db *DB) UpdateContact(ctx context.Context, s tenant.Scope, c *client.Contact) error {
 	cond, args := scopeSQL(s, "client_id")
 	siteCond, siteArgs := siteOfClient(c.SiteID, "contacts.client_id")

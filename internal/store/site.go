@@ -55,10 +55,11 @@ func (db *DB) Site(ctx context.Context, s tenant.Scope, id int64) (client.Site, 
 	return scanSite(db.queryRow(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ? AND `+cond, append([]any{id}, args...)...))
 }
 
-// Sites returns a client's sites by name; none when the scope cannot see the client.
+// Sites returns a client's sites by name, ignoring case alike on both
+// databases; none when the scope cannot see the client.
 func (db *DB) Sites(ctx context.Context, s tenant.Scope, clientID int64) ([]client.Site, error) {
 	cond, args := scopeSQL(s, "client_id")
-	rows, err := db.query(ctx, `SELECT `+siteCols+` FROM sites WHERE client_id = ? AND `+cond+` ORDER BY name, id`, append([]any{clientID}, args...)...)
+	rows, err := db.query(ctx, `SELECT `+siteCols+` FROM sites WHERE client_id = ? AND `+cond+` ORDER BY lower(name), id`, append([]any{clientID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list sites of client %d: %w", clientID, err)
 	}

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,14 +77,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	// busy_timeout comes first so that the other pragmas wait for a lock too.
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_time_format", "sqlite")
-	dsn := "file:" + path + "?" + q.Encode()
+	dsn := sqliteDSN(path)
 	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)

@@ -138,6 +138,7 @@ var conformance = []struct {
 	{"auth/tokens", testTokens},
 	{"auth/reset tokens", testResetTokens},
 	{"auth/login failures", testLoginFailures},
+	{"auth/single use under concurrency", testSingleUseConcurrent},
 	{"provider", testProvider},
 }
 
@@ -191,13 +192,16 @@ func testSchemaTooNew(t *testing.T, db *store.DB) {
 	}
 }
 
-// must fails the test on err and returns v.
-func must[T any](t testing.TB, v T, err error) T {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
+// must(v, err)(t) fails the test on err and returns v; it takes a call's
+// two results directly, as in must(db.Client(ctx, s, id))(t).
+func must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	return v
 }
 
 func ok(t testing.TB, err error) {

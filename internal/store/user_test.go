@@ -22,7 +22,7 @@ func testUserCRUD(t *testing.T, db *store.DB) {
 	if tech.ID == 0 || tech.Created.IsZero() || tech.Email != "tech@msp.example" {
 		t.Fatalf("CreateUser did not fill the user: %+v", tech)
 	}
-	got := must(t, db.User(ctx, sys, tech.ID))
+	got := must(db.User(ctx, sys, tech.ID))(t)
 	if got.Email != "tech@msp.example" || got.Name != "Tina" || got.Role != tenant.RoleTechnician || got.Level != user.LevelN2 || got.Language != "en" ||
 		got.ClientID != nil || got.ContactID != nil || got.Disabled || got.TOTPEnabled || got.LastLogin != nil ||
 		!slices.Equal(got.Clients, []int64{a.ID, c.ID}) || !got.Created.Equal(tech.Created) {
@@ -32,32 +32,32 @@ func testUserCRUD(t *testing.T, db *store.DB) {
 	// Update replaces the client limits, in the same transaction.
 	tech.Clients, tech.Disabled, tech.Name = []int64{b.ID}, true, "Tina T."
 	ok(t, db.UpdateUser(ctx, &tech))
-	got = must(t, db.User(ctx, sys, tech.ID))
+	got = must(db.User(ctx, sys, tech.ID))(t)
 	if !slices.Equal(got.Clients, []int64{b.ID}) || !got.Disabled || got.Name != "Tina T." {
 		t.Fatalf("after update: %+v", got)
 	}
 	tech.Clients = nil
 	ok(t, db.UpdateUser(ctx, &tech))
-	if got = must(t, db.User(ctx, sys, tech.ID)); len(got.Clients) != 0 {
+	if got = must(db.User(ctx, sys, tech.ID))(t); len(got.Clients) != 0 {
 		t.Fatalf("clients after clearing: %v", got.Clients)
 	}
 
 	cu := user.User{Email: "anne@alpha.example", Name: "Anne", Role: tenant.RoleClientUser, ClientID: &a.ID, ContactID: &ct.ID}
 	ok(t, db.CreateUser(ctx, &cu, "hash-2"))
-	got = must(t, db.UserByEmail(ctx, " ANNE@alpha.example"))
+	got = must(db.UserByEmail(ctx, " ANNE@alpha.example"))(t)
 	if got.ID != cu.ID || got.ClientID == nil || *got.ClientID != a.ID || got.ContactID == nil || *got.ContactID != ct.ID {
 		t.Fatalf("UserByEmail = %+v", got)
 	}
 	wantNotFound(t, "UserByEmail(unknown)", func() error { _, err := db.UserByEmail(ctx, "nobody@example.com"); return err }())
 	wantNotFound(t, "User(missing)", func() error { _, err := db.User(ctx, sys, 9999); return err }())
 	wantNotFound(t, "UpdateUser(missing)", db.UpdateUser(ctx, &user.User{ID: 9999, Email: "x@example.com", Name: "x", Role: tenant.RoleAdmin}))
-	if n := must(t, db.CountUsers(ctx)); n != 2 {
+	if n := must(db.CountUsers(ctx))(t); n != 2 {
 		t.Errorf("CountUsers = %d, want 2", n)
 	}
 
 	// Credentials and last sign-in belong to auth but show on the user.
 	ok(t, db.SetPassword(ctx, cu.ID, "hash-3"))
-	if cr := must(t, db.Credentials(ctx, cu.ID)); cr.PasswordHash != "hash-3" {
+	if cr := must(db.Credentials(ctx, cu.ID))(t); cr.PasswordHash != "hash-3" {
 		t.Errorf("password hash = %q", cr.PasswordHash)
 	}
 	wantNotFound(t, "SetPassword(missing)", db.SetPassword(ctx, 9999, "x"))
@@ -65,7 +65,7 @@ func testUserCRUD(t *testing.T, db *store.DB) {
 	ok(t, err)
 	at := time.Date(2025, 3, 30, 2, 30, 0, 123456789, time.UTC).In(paris) // a DST day, nanoseconds
 	ok(t, db.SetLastLogin(ctx, cu.ID, at))
-	got = must(t, db.User(ctx, sys, cu.ID))
+	got = must(db.User(ctx, sys, cu.ID))(t)
 	if got.LastLogin == nil || !got.LastLogin.Equal(at.Truncate(time.Microsecond)) || got.LastLogin.Location() != time.UTC {
 		t.Errorf("LastLogin = %v, want %v in UTC", got.LastLogin, at.UTC().Truncate(time.Microsecond))
 	}
@@ -79,7 +79,7 @@ func testUserDuplicateEmail(t *testing.T, db *store.DB) {
 	other := mkUser(t, db, user.User{Email: "b@example.com", Name: "B", Role: tenant.RoleAdmin})
 	other.Email = "a@example.com"
 	wantConflict(t, "UpdateUser(dup)", db.UpdateUser(ctx, &other), "email")
-	if n := must(t, db.CountUsers(ctx)); n != 2 {
+	if n := must(db.CountUsers(ctx))(t); n != 2 {
 		t.Errorf("CountUsers = %d, want 2", n)
 	}
 }
@@ -106,7 +106,7 @@ func testUserRollback(t *testing.T, db *store.DB) {
 	if err := db.UpdateUser(ctx, &changed); err == nil {
 		t.Fatal("UpdateUser with an unknown client succeeded")
 	}
-	got := must(t, db.User(ctx, sys, u.ID))
+	got := must(db.User(ctx, sys, u.ID))(t)
 	if got.Name != "U" || !slices.Equal(got.Clients, []int64{a.ID}) {
 		t.Errorf("after a failed update: name %q, clients %v; want unchanged", got.Name, got.Clients)
 	}
@@ -135,7 +135,7 @@ func testUserVisibility(t *testing.T, db *store.DB) {
 					wantNotFound(t, "User", err)
 				}
 			}
-			gotStaff := ids(must(t, db.Users(ctx, tc.s, user.Filter{Staff: true, Limit: 50})), userID)
+			gotStaff := ids(must(db.Users(ctx, tc.s, user.Filter{Staff: true, Limit: 50}))(t), userID)
 			var wantStaff, wantClient []int64
 			for _, id := range tc.visible {
 				if slices.Contains(staff, id) {
@@ -148,10 +148,10 @@ func testUserVisibility(t *testing.T, db *store.DB) {
 			if !slices.Equal(gotStaff, wantStaff) {
 				t.Errorf("Users(staff) = %v, want %v", gotStaff, wantStaff)
 			}
-			if got := ids(must(t, db.Users(ctx, tc.s, user.Filter{Limit: 50})), userID); !slices.Equal(got, wantClient) {
+			if got := ids(must(db.Users(ctx, tc.s, user.Filter{Limit: 50}))(t), userID); !slices.Equal(got, wantClient) {
 				t.Errorf("Users(client users) = %v, want %v", got, wantClient)
 			}
-			if got := ids(must(t, db.Users(ctx, tc.s, user.Filter{ClientID: w.A.ID, Limit: 50})), userID); !slices.Equal(got, []int64{w.userA.ID}) {
+			if got := ids(must(db.Users(ctx, tc.s, user.Filter{ClientID: w.A.ID, Limit: 50}))(t), userID); !slices.Equal(got, []int64{w.userA.ID}) {
 				t.Errorf("Users(client A) = %v, want %v", got, []int64{w.userA.ID})
 			}
 		})

@@ -1,12 +1,15 @@
-// Package web serves the HTML user interface.
+// Package web serves the HTML user interface: server-rendered pages from
+// embedded templates, a little hand-written CSS and JavaScript, no build step.
 package web
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/user"
@@ -14,8 +17,11 @@ import (
 
 // Deps are the services the UI uses.
 type Deps struct {
-	Log           *slog.Logger
-	BaseURL       string
+	Log *slog.Logger
+	// BaseURL is the public URL of the server, used in e-mailed links. It is
+	// never derived from the request's Host header, which a caller controls.
+	BaseURL string
+	// SecureCookies marks cookies Secure (the server is reached over HTTPS).
 	SecureCookies bool
 	Clients       *client.Service
 	Users         *user.Service
@@ -26,10 +32,98 @@ type Deps struct {
 }
 
 // Handler serves the pages.
-type Handler struct{ d Deps }
+type Handler struct {
+	d      Deps
+	log    *slog.Logger
+	msg    *i18n.Bundle
+	tmpl   *templates
+	static *staticFiles
+}
 
-// New parses the templates and returns the UI.
-func New(d Deps) (*Handler, error) { return &Handler{d: d}, nil }
+// New loads the messages, parses every template and indexes the static
+// files, so that a broken template stops the server at start rather than
+// failing one page at run time.
+func New(d Deps) (*Handler, error) {
+	log := d.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	msg, err := i18n.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	st, err := loadStatic()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{d: d, log: log, msg: msg, static: st}
+	if h.tmpl, err = parseTemplates(st); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
 
-// Register adds the UI's routes.
-func (h *Handler) Register(rt *router.Router) {}
+// Register adds the UI's routes. Public ones are the pages an anonymous
+// visitor needs to sign in; every other route requires a signed-in user,
+// and each handler then checks the role through the services.
+func (h *Handler) Register(rt *router.Router) {
+	rt.Public("GET /static/{path...}", h.serveStatic)
+	rt.Public("GET /provider/logo", h.providerLogo)
+	rt.Public("POST /lang", h.setLang)
+	rt.Public("GET /login", h.loginForm)
+	rt.Public("POST /login", h.login)
+	rt.Public("GET /login/2fa", h.secondFactorForm)
+	rt.Public("POST /login/2fa", h.secondFactor)
+	// Sign-out is public so that a visitor stuck between password and
+	// second factor (not yet a principal) can still end that session.
+	rt.Public("POST /logout", h.logout)
+	rt.Public("GET /password/forgot", h.forgotForm)
+	rt.Public("POST /password/forgot", h.forgot)
+	rt.Public("GET /password/reset", h.resetForm)
+	rt.Public("POST /password/reset", h.reset)
+
+	rt.HandleFunc("GET /{$}", h.home)
+
+	rt.HandleFunc("GET /clients", h.clientList)
+	rt.HandleFunc("GET /clients/new", h.clientNew)
+	rt.HandleFunc("POST /clients/new", h.clientCreate)
+	rt.HandleFunc("GET /clients/{id}", h.clientShow)
+	rt.HandleFunc("GET /clients/{id}/edit", h.clientEdit)
+	rt.HandleFunc("POST /clients/{id}/edit", h.clientUpdate)
+	rt.HandleFunc("POST /clients/{id}/archive", h.clientArchive)
+	rt.HandleFunc("POST /clients/{id}/restore", h.clientRestore)
+
+	rt.HandleFunc("GET /clients/{id}/sites/new", h.siteNew)
+	rt.HandleFunc("POST /clients/{id}/sites/new", h.siteCreate)
+	rt.HandleFunc("GET /sites/{id}/edit", h.siteEdit)
+	rt.HandleFunc("POST /sites/{id}/edit", h.siteUpdate)
+	rt.HandleFunc("POST /sites/{id}/delete", h.siteDelete)
+
+	rt.HandleFunc("GET /clients/{id}/contacts/new", h.contactNew)
+	rt.HandleFunc("POST /clients/{id}/contacts/new", h.contactCreate)
+	rt.HandleFunc("GET /contacts/{id}/edit", h.contactEdit)
+	rt.HandleFunc("POST /contacts/{id}/edit", h.contactUpdate)
+	rt.HandleFunc("POST /contacts/{id}/delete", h.contactDelete)
+
+	rt.HandleFunc("GET /clients/{id}/users/new", h.clientUserNew)
+	rt.HandleFunc("POST /clients/{id}/users/new", h.clientUserCreate)
+	rt.HandleFunc("GET /users", h.staffList)
+	rt.HandleFunc("GET /users/new", h.staffNew)
+	rt.HandleFunc("POST /users/new", h.staffCreate)
+	rt.HandleFunc("GET /users/{id}/edit", h.userEdit)
+	rt.HandleFunc("POST /users/{id}/edit", h.userUpdate)
+
+	rt.HandleFunc("GET /account", h.account)
+	rt.HandleFunc("POST /account/language", h.accountLanguage)
+	rt.HandleFunc("POST /account/password", h.accountPassword)
+	rt.HandleFunc("POST /account/logout-all", h.accountLogoutAll)
+	rt.HandleFunc("GET /account/2fa", h.totpForm)
+	rt.HandleFunc("POST /account/2fa", h.totpConfirm)
+	rt.HandleFunc("POST /account/2fa/disable", h.totpDisable)
+	rt.HandleFunc("POST /account/tokens", h.tokenCreate)
+	rt.HandleFunc("POST /account/tokens/{id}/revoke", h.tokenRevoke)
+
+	rt.HandleFunc("GET /audit", h.auditList)
+	rt.HandleFunc("GET /settings", h.settingsForm)
+	rt.HandleFunc("POST /settings", h.settingsSave)
+}

@@ -1,0 +1,59 @@
+# Vigie — see CONTRIBUTING.md for what each target does.
+
+GO          ?= go
+GOBIN       := $(shell $(GO) env GOPATH)/bin
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+# Every command under cmd/ becomes a binary in bin/.
+COMMANDS    := $(notdir $(wildcard cmd/*))
+FUZZTIME    ?= 15s
+
+.PHONY: all test lint fmt vet staticcheck build bench bench-go bench-vigie demo fuzz clean
+
+all: build
+
+## test: lint, then every test on SQLite and PostgreSQL, and the browser tests.
+test: lint
+	bash scripts/test.sh
+
+## lint: gofmt, go vet and staticcheck must all be clean.
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change these files (run gofmt -w):"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## build: every binary, into bin/.
+build:
+	@mkdir -p bin
+	@set -e; for c in $(COMMANDS); do echo "$(GO) build -o bin/$$c ./cmd/$$c"; $(GO) build -o bin/$$c ./cmd/$$c; done
+
+## bench: Go benchmarks, then vigie bench startup and api (SQLite, and PostgreSQL when available).
+bench: bench-go bench-vigie
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-vigie: build
+	bash scripts/bench.sh
+
+## demo: a server on a fresh demo database (prints the accounts).
+demo:
+	$(GO) run ./cmd/vigie demo
+
+## fuzz: each fuzz target for FUZZTIME (default 15s).
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+clean:
+	rm -rf bin
+	$(GO) clean -testcache

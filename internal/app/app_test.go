@@ -1,0 +1,100 @@
+package app_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/testdb"
+)
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func TestOperations(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := apptest.New(t, dialect)
+			if res, body := get(t, s.URL+"/healthz"); res.StatusCode != 200 || body != "ok\n" {
+				t.Errorf("healthz: %d %q", res.StatusCode, body)
+			}
+			if res, body := get(t, s.URL+"/readyz"); res.StatusCode != 200 || body != "ready\n" {
+				t.Errorf("readyz: %d %q", res.StatusCode, body)
+			}
+			get(t, s.URL+"/healthz")
+			res, body := get(t, s.URL+"/metrics")
+			if res.StatusCode != 200 {
+				t.Fatalf("metrics: %d", res.StatusCode)
+			}
+			for _, want := range []string{
+				`vigie_http_request_duration_seconds_count{code="200",route="GET /healthz"}`,
+				`vigie_db_connections_open{pool="write"}`,
+				`go_goroutines`,
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("metrics lack %s", want)
+				}
+			}
+		})
+	}
+}
+
+func TestReadyzReportsDatabaseDown(t *testing.T) {
+	s := apptest.New(t, "sqlite")
+	s.App.DB.Close()
+	if res, _ := get(t, s.URL+"/readyz"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database closed: %d", res.StatusCode)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	s := apptest.New(t, "sqlite")
+	for _, path := range []string{"/login", "/healthz", "/api/v1/clients", "/no-such-page"} {
+		res, _ := get(t, s.URL+path)
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: headers %v", path, h)
+		}
+	}
+}
+
+func TestAnonymousIsRefused(t *testing.T) {
+	s := apptest.New(t, "sqlite")
+	res, body := get(t, s.URL+"/api/v1/clients")
+	if res.StatusCode != 401 || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, `"status":401`) {
+		t.Errorf("anonymous API call: %d %s %q", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	b := s.Browser()
+	r, err := b.Get(s.URL + "/clients?q=a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/login?next=/clients%3Fq%3Da" {
+		t.Errorf("anonymous page: %d → %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1/clients", nil)
+	req.Header.Set("Authorization", "Bearer vgt_forged")
+	r, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 401 {
+		t.Errorf("forged token: %d", r.StatusCode)
+	}
+}

@@ -1,0 +1,686 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/router"
+	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/testdb"
+	"github.com/vigie-hq/vigie/internal/user"
+)
+
+// TestTenantIsolation is the tenant-isolation matrix. It walks every route
+// of the real router (a.Router.Routes()), so a new route is covered, or
+// fails the test until someone classifies it, without anyone remembering.
+//
+// For every route × every role × (the objects of client A, the objects of
+// client B) it checks that:
+//   - a caller restricted to A (a technician limited to A, A's client admin,
+//     A's client user) never gets a success with B's objects, changes none of
+//     them, and never sees B's names in a response;
+//   - a role that lacks the route's permission (tenant.Scope.Can) is refused
+//     with 403 or 404 and changes nothing;
+//   - a role that has it succeeds (no 4xx).
+//
+// API routes are called with a write-scope bearer token, web routes with a
+// browser session signed in through the real /login form.
+func TestTenantIsolation(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			m := newMatrix(t, dialect)
+			m.run(t)
+		})
+	}
+}
+
+// kind is what a path parameter names.
+type kind string
+
+const (
+	kindClient  kind = "client"
+	kindSite    kind = "site"
+	kindContact kind = "contact"
+	kindUser    kind = "user"  // a client user of the target client
+	kindToken   kind = "token" // an API token of the caller itself
+)
+
+// kindBySegment gives the kind of a parameter from the path segment before it:
+// /clients/{id} names a client.
+var kindBySegment = map[string]kind{
+	"clients":  kindClient,
+	"sites":    kindSite,
+	"contacts": kindContact,
+	"users":    kindUser,
+	"tokens":   kindToken,
+}
+
+// kindByParam classifies parameters that their preceding segment does not
+// name, as "pattern" → parameter → kind. Add a route here when its
+// parameter follows no collection segment.
+var kindByParam = map[string]map[string]kind{}
+
+// spec says what a route needs and how to call it.
+type spec struct {
+	// action is the permission the route needs; "" for any signed-in user.
+	action tenant.Action
+	// target is set when the route acts on one client's data (through its
+	// path parameters or its body): it then needs action on that client.
+	target bool
+	// bodyTarget is set when the target client is named in the body rather
+	// than the path: a refusal may then also be 422 (an invalid choice).
+	bodyTarget bool
+	// self routes act on the caller's own account (profile, tokens,
+	// second factor); every signed-in user may call them.
+	self bool
+	// lenient routes are called with a deliberately wrong body (a wrong
+	// current password…): only a 5xx fails.
+	lenient bool
+	// resets is set when the route ends the caller's browser sessions.
+	resets bool
+	// body returns the request body: url.Values for a web form, a value
+	// sent as JSON for the API; nil sends none.
+	body func(m *matrix, x *attempt) any
+}
+
+// specs classifies every non-public route. A route missing here fails the
+// test: add it with the tenant.Action it requires.
+var specs = map[string]spec{
+	// JSON API.
+	"GET /api/v1/me":                     {self: true},
+	"GET /api/v1/clients":                {action: tenant.ClientRead},
+	"POST /api/v1/clients":               {action: tenant.ClientWrite, body: apiNewClient},
+	"GET /api/v1/clients/{id}":           {action: tenant.ClientRead, target: true},
+	"PATCH /api/v1/clients/{id}":         {action: tenant.ClientWrite, target: true, body: jsonBody(`{"address":"Matrix street %d"}`)},
+	"POST /api/v1/clients/{id}/archive":  {action: tenant.ClientWrite, target: true},
+	"POST /api/v1/clients/{id}/restore":  {action: tenant.ClientWrite, target: true},
+	"GET /api/v1/clients/{id}/sites":     {action: tenant.ClientRead, target: true},
+	"POST /api/v1/clients/{id}/sites":    {action: tenant.SiteWrite, target: true, body: jsonBody(`{"name":"Matrix site %d"}`)},
+	"GET /api/v1/sites/{id}":             {action: tenant.ClientRead, target: true},
+	"PATCH /api/v1/sites/{id}":           {action: tenant.SiteWrite, target: true, body: jsonBody(`{"notes":"Matrix note %d"}`)},
+	"DELETE /api/v1/sites/{id}":          {action: tenant.SiteWrite, target: true},
+	"GET /api/v1/clients/{id}/contacts":  {action: tenant.ClientRead, target: true},
+	"POST /api/v1/clients/{id}/contacts": {action: tenant.ContactWrite, target: true, body: jsonBody(`{"last_name":"Matrix %d"}`)},
+	"GET /api/v1/contacts":               {action: tenant.ClientRead},
+	"GET /api/v1/contacts/{id}":          {action: tenant.ClientRead, target: true},
+	"PATCH /api/v1/contacts/{id}":        {action: tenant.ContactWrite, target: true, body: jsonBody(`{"job_title":"Matrix %d"}`)},
+	"DELETE /api/v1/contacts/{id}":       {action: tenant.ContactWrite, target: true},
+	"GET /api/v1/users":                  {action: tenant.ClientRead},
+	"POST /api/v1/users":                 {action: tenant.ClientUserWrite, target: true, bodyTarget: true, body: apiNewClientUser},
+	"GET /api/v1/users/{id}":             {action: tenant.ClientRead, target: true},
+	"PATCH /api/v1/users/{id}":           {action: tenant.ClientUserWrite, target: true, body: jsonBody(`{"name":"Matrix %d"}`)},
+	"GET /api/v1/audit":                  {action: tenant.AuditRead},
+	"GET /{$}":                           {self: true},
+	"GET /clients":                       {action: tenant.ClientRead},
+	"GET /clients/new":                   {action: tenant.ClientWrite},
+	"POST /clients/new":                  {action: tenant.ClientWrite, body: webNewClient},
+	"GET /clients/{id}":                  {action: tenant.ClientRead, target: true},
+	"GET /clients/{id}/edit":             {action: tenant.ClientWrite, target: true},
+	"POST /clients/{id}/edit":            {action: tenant.ClientWrite, target: true, body: webEditClient},
+	"POST /clients/{id}/archive":         {action: tenant.ClientWrite, target: true},
+	"POST /clients/{id}/restore":         {action: tenant.ClientWrite, target: true},
+	"GET /clients/{id}/sites/new":        {action: tenant.SiteWrite, target: true},
+	"POST /clients/{id}/sites/new":       {action: tenant.SiteWrite, target: true, body: formBody("name", "Matrix site %d")},
+	"GET /sites/{id}/edit":               {action: tenant.SiteWrite, target: true},
+	"POST /sites/{id}/edit":              {action: tenant.SiteWrite, target: true, body: webEditSite},
+	"POST /sites/{id}/delete":            {action: tenant.SiteWrite, target: true},
+	"GET /clients/{id}/contacts/new":     {action: tenant.ContactWrite, target: true},
+	"POST /clients/{id}/contacts/new":    {action: tenant.ContactWrite, target: true, body: formBody("last_name", "Matrix %d")},
+	"GET /contacts/{id}/edit":            {action: tenant.ContactWrite, target: true},
+	"POST /contacts/{id}/edit":           {action: tenant.ContactWrite, target: true, body: webEditContact},
+	"POST /contacts/{id}/delete":         {action: tenant.ContactWrite, target: true},
+	"GET /clients/{id}/users/new":        {action: tenant.ClientUserWrite, target: true},
+	"POST /clients/{id}/users/new":       {action: tenant.ClientUserWrite, target: true, body: webNewClientUser},
+	"GET /users":                         {action: tenant.StaffRead},
+	"GET /users/new":                     {action: tenant.StaffWrite},
+	"POST /users/new":                    {action: tenant.StaffWrite, body: webNewStaff},
+	"GET /users/{id}/edit":               {action: tenant.ClientUserWrite, target: true},
+	"POST /users/{id}/edit":              {action: tenant.ClientUserWrite, target: true, body: webEditUser},
+	"GET /account":                       {self: true},
+	"POST /account/language":             {self: true, body: formBody("language", "fr")},
+	"POST /account/password":             {self: true, lenient: true, resets: true, body: webWrongPassword},
+	"POST /account/logout-all":           {self: true, resets: true},
+	"GET /account/2fa":                   {self: true},
+	"POST /account/2fa":                  {self: true, lenient: true, body: formBody("code", "000000")},
+	"POST /account/2fa/disable":          {self: true, lenient: true, body: formBody("password", "not the password %d")},
+	"POST /account/tokens":               {self: true, body: webNewToken},
+	"POST /account/tokens/{id}/revoke":   {self: true},
+	"GET /audit":                         {action: tenant.AuditRead},
+	"GET /settings":                      {action: tenant.ProviderWrite},
+	"POST /settings":                     {action: tenant.ProviderWrite, body: webSettings},
+}
+
+// tenantData is one client and an object of each kind it owns.
+type tenantData struct {
+	name    string // "A" or "B"
+	client  client.Client
+	site    client.Site
+	contact client.Contact
+	user    user.User // a client user: the object of users/{id}
+}
+
+// caller is a user of some role with its token and browser.
+type caller struct {
+	name       string
+	user       user.User
+	token      string
+	browser    *http.Client
+	restricted bool // limited to client A
+}
+
+// attempt is one call of the matrix, given to body builders.
+type attempt struct {
+	caller *caller
+	target *tenantData // nil for routes without a target
+	n      int         // unique per attempt, for codes and e-mail addresses
+}
+
+type matrix struct {
+	s       *apptest.Server
+	http    *http.Client
+	a, b    tenantData
+	callers []*caller
+	// markers are strings of B that a caller restricted to A must never see.
+	markers []string
+	n       int
+}
+
+func newMatrix(t *testing.T, dialect string) *matrix {
+	t.Helper()
+	s := apptest.New(t, dialect)
+	m := &matrix{s: s, http: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	m.a = m.tenant(t, "A", "ALPHACO", "Alpha Industries", "alpha-co.example")
+	m.b = m.tenant(t, "B", "ZULUMARK", "Zulu Marker SARL", "zulu-mark.example")
+	m.markers = []string{"ZULUMARK", "Zulu Marker", "zulu-mark.example"}
+	for _, c := range []struct {
+		name, email string
+		role        tenant.Role
+		clients     []int64
+		restricted  bool
+	}{
+		{"admin", "admin@msp.example", tenant.RoleAdmin, nil, false},
+		{"manager", "manager@msp.example", tenant.RoleManager, nil, false},
+		{"technician", "tech@msp.example", tenant.RoleTechnician, nil, false},
+		{"technician limited to A", "tech-a@msp.example", tenant.RoleTechnician, []int64{m.a.client.ID}, true},
+		{"client admin of A", "boss@alpha-co.example", tenant.RoleClientAdmin, []int64{m.a.client.ID}, true},
+		{"client user of A", "staff@alpha-co.example", tenant.RoleClientUser, []int64{m.a.client.ID}, true},
+	} {
+		u := s.User(c.email, c.role, c.clients...)
+		m.callers = append(m.callers, &caller{name: c.name, user: u, token: s.Token(u, true), restricted: c.restricted})
+	}
+	return m
+}
+
+// tenant creates a client with a site, a contact and a client user, all
+// carrying the client's name so that a leak is visible.
+func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantData {
+	t.Helper()
+	ctx, sys := m.s.Ctx(), tenant.System()
+	d := tenantData{name: label, client: client.Client{Code: code, Name: name}}
+	if err := m.s.App.Clients.Create(ctx, sys, &d.client); err != nil {
+		t.Fatal(err)
+	}
+	d.site = client.Site{ClientID: d.client.ID, Name: name + " Depot"}
+	if err := m.s.App.Clients.CreateSite(ctx, sys, &d.site); err != nil {
+		t.Fatal(err)
+	}
+	d.contact = client.Contact{ClientID: d.client.ID, SiteID: &d.site.ID, LastName: name + " Contact", Email: "contact@" + domain}
+	if err := m.s.App.Clients.CreateContact(ctx, sys, &d.contact); err != nil {
+		t.Fatal(err)
+	}
+	d.user = m.s.User("user@"+domain, tenant.RoleClientUser, d.client.ID)
+	return d
+}
+
+func (m *matrix) run(t *testing.T) {
+	start := time.Now()
+	routes := m.s.App.Router.Routes()
+	registered := map[string]bool{}
+	calls := 0
+	for _, rt := range routes {
+		registered[rt.Pattern] = true
+		if rt.Public {
+			continue // open to anonymous visitors: nothing of a tenant to protect
+		}
+		sp, ok := specs[rt.Pattern]
+		if !ok {
+			t.Errorf("route %q is not classified: add it to specs in internal/app/isolation_test.go with the tenant.Action it requires (and a body if it takes one)", rt.Pattern)
+			continue
+		}
+		kinds, err := classify(rt)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		tenantParams := false
+		for _, k := range kinds {
+			tenantParams = tenantParams || k != kindToken
+		}
+		if tenantParams && !sp.target {
+			t.Errorf("route %q has a parameter naming a tenant's object but its spec has no target: set target", rt.Pattern)
+			continue
+		}
+		targets := []*tenantData{nil}
+		if sp.target {
+			targets = []*tenantData{&m.a, &m.b}
+		}
+		for _, c := range m.callers {
+			for _, tg := range targets {
+				m.check(t, rt, sp, kinds, c, tg)
+				calls++
+			}
+		}
+	}
+	for p := range specs {
+		if !registered[p] {
+			t.Errorf("specs classifies %q, which the router does not register: remove it from internal/app/isolation_test.go", p)
+		}
+	}
+	t.Logf("%d routes, %d calls in %v", len(routes), calls, time.Since(start).Round(time.Millisecond))
+}
+
+// classify returns the kind of each path parameter of a route, or an error
+// telling the developer to classify it.
+func classify(rt router.Route) (map[string]kind, error) {
+	if rt.Method == "" {
+		return nil, fmt.Errorf("route %q accepts any method: register it with a method, or teach the matrix which one to call", rt.Pattern)
+	}
+	out := map[string]kind{}
+	segs := strings.Split(rt.Path, "/")
+	for i, seg := range segs {
+		if !strings.HasPrefix(seg, "{") || seg == "{$}" {
+			continue
+		}
+		name := strings.TrimSuffix(strings.Trim(seg, "{}"), "...")
+		if k, ok := kindByParam[rt.Pattern][name]; ok {
+			out[name] = k
+			continue
+		}
+		if k, ok := kindBySegment[segs[i-1]]; ok && !strings.HasSuffix(seg, "...}") {
+			out[name] = k
+			continue
+		}
+		return nil, fmt.Errorf("route %q: cannot tell what parameter {%s} names: add it to kindByParam in internal/app/isolation_test.go", rt.Pattern, name)
+	}
+	return out, nil
+}
+
+// check makes one call and asserts what it must.
+func (m *matrix) check(t *testing.T, rt router.Route, sp spec, kinds map[string]kind, c *caller, tg *tenantData) {
+	t.Helper()
+	m.n++
+	x := &attempt{caller: c, target: tg, n: m.n}
+	scope := c.user.Scope()
+	allowed := sp.self || sp.action == ""
+	if !allowed {
+		if tg != nil {
+			allowed = scope.CanOn(sp.action, tg.client.ID)
+		} else {
+			allowed = scope.Can(sp.action)
+		}
+	}
+	label := fmt.Sprintf("%s as %s", rt.Pattern, c.name)
+	if tg != nil {
+		label += " with the objects of " + tg.name
+	}
+	path, err := m.substitute(t, rt, kinds, x)
+	if err != nil {
+		t.Errorf("%s: %v", label, err)
+		return
+	}
+	var body any
+	if sp.body != nil {
+		body = sp.body(m, x)
+	}
+	write := rt.Method != http.MethodGet && rt.Method != http.MethodHead
+	var before snapshot
+	if write && !allowed {
+		before = m.snapshot(t)
+	}
+	api := strings.HasPrefix(rt.Path, "/api/")
+	status, location, resp, sent := m.do(t, c, api, rt.Method, path, body)
+	label = fmt.Sprintf("%s (%s %s)", label, rt.Method, path)
+
+	if status >= 500 {
+		t.Errorf("%s: status %d: %.300s", label, status, resp)
+	}
+	if c.restricted {
+		lower, lowerSent := strings.ToLower(string(resp)), strings.ToLower(string(sent))
+		for _, mk := range m.markers {
+			// A value the caller sent itself may be echoed back.
+			if l := strings.ToLower(mk); strings.Contains(lower, l) && !strings.Contains(lowerSent, l) {
+				t.Errorf("%s: the response shows %q, a name of client B", label, mk)
+			}
+		}
+	}
+	refusal := []int{http.StatusForbidden, http.StatusNotFound}
+	if sp.bodyTarget {
+		refusal = append(refusal, http.StatusUnprocessableEntity)
+	}
+	switch {
+	case sp.lenient:
+	case allowed && status >= 400:
+		t.Errorf("%s: status %d, want success: the role may %s; body: %.300s", label, status, permission(sp), resp)
+	case !allowed && !slices.Contains(refusal, status):
+		what := "refusal (403 or 404)"
+		if status == http.StatusSeeOther {
+			what += fmt.Sprintf("; a redirect to %q is taken for success", location)
+		}
+		t.Errorf("%s: status %d, want a %s: the role may not %s", label, status, what, permission(sp))
+	}
+	if write && !allowed {
+		if diff := before.diff(m.snapshot(t)); diff != "" {
+			t.Errorf("%s: a refused call changed data: %s", label, diff)
+		}
+	}
+	if write && allowed {
+		m.repair(t)
+	}
+	if sp.resets {
+		c.browser = nil // signs in again at its next web call
+	}
+}
+
+func permission(sp spec) string {
+	if sp.action == "" {
+		return "call it"
+	}
+	return string(sp.action)
+}
+
+// substitute fills the path parameters with the target's objects; a route
+// that deletes gets a disposable object of the target, so that the fixture
+// stays for the next calls.
+func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind, x *attempt) (string, error) {
+	t.Helper()
+	path := strings.ReplaceAll(rt.Path, "{$}", "")
+	destructive := rt.Method == http.MethodDelete || strings.HasSuffix(rt.Path, "/delete")
+	ctx, sys := m.s.Ctx(), tenant.System()
+	for name, k := range kinds {
+		var id int64
+		switch k {
+		case kindToken:
+			_, tok, err := m.s.App.Auth.CreateToken(ctx, x.caller.user, fmt.Sprintf("matrix %d", x.n), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = tok.ID
+		case kindClient, kindUser:
+			if destructive {
+				return "", fmt.Errorf("no disposable %s for a route that deletes: teach substitute to make one", k)
+			}
+			if k == kindClient {
+				id = x.target.client.ID
+			} else {
+				id = x.target.user.ID
+			}
+		case kindSite:
+			id = x.target.site.ID
+			if destructive {
+				st := client.Site{ClientID: x.target.client.ID, Name: fmt.Sprintf("Disposable site %d", x.n)}
+				if err := m.s.App.Clients.CreateSite(ctx, sys, &st); err != nil {
+					t.Fatal(err)
+				}
+				id = st.ID
+			}
+		case kindContact:
+			id = x.target.contact.ID
+			if destructive {
+				ct := client.Contact{ClientID: x.target.client.ID, LastName: fmt.Sprintf("Disposable %d", x.n)}
+				if err := m.s.App.Clients.CreateContact(ctx, sys, &ct); err != nil {
+					t.Fatal(err)
+				}
+				id = ct.ID
+			}
+		default:
+			return "", fmt.Errorf("no object for parameter kind %q", k)
+		}
+		path = strings.Replace(path, "{"+name+"}", strconv.FormatInt(id, 10), 1)
+	}
+	return path, nil
+}
+
+// do sends one request: a bearer token to the API, the caller's browser
+// session to the web UI. It returns the status, the Location, the body
+// received and the body sent.
+func (m *matrix) do(t *testing.T, c *caller, api bool, method, path string, body any) (int, string, []byte, []byte) {
+	t.Helper()
+	var raw []byte
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		raw, ct = []byte(b.Encode()), "application/x-www-form-urlencoded"
+	case json.RawMessage:
+		raw, ct = b, "application/json"
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			t.Fatal(err)
+		}
+		ct = "application/json"
+	}
+	req, err := http.NewRequest(method, m.s.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	hc := m.http
+	if api {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	} else {
+		if c.browser == nil {
+			c.browser = m.s.Login(c.user.Email)
+		}
+		hc = c.browser
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header.Get("Location"), got, raw
+}
+
+// snapshot is every row a call could change, read with tenant.System().
+type snapshot struct {
+	Clients  []client.Client
+	Sites    map[int64][]client.Site
+	Contacts []client.Contact
+	Staff    []user.User
+	Users    []user.User
+	Provider provider.Provider
+}
+
+func (m *matrix) snapshot(t *testing.T) snapshot {
+	t.Helper()
+	ctx, sys := m.s.Ctx(), tenant.System()
+	var s snapshot
+	var err error
+	if s.Clients, err = m.s.App.Clients.List(ctx, sys, client.Filter{Limit: 500}); err != nil {
+		t.Fatal(err)
+	}
+	s.Sites = map[int64][]client.Site{}
+	for _, c := range s.Clients {
+		if s.Sites[c.ID], err = m.s.App.Clients.Sites(ctx, sys, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Contacts, err = m.s.App.Clients.Contacts(ctx, sys, client.ContactFilter{Limit: 500}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Staff, err = m.s.App.Users.List(ctx, sys, user.Filter{Staff: true, Limit: 500}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Users, err = m.s.App.Users.List(ctx, sys, user.Filter{Limit: 500}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Provider, err = m.s.App.Provider.Get(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// diff names what differs between two snapshots; "" when nothing does.
+func (s snapshot) diff(o snapshot) string {
+	var out []string
+	v, w := reflect.ValueOf(s), reflect.ValueOf(o)
+	for i := range v.NumField() {
+		if !reflect.DeepEqual(v.Field(i).Interface(), w.Field(i).Interface()) {
+			out = append(out, fmt.Sprintf("%s: %+v → %+v", v.Type().Field(i).Name, v.Field(i).Interface(), w.Field(i).Interface()))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// repair undoes what allowed calls may have done to the fixture that later
+// calls rely on: an archived client.
+func (m *matrix) repair(t *testing.T) {
+	t.Helper()
+	for _, d := range []*tenantData{&m.a, &m.b} {
+		if err := m.s.App.Clients.SetArchived(m.s.Ctx(), tenant.System(), d.client.ID, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Bodies.
+
+func jsonBody(format string) func(*matrix, *attempt) any {
+	return func(_ *matrix, x *attempt) any {
+		if strings.Contains(format, "%d") {
+			return json.RawMessage(fmt.Sprintf(format, x.n))
+		}
+		return json.RawMessage(format)
+	}
+}
+
+func formBody(field, format string) func(*matrix, *attempt) any {
+	return func(_ *matrix, x *attempt) any {
+		v := format
+		if strings.Contains(format, "%d") {
+			v = fmt.Sprintf(format, x.n)
+		}
+		return url.Values{field: {v}}
+	}
+}
+
+const matrixPassword = "matrix password 123"
+
+func apiNewClient(_ *matrix, x *attempt) any {
+	return map[string]any{"code": fmt.Sprintf("MXA-%d", x.n), "name": fmt.Sprintf("Matrix %d", x.n)}
+}
+
+func apiNewClientUser(_ *matrix, x *attempt) any {
+	return map[string]any{
+		"email": fmt.Sprintf("matrix%d@users.example", x.n), "name": fmt.Sprintf("Matrix %d", x.n),
+		"role": "client-user", "client_id": x.target.client.ID, "password": matrixPassword,
+	}
+}
+
+func webNewClient(_ *matrix, x *attempt) any {
+	return url.Values{"code": {fmt.Sprintf("MXW-%d", x.n)}, "name": {fmt.Sprintf("Matrix %d", x.n)}, "time_zone": {"Europe/Paris"}, "language": {"fr"}}
+}
+
+// webEditClient submits the target's current values with a new address.
+func webEditClient(m *matrix, x *attempt) any {
+	c, err := m.s.App.Clients.Get(m.s.Ctx(), tenant.System(), x.target.client.ID)
+	if err != nil {
+		panic(err)
+	}
+	return url.Values{"code": {c.Code}, "name": {c.Name}, "legal_id": {c.LegalID}, "vat_id": {c.VATID},
+		"address": {fmt.Sprintf("Matrix street %d", x.n)}, "time_zone": {c.TimeZone}, "language": {c.Language}}
+}
+
+func webEditSite(m *matrix, x *attempt) any {
+	st, err := m.s.App.Clients.Site(m.s.Ctx(), tenant.System(), x.target.site.ID)
+	if err != nil {
+		panic(err)
+	}
+	return url.Values{"name": {st.Name}, "address": {st.Address}, "notes": {fmt.Sprintf("Matrix note %d", x.n)}}
+}
+
+func webEditContact(m *matrix, x *attempt) any {
+	ct, err := m.s.App.Clients.Contact(m.s.Ctx(), tenant.System(), x.target.contact.ID)
+	if err != nil {
+		panic(err)
+	}
+	v := url.Values{"first_name": {ct.FirstName}, "last_name": {ct.LastName}, "email": {ct.Email}, "phone": {ct.Phone},
+		"mobile": {ct.Mobile}, "job_title": {fmt.Sprintf("Matrix %d", x.n)}}
+	if ct.SiteID != nil {
+		v.Set("site_id", strconv.FormatInt(*ct.SiteID, 10))
+	}
+	if ct.VIP {
+		v.Set("vip", "1")
+	}
+	return v
+}
+
+func webNewClientUser(_ *matrix, x *attempt) any {
+	return url.Values{"email": {fmt.Sprintf("matrix%d@users.example", x.n)}, "name": {fmt.Sprintf("Matrix %d", x.n)},
+		"role": {"client-user"}, "password": {matrixPassword}}
+}
+
+func webNewStaff(_ *matrix, x *attempt) any {
+	return url.Values{"email": {fmt.Sprintf("matrix%d@msp.example", x.n)}, "name": {fmt.Sprintf("Matrix %d", x.n)},
+		"role": {"technician"}, "level": {"N1"}, "password": {matrixPassword}}
+}
+
+func webEditUser(m *matrix, x *attempt) any {
+	u, err := m.s.App.Users.Get(m.s.Ctx(), tenant.System(), x.target.user.ID)
+	if err != nil {
+		panic(err)
+	}
+	v := url.Values{"name": {fmt.Sprintf("Matrix %d", x.n)}, "email": {u.Email}, "role": {string(u.Role)}, "level": {u.Level}, "language": {u.Language}}
+	if u.ContactID != nil {
+		v.Set("contact_id", strconv.FormatInt(*u.ContactID, 10))
+	}
+	return v
+}
+
+func webWrongPassword(_ *matrix, x *attempt) any {
+	return url.Values{"current_password": {"not the password"}, "new_password": {matrixPassword}, "new_password_confirm": {matrixPassword}}
+}
+
+func webNewToken(_ *matrix, x *attempt) any {
+	return url.Values{"name": {fmt.Sprintf("Matrix %d", x.n)}, "scope": {"read"}}
+}
+
+func webSettings(m *matrix, x *attempt) any {
+	p, err := m.s.App.Provider.Get(m.s.Ctx())
+	if err != nil {
+		panic(err)
+	}
+	name := p.Name
+	if name == "" {
+		name = "Matrix MSP"
+	}
+	lang, tz := p.Language, p.TimeZone
+	if lang == "" {
+		lang = "fr"
+	}
+	if tz == "" {
+		tz = "Europe/Paris"
+	}
+	return url.Values{"name": {name}, "legal_id": {p.LegalID}, "address": {fmt.Sprintf("Matrix avenue %d", x.n)}, "email": {p.Email},
+		"phone": {p.Phone}, "website": {p.Website}, "language": {lang}, "time_zone": {tz}}
+}

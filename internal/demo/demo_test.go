@@ -1,0 +1,63 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vigie-hq/vigie/internal/app"
+	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/demo"
+	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/testdb"
+	"github.com/vigie-hq/vigie/internal/user"
+)
+
+func TestSeed(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: testdb.URL(t, dialect), LogLevel: "warn", LogFormat: "text", SMTP: config.SMTP{Port: 25, TLS: "none"}}
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			a, err := app.New(ctx, cfg, nil, app.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close(ctx)
+			accounts, err := demo.Seed(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			roles := map[string]bool{}
+			for _, ac := range accounts {
+				u, err := a.DB.UserByEmail(ctx, ac.Email)
+				if err != nil {
+					t.Fatalf("%s: %v", ac.Email, err)
+				}
+				roles[string(u.Role)] = true
+				if _, _, err := a.Auth.Login(ctx, ac.Email, ac.Password, "127.0.0.1", "test"); err != nil {
+					t.Errorf("sign in as %s: %v", ac.Email, err)
+				}
+			}
+			for _, r := range tenant.Roles {
+				if !roles[string(r)] {
+					t.Errorf("no demo account with role %s", r)
+				}
+			}
+			cs, err := a.Clients.List(ctx, tenant.System(), client.Filter{})
+			if err != nil || len(cs) != 3 {
+				t.Fatalf("clients: %d %v", len(cs), err)
+			}
+			for _, c := range cs {
+				sites, _ := a.Clients.Sites(ctx, tenant.System(), c.ID)
+				contacts, _ := a.Clients.Contacts(ctx, tenant.System(), client.ContactFilter{ClientID: c.ID})
+				users, _ := a.Users.List(ctx, tenant.System(), user.Filter{ClientID: c.ID})
+				if len(sites) == 0 || len(contacts) == 0 || len(users) != 2 {
+					t.Errorf("client %s: %d sites, %d contacts, %d users", c.Code, len(sites), len(contacts), len(users))
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+// Vigie's only script. Every page works without it; it adds a confirmation
+// before destructive actions, the mobile menu toggle and small comforts.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Forms with data-confirm ask before submitting (archive, delete, revoke…).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      e.preventDefault();
+    }
+  });
+
+  // Mobile navigation: the button opens and closes the menu.
+  var toggle = document.querySelector(".nav-toggle");
+  var menu = document.getElementById("main-nav");
+  if (toggle && menu) {
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", String(!open));
+      menu.classList.toggle("open", !open);
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.classList.contains("open")) {
+        toggle.setAttribute("aria-expanded", "false");
+        menu.classList.remove("open");
+        toggle.focus();
+      }
+    });
+  }
+
+  // A secret shown once is selected on focus, ready to copy.
+  document.querySelectorAll("[data-select]").forEach(function (el) {
+    el.addEventListener("focus", function () { el.select(); });
+  });
+
+  // After a failed submission, move focus to the error summary so that
+  // keyboard and screen-reader users land on what needs fixing.
+  var summary = document.querySelector(".error-summary");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+})();
