@@ -63,7 +63,7 @@ Both take --database-url postgres://… to run on PostgreSQL.`
 
 func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: " + benchUsage)
+		return errors.New("name a benchmark: vigie bench startup|api (vigie help bench tells more)")
 	}
 	switch args[0] {
 	case "startup":
@@ -123,10 +123,9 @@ type benchDB struct {
 
 // benchEnv hands out fresh databases and removes them all at the end.
 type benchEnv struct {
-	base    string // PostgreSQL server URL; "" for SQLite
-	root    string // temporary directory holding every data directory
-	dropped []string
-	made    []string
+	base string   // PostgreSQL server URL; "" for SQLite
+	root string   // temporary directory holding every data directory
+	made []string // PostgreSQL databases to drop
 }
 
 func newBenchEnv(base string) (*benchEnv, error) {
@@ -420,10 +419,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float
 
 // startupRow is the figures of one database state over several runs.
 type startupRow struct {
-	name        string
-	ready, rss  []float64 // milliseconds, bytes
-	peak        []float64 // bytes (VmHWM)
-	errorDetail string
+	name       string
+	ready, rss []float64 // milliseconds, bytes
+	peak       []float64 // bytes (VmHWM)
 }
 
 func benchStartup(ctx context.Context, args []string, env Env) error {

@@ -261,7 +261,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no benchmark", nil, "usage"},
+		{"no benchmark", nil, "name a benchmark"},
 		{"unknown benchmark", []string{"disk"}, `unknown benchmark "disk"`},
 		{"sqlite url", []string{"startup", "--database-url", "sqlite:/tmp/x.db"}, "postgres://"},
 		{"no runs", []string{"startup", "--runs", "0"}, "--runs"},

@@ -23,8 +23,8 @@ func scanClient(row interface{ Scan(...any) error }) (client.Client, error) {
 // CreateClient inserts a client; a taken code is a conflict on "code".
 func (db *DB) CreateClient(ctx context.Context, s tenant.Scope, c *client.Client) error {
 	t := now()
-	id, err := db.insert(ctx, `INSERT INTO clients (code, name, legal_id, vat_id, address, time_zone, language, archived, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Code, c.Name, c.LegalID, c.VATID, c.Address, c.TimeZone, c.Language, c.Archived, t, t)
+	id, err := db.insert(ctx, `INSERT INTO clients (code, name, legal_id, vat_id, address, time_zone, language, archived, created_at, updated_at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Code, c.Name, c.LegalID, c.VATID, c.Address, c.TimeZone, c.Language, c.Archived, t, t, fold(c.Code, c.Name, c.LegalID))
 	if err != nil {
 		return err
 	}
@@ -36,8 +36,8 @@ func (db *DB) CreateClient(ctx context.Context, s tenant.Scope, c *client.Client
 func (db *DB) UpdateClient(ctx context.Context, s tenant.Scope, c *client.Client) error {
 	cond, args := scopeSQL(s, "id")
 	t := now()
-	err := affected(db.exec(ctx, `UPDATE clients SET code = ?, name = ?, legal_id = ?, vat_id = ?, address = ?, time_zone = ?, language = ?, archived = ?, updated_at = ? WHERE id = ? AND `+cond,
-		append([]any{c.Code, c.Name, c.LegalID, c.VATID, c.Address, c.TimeZone, c.Language, c.Archived, t, c.ID}, args...)...))
+	err := affected(db.exec(ctx, `UPDATE clients SET code = ?, name = ?, legal_id = ?, vat_id = ?, address = ?, time_zone = ?, language = ?, archived = ?, updated_at = ?, search = ? WHERE id = ? AND `+cond,
+		append([]any{c.Code, c.Name, c.LegalID, c.VATID, c.Address, c.TimeZone, c.Language, c.Archived, t, fold(c.Code, c.Name, c.LegalID), c.ID}, args...)...))
 	if err == nil {
 		c.Updated = t
 	}
@@ -56,8 +56,8 @@ func (db *DB) Clients(ctx context.Context, s tenant.Scope, f client.Filter) ([]c
 	q := `SELECT ` + clientCols + ` FROM clients WHERE id > ? AND ` + cond
 	args = append([]any{f.After}, args...)
 	if f.Query != "" {
-		q += ` AND (lower(code) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\')`
-		args = append(args, like(f.Query), like(f.Query))
+		q += ` AND search LIKE ? ESCAPE '\'`
+		args = append(args, like(f.Query))
 	}
 	if f.Archived != nil {
 		q += ` AND archived = ?`

@@ -400,6 +400,7 @@ func testSearchLiteral(t *testing.T, db *store.DB) {
 	mkClient(t, db, "NOUND", "UnderXscore")
 	bsl := mkClient(t, db, "BSL", `Back\slash`)
 	mkClient(t, db, "NOBSL", "Backslash")
+	ecole := mkClient(t, db, "ECOLE", "École Gartnerei Étienne")
 	for _, tc := range []struct {
 		q    string
 		want []int64
@@ -411,6 +412,9 @@ func testSearchLiteral(t *testing.T, db *store.DB) {
 		{`\`, []int64{bsl.ID}},
 		{`k\s`, []int64{bsl.ID}},
 		{"PURE", []int64{pct.ID, nopct.ID}}, // case-insensitive
+		{"ÉCOLE", []int64{ecole.ID}},          // Unicode case folding, not only ASCII
+		{"ecole", []int64{ecole.ID}},          // accents ignored
+		{"gärtnerei", []int64{ecole.ID}},      // both ways
 	} {
 		got := ids(must(db.Clients(ctx, sys, client.Filter{Query: tc.q, Limit: 50}))(t), clientID)
 		if !slices.Equal(got, tc.want) {
@@ -423,7 +427,8 @@ func testSearchLiteral(t *testing.T, db *store.DB) {
 	mkContact(t, db, c, nil, "Anne", "Durand", "axb@example.com")
 	p := mkContact(t, db, c, nil, "Paul", "50%", "")
 	mkContact(t, db, c, nil, "Paul", "500", "")
-	for q, want := range map[string][]int64{"a_b": {a.ID}, "%": {p.ID}} {
+	h := mkContact(t, db, c, nil, "Hélène", "Noël", "")
+	for q, want := range map[string][]int64{"a_b": {a.ID}, "%": {p.ID}, "helene": {h.ID}, "NOËL": {h.ID}} {
 		if got := ids(must(db.Contacts(ctx, sys, client.ContactFilter{Query: q, Limit: 50}))(t), contactID); !slices.Equal(got, want) {
 			t.Errorf("Contacts(%q) = %v, want %v", q, got, want)
 		}

@@ -42,9 +42,9 @@ func (db *DB) CreateContact(ctx context.Context, s tenant.Scope, c *client.Conta
 	cond, args := scopeSQL(s, "clients.id")
 	siteCond, siteArgs := siteOfClient(c.SiteID, "clients.id")
 	t := now()
-	id, err := db.insert(ctx, `INSERT INTO contacts (client_id, site_id, first_name, last_name, email, phone, mobile, job_title, vip, created_at, updated_at)
-		SELECT clients.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM clients WHERE clients.id = ? AND `+siteCond+` AND `+cond,
-		append(append([]any{c.SiteID, c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.JobTitle, c.VIP, t, t, c.ClientID}, siteArgs...), args...)...)
+	id, err := db.insert(ctx, `INSERT INTO contacts (client_id, site_id, first_name, last_name, email, phone, mobile, job_title, vip, created_at, updated_at, search)
+		SELECT clients.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM clients WHERE clients.id = ? AND `+siteCond+` AND `+cond,
+		append(append([]any{c.SiteID, c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.JobTitle, c.VIP, t, t, fold(c.FirstName, c.LastName, c.Email), c.ClientID}, siteArgs...), args...)...)
 	if err != nil {
 		return err
 	}
@@ -58,9 +58,9 @@ func (db *DB) UpdateContact(ctx context.Context, s tenant.Scope, c *client.Conta
 	cond, args := scopeSQL(s, "client_id")
 	siteCond, siteArgs := siteOfClient(c.SiteID, "contacts.client_id")
 	t := now()
-	err := affected(db.exec(ctx, `UPDATE contacts SET site_id = ?, first_name = ?, last_name = ?, email = ?, phone = ?, mobile = ?, job_title = ?, vip = ?, updated_at = ?
+	err := affected(db.exec(ctx, `UPDATE contacts SET site_id = ?, first_name = ?, last_name = ?, email = ?, phone = ?, mobile = ?, job_title = ?, vip = ?, updated_at = ?, search = ?
 		WHERE id = ? AND `+siteCond+` AND `+cond,
-		append(append([]any{c.SiteID, c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.JobTitle, c.VIP, t, c.ID}, siteArgs...), args...)...))
+		append(append([]any{c.SiteID, c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.JobTitle, c.VIP, t, fold(c.FirstName, c.LastName, c.Email), c.ID}, siteArgs...), args...)...))
 	if err == nil {
 		c.Updated = t
 	}
@@ -90,8 +90,8 @@ func (db *DB) Contacts(ctx context.Context, s tenant.Scope, f client.ContactFilt
 	}
 	if f.Query != "" {
 		p := like(f.Query)
-		q += ` AND (lower(first_name) LIKE ? ESCAPE '\' OR lower(last_name) LIKE ? ESCAPE '\' OR lower(email) LIKE ? ESCAPE '\')`
-		args = append(args, p, p, p)
+		q += ` AND search LIKE ? ESCAPE '\'`
+		args = append(args, p)
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, f.Limit)

@@ -18,6 +18,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -309,10 +314,24 @@ func uniqueField(msg string) string {
 // the precision both databases keep.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// like escapes a user's search text for a LIKE pattern matching anywhere.
+// like escapes a user's search text for a LIKE pattern matching anywhere in
+// a column written by fold.
 func like(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + strings.ToLower(r.Replace(s)) + "%"
+	return "%" + r.Replace(fold(s)) + "%"
+}
+
+// fold returns the searchable form of texts: lowercased (Unicode, not only
+// ASCII as SQLite's lower() does) and without accents, so that "etienne"
+// and "ÉTIENNE" both find "Étienne" on either database.
+func fold(texts ...string) string {
+	s := strings.Join(texts, " ")
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
 }
 
 // TxFrom returns the transaction carried by ctx, if any. The job queue uses

@@ -45,8 +45,8 @@ func userScope(s tenant.Scope) (string, []any) {
 func (db *DB) CreateUser(ctx context.Context, u *user.User, passwordHash string) error {
 	t := now()
 	return db.InTx(ctx, func(ctx context.Context) error {
-		id, err := db.insert(ctx, `INSERT INTO users (email, name, role, level, client_id, contact_id, language, disabled, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			strings.ToLower(u.Email), u.Name, string(u.Role), u.Level, u.ClientID, u.ContactID, u.Language, u.Disabled, passwordHash, t, t)
+		id, err := db.insert(ctx, `INSERT INTO users (email, name, role, level, client_id, contact_id, language, disabled, password_hash, created_at, updated_at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			strings.ToLower(u.Email), u.Name, string(u.Role), u.Level, u.ClientID, u.ContactID, u.Language, u.Disabled, passwordHash, t, t, fold(u.Name, u.Email))
 		if err != nil {
 			return err
 		}
@@ -63,8 +63,8 @@ func (db *DB) CreateUser(ctx context.Context, u *user.User, passwordHash string)
 func (db *DB) UpdateUser(ctx context.Context, u *user.User) error {
 	t := now()
 	return db.InTx(ctx, func(ctx context.Context) error {
-		err := affected(db.exec(ctx, `UPDATE users SET email = ?, name = ?, role = ?, level = ?, client_id = ?, contact_id = ?, language = ?, disabled = ?, updated_at = ? WHERE id = ?`,
-			strings.ToLower(u.Email), u.Name, string(u.Role), u.Level, u.ClientID, u.ContactID, u.Language, u.Disabled, t, u.ID))
+		err := affected(db.exec(ctx, `UPDATE users SET email = ?, name = ?, role = ?, level = ?, client_id = ?, contact_id = ?, language = ?, disabled = ?, updated_at = ?, search = ? WHERE id = ?`,
+			strings.ToLower(u.Email), u.Name, string(u.Role), u.Level, u.ClientID, u.ContactID, u.Language, u.Disabled, t, fold(u.Name, u.Email), u.ID))
 		if err != nil {
 			return err
 		}
@@ -146,8 +146,8 @@ func (db *DB) Users(ctx context.Context, s tenant.Scope, f user.Filter) ([]user.
 	}
 	if f.Query != "" {
 		p := like(f.Query)
-		q += ` AND (lower(name) LIKE ? ESCAPE '\' OR lower(email) LIKE ? ESCAPE '\')`
-		args = append(args, p, p)
+		q += ` AND search LIKE ? ESCAPE '\'`
+		args = append(args, p)
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, f.Limit)

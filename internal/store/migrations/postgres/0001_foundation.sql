@@ -24,6 +24,7 @@ CREATE TABLE clients (
     address TEXT NOT NULL DEFAULT '',
     time_zone TEXT NOT NULL,
     language TEXT NOT NULL,
+    search TEXT NOT NULL DEFAULT '',
     archived BOOLEAN NOT NULL DEFAULT FALSE,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
@@ -51,6 +52,7 @@ CREATE TABLE contacts (
     phone TEXT NOT NULL DEFAULT '',
     mobile TEXT NOT NULL DEFAULT '',
     job_title TEXT NOT NULL DEFAULT '',
+    search TEXT NOT NULL DEFAULT '',
     vip BOOLEAN NOT NULL DEFAULT FALSE,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
@@ -67,6 +69,7 @@ CREATE TABLE users (
     client_id BIGINT REFERENCES clients (id),
     contact_id BIGINT REFERENCES contacts (id) ON DELETE SET NULL,
     language TEXT NOT NULL DEFAULT '',
+    search TEXT NOT NULL DEFAULT '',
     disabled BOOLEAN NOT NULL DEFAULT FALSE,
     password_hash TEXT NOT NULL,
     totp_secret TEXT NOT NULL DEFAULT '',

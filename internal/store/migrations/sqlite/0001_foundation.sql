@@ -26,6 +26,7 @@ CREATE TABLE clients (
     address TEXT NOT NULL DEFAULT '',
     time_zone TEXT NOT NULL,
     language TEXT NOT NULL,
+    search TEXT NOT NULL DEFAULT '',
     archived INTEGER NOT NULL DEFAULT 0,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
@@ -53,6 +54,7 @@ CREATE TABLE contacts (
     phone TEXT NOT NULL DEFAULT '',
     mobile TEXT NOT NULL DEFAULT '',
     job_title TEXT NOT NULL DEFAULT '',
+    search TEXT NOT NULL DEFAULT '',
     vip INTEGER NOT NULL DEFAULT 0,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
@@ -69,6 +71,7 @@ CREATE TABLE users (
     client_id INTEGER REFERENCES clients (id),
     contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
     language TEXT NOT NULL DEFAULT '',
+    search TEXT NOT NULL DEFAULT '',
     disabled INTEGER NOT NULL DEFAULT 0,
     password_hash TEXT NOT NULL,
     totp_secret TEXT NOT NULL DEFAULT '',

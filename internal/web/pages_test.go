@@ -1,0 +1,267 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/tenant"
+)
+
+// TestEveryPageRendersForEveryRole walks every GET page of the router as
+// every role, in both languages: each answers a whole page (200) or a
+// translated refusal (403), never an error, an unknown message key or a
+// half-rendered template.
+func TestEveryPageRendersForEveryRole(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		ids := map[string]int64{"clients": f.a.ID, "sites": f.siteA.ID, "contacts": f.contactA.ID, "users": f.userA}
+		var pages []string
+		for _, rt := range srv.App.Router.Routes() {
+			if rt.Method != http.MethodGet || rt.Public || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/metrics") {
+				continue
+			}
+			p := strings.TrimSuffix(rt.Path, "{$}")
+			if i := strings.Index(p, "{id}"); i >= 0 {
+				kind := strings.Trim(p[:i], "/")
+				id, ok := ids[kind]
+				if !ok {
+					t.Fatalf("route %s: no fixture id for %q", rt.Pattern, kind)
+				}
+				p = p[:i] + itoa(id) + p[i+4:]
+			}
+			pages = append(pages, p)
+		}
+		if len(pages) < 15 {
+			t.Fatalf("only %d signed-in GET pages found: %v", len(pages), pages)
+		}
+		// Staff pages also with a staff user to edit.
+		pages = append(pages, fmt.Sprintf("/users/%d/edit", f.staffID), "/clients?status=archived&q=AL", "/audit?action=client&from=2020-01-01&to=2099-12-31")
+		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {
+			t.Run(email, func(t *testing.T) {
+				b := signedIn(t, srv, email)
+				for _, lang := range []string{"fr", "en"} {
+					b.lang = lang
+					for _, p := range pages {
+						r := b.get(p)
+						if r.status != http.StatusOK && r.status != http.StatusForbidden {
+							t.Errorf("%s GET %s: status %d\n%s", lang, p, r.status, excerpt(r.body))
+							continue
+						}
+						checkPage(t, lang+" "+p, lang, r)
+						if email == "admin@example.com" && r.status != http.StatusOK {
+							t.Errorf("admin GET %s: %d", p, r.status)
+						}
+					}
+				}
+			})
+		}
+		// The public pages too.
+		anon := newBrowser(t, srv)
+		for _, lang := range []string{"fr", "en"} {
+			anon.lang = lang
+			for _, p := range []string{"/login", "/password/forgot", "/password/reset?token=x", "/password/reset"} {
+				r := anon.get(p)
+				wantStatus(t, p, r, http.StatusOK)
+				checkPage(t, lang+" "+p, lang, r)
+			}
+		}
+	})
+}
+
+var (
+	missingKeyRe = regexp.MustCompile(`\[[a-z0-9_]+\.[a-z0-9_.-]+\]`)
+	inputRe      = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	idAttrRe     = regexp.MustCompile(`\bid="([^"]+)"`)
+	typeAttrRe   = regexp.MustCompile(`\btype="([^"]+)"`)
+)
+
+// checkPage checks what every page must have: the language, the layout
+// closed, no untranslated key, no Go formatting slip, a label for each input.
+func checkPage(t *testing.T, what, lang string, r response) {
+	t.Helper()
+	body := r.body
+	if !strings.Contains(body, `<html lang="`+lang+`">`) || !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
+		t.Errorf("%s: not a whole page in %s", what, lang)
+	}
+	if m := missingKeyRe.FindString(body); m != "" {
+		t.Errorf("%s: untranslated message %s", what, m)
+	}
+	for _, bad := range []string{"%!", "<no value>", "&lt;nil&gt;"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("%s: page contains %q", what, bad)
+		}
+	}
+	if !strings.Contains(body, `href="#main"`) {
+		t.Errorf("%s: no skip link", what)
+	}
+	for _, in := range inputRe.FindAllString(body, -1) {
+		typ := typeAttrRe.FindStringSubmatch(in)
+		if typ != nil && (typ[1] == "hidden" || typ[1] == "submit") {
+			continue
+		}
+		id := idAttrRe.FindStringSubmatch(in)
+		if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
+			t.Errorf("%s: input without a label: %s", what, in)
+		}
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	srv := apptest.New(t, "sqlite")
+	b := newBrowser(t, srv)
+	login := b.get("/login")
+	m := regexp.MustCompile(`href="(/static/app\.css\?v=[0-9a-f]+)"`).FindStringSubmatch(login.body)
+	if m == nil {
+		t.Fatal("no versioned stylesheet link on the sign-in page")
+	}
+	tests := []struct {
+		path, typ, cache string
+		status           int
+	}{
+		{m[1], "text/css; charset=utf-8", "public, max-age=31536000, immutable", 200},
+		{"/static/app.css", "text/css; charset=utf-8", "public, no-cache", 200},
+		{"/static/app.js", "text/javascript; charset=utf-8", "public, no-cache", 200},
+		{"/static/favicon.svg", "image/svg+xml", "public, no-cache", 200},
+		{"/static/nope.css", "", "", 404},
+		{"/static/../web.go", "", "", 404},
+	}
+	for _, tt := range tests {
+		r := b.get(tt.path)
+		if r.status != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.path, r.status, tt.status)
+			continue
+		}
+		if tt.status != 200 {
+			continue
+		}
+		if got := r.header.Get("Content-Type"); got != tt.typ {
+			t.Errorf("%s: Content-Type %q, want %q", tt.path, got, tt.typ)
+		}
+		if got := r.header.Get("Cache-Control"); got != tt.cache {
+			t.Errorf("%s: Cache-Control %q, want %q", tt.path, got, tt.cache)
+		}
+	}
+	// An unchanged file is revalidated cheaply.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/static/app.css", nil)
+	req.Header.Set("If-None-Match", b.get("/static/app.css").header.Get("ETag"))
+	if r := b.do(req); r.status != http.StatusNotModified {
+		t.Errorf("If-None-Match: status %d, want 304", r.status)
+	}
+	// Pages are never cached and carry the strict CSP (no inline script).
+	if cc := login.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("page Cache-Control %q", cc)
+	}
+	if strings.Contains(login.body, "<script>") || strings.Contains(login.body, "style=") || strings.Contains(login.body, " onclick") {
+		t.Error("inline script or style in a page: the CSP forbids it")
+	}
+}
+
+func TestSettingsAndLogo(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		srv.User("admin@example.com", tenant.RoleAdmin)
+		srv.User("manager@example.com", tenant.RoleManager)
+		b := signedIn(t, srv, "admin@example.com")
+		anon := newBrowser(t, srv)
+		wantStatus(t, "no logo yet", anon.get("/provider/logo"), http.StatusNotFound)
+		wantStatus(t, "manager's settings", signedIn(t, srv, "manager@example.com").get("/settings"), http.StatusForbidden)
+
+		var img bytes.Buffer
+		pic := image.NewRGBA(image.Rect(0, 0, 4, 4))
+		pic.Set(1, 1, color.RGBA{R: 200, A: 255})
+		if err := png.Encode(&img, pic); err != nil {
+			t.Fatal(err)
+		}
+		fields := map[string]string{"name": "Infogérance Test", "email": "support@test.example", "language": "en", "time_zone": "Europe/Brussels"}
+		r := postMultipart(t, b, "/settings", fields, "logo", "logo.png", img.Bytes())
+		wantStatus(t, "save settings", r, http.StatusSeeOther)
+		logo := anon.get("/provider/logo")
+		wantStatus(t, "logo", logo, http.StatusOK)
+		if logo.header.Get("Content-Type") != "image/png" || logo.body != img.String() {
+			t.Errorf("logo served as %q, %d bytes", logo.header.Get("Content-Type"), len(logo.body))
+		}
+		page := b.get("/")
+		wantBody(t, "top bar", page, "Infogérance Test", `src="/provider/logo"`, "Europe/Brussels")
+
+		// A file that is not an image, and one too large, are refused on the field.
+		r = postMultipart(t, b, "/settings", fields, "logo", "logo.png", []byte("<svg onload=alert(1)>"))
+		wantStatus(t, "not an image", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "logo"); got != fieldErr("fr", "invalid_image", "") {
+			t.Errorf("logo error = %q", got)
+		}
+		big := append(append([]byte{}, img.Bytes()...), make([]byte, 600<<10)...)
+		r = postMultipart(t, b, "/settings", fields, "logo", "big.png", big)
+		wantStatus(t, "logo too large", r, http.StatusUnprocessableEntity)
+		fields["time_zone"] = "Nowhere/City"
+		r = postMultipart(t, b, "/settings", fields, "", "", nil)
+		wantStatus(t, "bad time zone", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "time_zone"); got != fieldErr("fr", "invalid_timezone", "") {
+			t.Errorf("time zone error = %q", got)
+		}
+		if got := anon.get("/provider/logo"); got.body != img.String() {
+			t.Error("a refused upload replaced the logo")
+		}
+		fields["time_zone"] = "Europe/Paris"
+		fields["remove_logo"] = "1"
+		wantStatus(t, "remove logo", postMultipart(t, b, "/settings", fields, "", "", nil), http.StatusSeeOther)
+		wantStatus(t, "removed logo", anon.get("/provider/logo"), http.StatusNotFound)
+	})
+}
+
+func postMultipart(t *testing.T, b *browser, path string, fields map[string]string, fileField, fileName string, data []byte) response {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
+	}
+	if fileField != "" {
+		fw, err := w.CreateFormFile(fileField, fileName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = fw.Write(data)
+	}
+	_ = w.Close()
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.do(req)
+}
+
+func TestAuditPage(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		b := signedIn(t, srv, "manager@example.com")
+		r := b.get("/audit")
+		wantStatus(t, "audit", r, http.StatusOK)
+		wantBody(t, "audit", r, "client.create", "site.create", f.b.Name)
+		r = b.get(fmt.Sprintf("/audit?client=%d&action=site", f.a.ID))
+		wantBody(t, "filtered audit", r, "site.create", "Site of ALPHA")
+		wantNotBody(t, "filtered audit", r, "Site of BRAVO", "<code>client.create</code>")
+		r = b.get("/audit?to=" + url.QueryEscape("2000-01-01"))
+		wantBody(t, "audit before anything", r, msg("fr", "audit.none_match"))
+		r = b.get("/audit?from=yesterday")
+		wantStatus(t, "bad date", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "from"); got != fieldErr("fr", "invalid_date", "") {
+			t.Errorf("date error = %q", got)
+		}
+		// A client administrator reads only their client's entries.
+		ca := signedIn(t, srv, "cadmin@alpha.example")
+		r = ca.get("/audit")
+		wantStatus(t, "client admin's audit", r, http.StatusOK)
+		wantBody(t, "client admin's audit", r, "Site of ALPHA")
+		wantNotBody(t, "client admin's audit", r, "Site of BRAVO", "BRAVO")
+	})
+}
