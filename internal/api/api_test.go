@@ -443,6 +443,8 @@ func (e *env) testBadInput(t *testing.T) {
 		{"id in body", "PATCH", patch, `{"id":5}`, nil, 400, "id"},
 		{"wrong type", "POST", clients, `{"code":12,"name":"N"}`, nil, 400, "code"},
 		{"wrong type in patch", "PATCH", patch, `{"name":false}`, nil, 400, "name"},
+		{"duplicate field", "POST", clients, `{"code":"NC","name":"N","code":"NC2"}`, nil, 400, "code"},
+		{"duplicate nested field", "PATCH", fmt.Sprintf("/api/v1/users/%d", e.userA.ID), `{"clients":[],"name":"a","language":"fr","name":"b"}`, nil, 400, "name"},
 		{"trailing data", "POST", clients, `{"code":"NC","name":"N"} {"x":1}`, nil, 400, ""},
 		{"trailing garbage", "POST", clients, `{"code":"NC","name":"N"}garbage`, nil, 400, ""},
 		{"invalid UTF-8", "POST", clients, "{\"code\":\"NC\",\"name\":\"\xff\xfe\"}", nil, 400, ""},

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -50,8 +51,7 @@ func (c *call) language() string {
 func (c *call) writeJSON(status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		c.api.log.Error("encode API response", "path", c.r.URL.Path, "err", err)
-		c.api.fail(c, err)
+		c.api.fail(c, fmt.Errorf("encode response: %w", err)) // a 500, logged
 		return
 	}
 	c.w.Header().Set("Content-Type", "application/json")
@@ -99,19 +99,20 @@ func (c *call) checkQuery(known map[string]bool) error {
 // with them as a validation failure.
 type query struct {
 	c   *call
+	v   url.Values
 	bad fault.Invalid
 }
 
-func (c *call) query() *query { return &query{c: c} }
+func (c *call) query() *query { return &query{c: c, v: c.r.URL.Query()} }
 
 func (q *query) str(name string) string {
-	v := q.c.r.URL.Query().Get(name)
+	v := q.v.Get(name)
 	return q.bad.Text(name, v, 200, false, false)
 }
 
 // id reads a positive integer; 0 when absent.
 func (q *query) id(name string) int64 {
-	s := q.c.r.URL.Query().Get(name)
+	s := q.v.Get(name)
 	if s == "" {
 		return 0
 	}
@@ -125,7 +126,7 @@ func (q *query) id(name string) int64 {
 
 // boolean reads true or false; nil when absent.
 func (q *query) boolean(name string) *bool {
-	switch q.c.r.URL.Query().Get(name) {
+	switch q.v.Get(name) {
 	case "":
 		return nil
 	case "true":
@@ -141,7 +142,7 @@ func (q *query) boolean(name string) *bool {
 
 // time reads an RFC 3339 instant; zero when absent.
 func (q *query) time(name string) time.Time {
-	s := q.c.r.URL.Query().Get(name)
+	s := q.v.Get(name)
 	if s == "" {
 		return time.Time{}
 	}
@@ -155,7 +156,7 @@ func (q *query) time(name string) time.Time {
 
 // limit reads the page size.
 func (q *query) limit() int {
-	s := q.c.r.URL.Query().Get("limit")
+	s := q.v.Get("limit")
 	if s == "" {
 		return defaultLimit
 	}
@@ -169,7 +170,7 @@ func (q *query) limit() int {
 
 // after reads the cursor; 0 when absent (the first page).
 func (q *query) after() int64 {
-	s := q.c.r.URL.Query().Get("after")
+	s := q.v.Get("after")
 	if s == "" {
 		return 0
 	}
@@ -341,6 +342,12 @@ func decodeJSON(b []byte, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
+	if key, ok := duplicateKey(b); ok {
+		// encoding/json keeps the last of repeated keys; two readers of
+		// the same body could disagree on its meaning, so refuse it.
+		return &requestError{status: http.StatusBadRequest, key: "api.problem.duplicate_field", args: []any{key},
+			fields: []fault.FieldError{{Field: key, Code: "duplicate_field"}}}
+	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &requestError{status: http.StatusBadRequest, key: "api.problem.trailing_data"}
 	}
@@ -392,4 +399,59 @@ func jsonType(t reflect.Type) string {
 		return "array"
 	}
 	return "object"
+}
+
+// duplicateKey finds a key given twice in one object of the first JSON
+// value of b. b is known to decode.
+func duplicateKey(b []byte) (string, bool) {
+	type frame struct {
+		keys      map[string]bool // nil for an array
+		expectKey bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, &frame{keys: map[string]bool{}, expectKey: true})
+			case '[':
+				stack = append(stack, &frame{})
+			default: // '}' or ']': a value of the parent is complete
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return "", false
+				}
+				if parent := stack[len(stack)-1]; parent.keys != nil {
+					parent.expectKey = true
+				}
+			}
+		case string:
+			if top != nil && top.keys != nil && top.expectKey {
+				if top.keys[v] {
+					return v, true
+				}
+				top.keys[v] = true
+				top.expectKey = false
+				continue
+			}
+			if top != nil && top.keys != nil {
+				top.expectKey = true
+			}
+		default:
+			if top != nil && top.keys != nil {
+				top.expectKey = true
+			}
+		}
+	}
 }

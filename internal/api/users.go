@@ -56,7 +56,7 @@ func (a *API) getMe(c *call) (any, error) {
 
 func (a *API) listUsers(c *call) (any, error) {
 	q := c.query()
-	kind := c.r.URL.Query().Get("kind")
+	kind := q.v.Get("kind")
 	if kind != "" {
 		q.bad.OneOf("kind", kind, "staff", "client")
 	}

@@ -94,6 +94,16 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.metrics = newMetrics(a)
 	a.Router = router.New(a.guard)
 	a.ops(a.Router)
+	a.Router.Unmatched("/api/", func(w http.ResponseWriter, r *http.Request, status int, allow string) {
+		if allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		detail := "no such API route: " + r.URL.Path
+		if status == http.StatusMethodNotAllowed {
+			detail = r.Method + " is not allowed here; allowed: " + allow
+		}
+		writeProblem(w, status, detail)
+	})
 	w, err := web.New(web.Deps{
 		Log: a.Log, BaseURL: a.Config.BaseURL, SecureCookies: a.Config.Secure(),
 		Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal, Mail: outbox,

@@ -98,3 +98,41 @@ func TestAnonymousIsRefused(t *testing.T) {
 		t.Errorf("forged token: %d", r.StatusCode)
 	}
 }
+
+func TestAPIUnmatchedIsProblemJSON(t *testing.T) {
+	s := apptest.New(t, "sqlite")
+	u := s.User("admin@msp.example", "admin")
+	tok := s.Token(u, true)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/api/v1/nothing-here", 404, ""},
+		{"DELETE", "/api/v1/clients", 405, "GET, HEAD, POST"},
+		{"PUT", "/api/v1/me", 405, "GET, HEAD"},
+	} {
+		req, _ := http.NewRequest(tt.method, s.URL+tt.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status || res.Header.Get("Content-Type") != "application/problem+json" || res.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s: %d %s allow=%q %s", tt.method, tt.path, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Allow"), body)
+		}
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/clients", strings.NewReader(strings.Repeat("x", 3<<20)))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 413 || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("large body: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}

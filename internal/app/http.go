@@ -212,6 +212,10 @@ func (a *App) handler() http.Handler {
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.ContentLength > maxBody {
+			if isAPI(r) {
+				writeProblem(w, http.StatusRequestEntityTooLarge, "request body larger than 2 MiB")
+				return
+			}
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}

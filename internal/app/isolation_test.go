@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/mail"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/tenant"
@@ -56,6 +57,7 @@ const (
 	kindContact kind = "contact"
 	kindUser    kind = "user"  // a client user of the target client
 	kindToken   kind = "token" // an API token of the caller itself
+	kindMail    kind = "mail"  // a logged outgoing message about the target client
 )
 
 // kindBySegment gives the kind of a parameter from the path segment before it:
@@ -66,6 +68,7 @@ var kindBySegment = map[string]kind{
 	"contacts": kindContact,
 	"users":    kindUser,
 	"tokens":   kindToken,
+	"mail":     kindMail,
 }
 
 // kindByParam classifies parameters that their preceding segment does not
@@ -159,6 +162,8 @@ var specs = map[string]spec{
 	"POST /account/tokens":               {self: true, body: webNewToken},
 	"POST /account/tokens/{id}/revoke":   {self: true},
 	"GET /audit":                         {action: tenant.AuditRead},
+	"GET /mail":                          {action: tenant.MailRead},
+	"GET /mail/{id}":                     {action: tenant.MailRead, target: true},
 	"GET /settings":                      {action: tenant.ProviderWrite},
 	"POST /settings":                     {action: tenant.ProviderWrite, body: webSettings},
 }
@@ -170,6 +175,7 @@ type tenantData struct {
 	site    client.Site
 	contact client.Contact
 	user    user.User // a client user: the object of users/{id}
+	mail    int64     // a logged message about the client
 }
 
 // caller is a user of some role with its token and browser.
@@ -242,6 +248,12 @@ func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantDa
 		t.Fatal(err)
 	}
 	d.user = m.s.User("user@"+domain, tenant.RoleClientUser, d.client.ID)
+	e := mail.Entry{ClientID: &d.client.ID, To: []string{d.contact.Email}, Subject: name + " report",
+		Raw: []byte("From: msp@msp.example\r\nTo: " + d.contact.Email + "\r\nSubject: " + name + " report\r\n\r\nHello " + name + ".\r\n")}
+	if err := m.s.App.DB.CreateMail(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	d.mail = e.ID
 	return d
 }
 
@@ -320,7 +332,6 @@ func classify(rt router.Route) (map[string]kind, error) {
 
 // check makes one call and asserts what it must.
 func (m *matrix) check(t *testing.T, rt router.Route, sp spec, kinds map[string]kind, c *caller, tg *tenantData) {
-	t.Helper()
 	m.n++
 	x := &attempt{caller: c, target: tg, n: m.n}
 	scope := c.user.Scope()
@@ -427,6 +438,11 @@ func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind
 			} else {
 				id = x.target.user.ID
 			}
+		case kindMail:
+			if destructive {
+				return "", fmt.Errorf("no disposable %s for a route that deletes: teach substitute to make one", k)
+			}
+			id = x.target.mail
 		case kindSite:
 			id = x.target.site.ID
 			if destructive {
@@ -540,16 +556,61 @@ func (m *matrix) snapshot(t *testing.T) snapshot {
 	return s
 }
 
-// diff names what differs between two snapshots; "" when nothing does.
+// diff names the rows that differ between two snapshots; "" when none does.
 func (s snapshot) diff(o snapshot) string {
 	var out []string
-	v, w := reflect.ValueOf(s), reflect.ValueOf(o)
-	for i := range v.NumField() {
-		if !reflect.DeepEqual(v.Field(i).Interface(), w.Field(i).Interface()) {
-			out = append(out, fmt.Sprintf("%s: %+v → %+v", v.Type().Field(i).Name, v.Field(i).Interface(), w.Field(i).Interface()))
+	for _, part := range []struct {
+		name        string
+		before, now any
+	}{
+		{"client", s.Clients, o.Clients},
+		{"site", flatten(s.Sites), flatten(o.Sites)},
+		{"contact", s.Contacts, o.Contacts},
+		{"staff user", s.Staff, o.Staff},
+		{"client user", s.Users, o.Users},
+		{"provider", []provider.Provider{s.Provider}, []provider.Provider{o.Provider}},
+	} {
+		before, now := rows(part.before), rows(part.now)
+		for id, b := range before {
+			switch n, ok := now[id]; {
+			case !ok:
+				out = append(out, fmt.Sprintf("%s %s deleted", part.name, id))
+			case n != b:
+				out = append(out, fmt.Sprintf("%s %s changed: %s → %s", part.name, id, b, n))
+			}
+		}
+		for id, n := range now {
+			if _, ok := before[id]; !ok {
+				out = append(out, fmt.Sprintf("%s %s created: %s", part.name, id, n))
+			}
 		}
 	}
+	slices.Sort(out)
 	return strings.Join(out, "; ")
+}
+
+func flatten(m map[int64][]client.Site) []client.Site {
+	var out []client.Site
+	for _, s := range m {
+		out = append(out, s...)
+	}
+	return out
+}
+
+// rows indexes the JSON of each element of a slice by its ID field.
+func rows(slice any) map[string]string {
+	out := map[string]string{}
+	v := reflect.ValueOf(slice)
+	for i := range v.Len() {
+		e := v.Index(i)
+		id := "#" + strconv.Itoa(i)
+		if f := e.FieldByName("ID"); f.IsValid() {
+			id = "#" + strconv.FormatInt(f.Int(), 10)
+		}
+		b, _ := json.Marshal(e.Interface())
+		out[id] = string(b)
+	}
+	return out
 }
 
 // repair undoes what allowed calls may have done to the fixture that later

@@ -150,6 +150,9 @@ func serve(ctx context.Context, cfg config.Config, env Env, before func(*app.App
 		a.Close(ctx)
 		return fmt.Errorf("listen: %w", err)
 	}
+	if n, err := a.DB.CountUsers(ctx); err == nil && n == 0 {
+		log.Warn("no user yet: create the first administrator with `vigie user create --role admin --email you@example.com --name \"Your Name\"` (same --data-dir / --database-url), or try `vigie demo`")
+	}
 	log.Info("vigie ready", "url", cfg.BaseURL, "listen", ln.Addr().String(), "database", string(a.DB.Dialect()), "startup", time.Since(start).Round(time.Millisecond))
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())

@@ -55,3 +55,20 @@ func TestFieldError(t *testing.T) {
 		t.Errorf("unknown code: got %q", got)
 	}
 }
+
+// FuzzPick feeds arbitrary Accept-Language headers (outside input on every request).
+func FuzzPick(f *testing.F) {
+	b, err := Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"en-GB,en;q=0.8", "fr", "*", ";q=", "zh-Hant-TW;q=0.1,de", "x-klingon"} {
+		f.Add("", s)
+	}
+	f.Fuzz(func(t *testing.T, choice, accept string) {
+		got := b.Pick(choice, accept)
+		if got != "fr" && got != "en" {
+			t.Fatalf("Pick(%q, %q) = %q", choice, accept, got)
+		}
+	})
+}

@@ -22,6 +22,9 @@ type Router struct {
 	mux    *http.ServeMux
 	routes []Route
 	wrap   func(Route, http.Handler) http.Handler
+
+	unmatchedPrefix string
+	unmatched       func(w http.ResponseWriter, r *http.Request, status int, allow string)
 }
 
 // New returns an empty Router. wrap, when not nil, wraps every handler
@@ -62,5 +65,44 @@ func (rt *Router) Public(pattern string, h http.HandlerFunc) {
 // Routes returns every registered route in registration order.
 func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
 
+// Unmatched answers requests under prefix that match no route (404) or no
+// route for their method (405, with allow set), instead of the mux's plain text.
+func (rt *Router) Unmatched(prefix string, fn func(w http.ResponseWriter, r *http.Request, status int, allow string)) {
+	rt.unmatchedPrefix, rt.unmatched = prefix, fn
+}
+
 // ServeHTTP dispatches to the mux.
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rt.unmatched != nil && strings.HasPrefix(r.URL.Path, rt.unmatchedPrefix) {
+		if h, pattern := rt.mux.Handler(r); pattern == "" {
+			// Let the mux decide between 404 and 405 (and redirects for
+			// cleaned paths), then answer in our own format.
+			rec := &statusOnly{header: http.Header{}}
+			h.ServeHTTP(rec, r)
+			if rec.status == http.StatusNotFound || rec.status == http.StatusMethodNotAllowed {
+				rt.unmatched(w, r, rec.status, rec.header.Get("Allow"))
+				return
+			}
+		}
+	}
+	rt.mux.ServeHTTP(w, r)
+}
+
+// statusOnly records a handler's status and headers and drops its body.
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (s *statusOnly) Header() http.Header { return s.header }
+func (s *statusOnly) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (s *statusOnly) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+}

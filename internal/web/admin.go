@@ -56,19 +56,15 @@ func (h *Handler) auditList(w http.ResponseWriter, r *http.Request) {
 		f.Until = t.AddDate(0, 0, 1) // the whole "to" day is included
 	}
 	d := auditPage{Filtered: f.Action != "" || f.ClientID != nil || !f.Since.IsZero() || !f.Until.IsZero() || f.Before != 0}
-	names, err := h.clientNames(ctx, s)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d.Names = names
 	cs, err := h.allClients(ctx, s)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	d.Names = make(map[int64]string, len(cs))
 	d.Clients = []option{{Value: "", Label: v.T("audit.all_clients")}}
 	for _, c := range cs {
+		d.Names[c.ID] = c.Name
 		d.Clients = append(d.Clients, option{Value: itoa(c.ID), Label: c.Name})
 	}
 	if v.Form.HasErrors() {
@@ -204,6 +200,3 @@ func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	h.redirect(w, r, "/settings", "flash.settings_saved")
 }
-
-// hasMail reports whether the sent-mail pages are available.
-func (h *Handler) hasMail() bool { return false }

@@ -69,7 +69,6 @@ type homePage struct {
 	Contacts int
 	Users    int
 	Recent   []audit.Entry
-	Names    map[int64]string
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
@@ -115,10 +114,6 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.Can(tenant.AuditRead) {
 		if d.Recent, err = h.d.Journal.List(ctx, s, audit.Filter{Limit: 8}); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if d.Names, err = h.clientNames(ctx, s); err != nil {
 			h.fail(w, r, err)
 			return
 		}

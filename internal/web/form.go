@@ -78,11 +78,11 @@ type option struct {
 // field is everything the "field" template needs to draw one labelled input.
 type field struct {
 	ID, Name, Label, Type, Value, Help, Autocomplete, List string
-	Errors                                           []string
-	Required, Checked, Disabled                      bool
-	Max, Rows                                        int
-	Options                                          []option
-	Selected                                         []string
+	Errors                                                 []string
+	Required, Checked, Disabled                            bool
+	Max, Rows                                              int
+	Options                                                []option
+	Selected                                               []string
 }
 
 // Field describes a form field for the "field" template. Options are
@@ -135,9 +135,6 @@ func (f field) IsSelected(value string) bool {
 	}
 	return f.Value == value
 }
-
-// trimmed reads a form value; the services trim and validate it.
-func formValue(values url.Values, name string) string { return values.Get(name) }
 
 // formBool reads a checkbox.
 func formBool(values url.Values, name string) bool {

@@ -151,7 +151,9 @@ var messages = func() *i18n.Bundle {
 }()
 
 // msg is a message as it appears in a page (HTML-escaped).
-func msg(lang, key string, args ...any) string { return html.EscapeString(messages.T(lang, key, args...)) }
+func msg(lang, key string, args ...any) string {
+	return html.EscapeString(messages.T(lang, key, args...))
+}
 
 // fieldErr is a field error message as it appears in a page.
 func fieldErr(lang, code, param string) string {

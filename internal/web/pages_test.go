@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,6 +26,13 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
 		f := newFixture(t, srv)
 		ids := map[string]int64{"clients": f.a.ID, "sites": f.siteA.ID, "contacts": f.contactA.ID, "users": f.userA}
+		// A message in the mail log, for its page.
+		wantStatus(t, "reset request", newBrowser(t, srv).post("/password/forgot", url.Values{"email": {"cuser@alpha.example"}}), http.StatusOK)
+		m := regexp.MustCompile(`href="/mail/(\d+)"`).FindStringSubmatch(signedIn(t, srv, "admin@example.com").get("/mail").body)
+		if m == nil {
+			t.Fatal("no message in the mail log")
+		}
+		ids["mail"], _ = strconv.ParseInt(m[1], 10, 64)
 		var pages []string
 		for _, rt := range srv.App.Router.Routes() {
 			if rt.Method != http.MethodGet || rt.Public || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/metrics") {
@@ -44,14 +52,20 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 		if len(pages) < 15 {
 			t.Fatalf("only %d signed-in GET pages found: %v", len(pages), pages)
 		}
-		// Staff pages also with a staff user to edit.
-		pages = append(pages, fmt.Sprintf("/users/%d/edit", f.staffID), "/clients?status=archived&q=AL", "/audit?action=client&from=2020-01-01&to=2099-12-31")
+		pages = append(pages, "/clients?status=archived&q=AL", "/audit?action=client&from=2020-01-01&to=2099-12-31")
+		staffPages := append(append([]string{}, pages...), fmt.Sprintf("/users/%d/edit", f.staffID))
 		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {
 			t.Run(email, func(t *testing.T) {
 				b := signedIn(t, srv, email)
+				walk := pages
+				if !strings.HasPrefix(email, "c") {
+					// Staff users are invisible to client users (404), so
+					// editing one is walked as staff only.
+					walk = staffPages
+				}
 				for _, lang := range []string{"fr", "en"} {
 					b.lang = lang
-					for _, p := range pages {
+					for _, p := range walk {
 						r := b.get(p)
 						if r.status != http.StatusOK && r.status != http.StatusForbidden {
 							t.Errorf("%s GET %s: status %d\n%s", lang, p, r.status, excerpt(r.body))
@@ -101,6 +115,12 @@ func checkPage(t *testing.T, what, lang string, r response) {
 			t.Errorf("%s: page contains %q", what, bad)
 		}
 	}
+	// The CSP allows no inline script or style: they would silently not work.
+	for _, bad := range []string{"<script>", ` style="`, ` onclick=`, ` onsubmit=`, "javascript:"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("%s: page contains %q, which the CSP blocks", what, bad)
+		}
+	}
 	if !strings.Contains(body, `href="#main"`) {
 		t.Errorf("%s: no skip link", what)
 	}
@@ -133,7 +153,7 @@ func TestStaticFiles(t *testing.T) {
 		{"/static/app.js", "text/javascript; charset=utf-8", "public, no-cache", 200},
 		{"/static/favicon.svg", "image/svg+xml", "public, no-cache", 200},
 		{"/static/nope.css", "", "", 404},
-		{"/static/../web.go", "", "", 404},
+		{"/static/templates/login.html", "", "", 404},
 	}
 	for _, tt := range tests {
 		r := b.get(tt.path)
@@ -263,5 +283,53 @@ func TestAuditPage(t *testing.T) {
 		wantStatus(t, "client admin's audit", r, http.StatusOK)
 		wantBody(t, "client admin's audit", r, "Site of ALPHA")
 		wantNotBody(t, "client admin's audit", r, "Site of BRAVO", "BRAVO")
+	})
+}
+
+func TestSentMailPagesAndPasswordReset(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		anon := newBrowser(t, srv)
+		wantStatus(t, "reset request", anon.post("/password/forgot", url.Values{"email": {"cuser@alpha.example"}}), http.StatusOK)
+
+		m := signedIn(t, srv, "manager@example.com")
+		wantStatus(t, "manager reads the mail log", m.get("/mail"), http.StatusForbidden)
+		wantNotBody(t, "manager's navigation", m.get("/"), `href="/mail"`)
+
+		a := signedIn(t, srv, "admin@example.com")
+		a.lang = "en"
+		list := a.get("/mail")
+		wantStatus(t, "mail log", list, http.StatusOK)
+		wantBody(t, "mail log", list, "cuser@alpha.example", f.a.Name)
+		link := regexp.MustCompile(`href="(/mail/\d+)"`).FindStringSubmatch(list.body)
+		if link == nil {
+			t.Fatal("no message in the mail log")
+		}
+		wantBody(t, "mail log filtered on another client", a.get(fmt.Sprintf("/mail?client=%d", f.b.ID)), msg("en", "mail.none_match"))
+		wantStatus(t, "bad status filter", a.get("/mail?status=lost"), http.StatusUnprocessableEntity)
+
+		page := a.get(link[1])
+		wantStatus(t, "message page", page, http.StatusOK)
+		token := regexp.MustCompile(`/password/reset\?token=([A-Za-z0-9_%-]+)`).FindStringSubmatch(page.body)
+		if token == nil {
+			t.Fatalf("no reset link in the message text\n%s", excerpt(page.body))
+		}
+		tok, err := url.QueryUnescape(token[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, "bad message id", a.get("/mail/999999"), http.StatusNotFound)
+
+		// The link from the e-mail sets a new password, once.
+		form := anon.get("/password/reset?token=" + url.QueryEscape(tok))
+		if inputValue(form.body, "token") != tok {
+			t.Fatal("the reset form does not carry the token")
+		}
+		r := anon.post("/password/reset", url.Values{"token": {tok}, "password": {"brand-new-password"}, "password_confirm": {"brand-new-password"}})
+		wantStatus(t, "reset", r, http.StatusSeeOther)
+		wantBody(t, "sign-in after reset", anon.get(r.loc), msg("fr", "flash.password_reset"))
+		wantStatus(t, "sign in with the new password", anon.post("/login", url.Values{"email": {"cuser@alpha.example"}, "password": {"brand-new-password"}}), http.StatusSeeOther)
+		r = newBrowser(t, srv).post("/password/reset", url.Values{"token": {tok}, "password": {"another-password-2"}, "password_confirm": {"another-password-2"}})
+		wantStatus(t, "token used twice", r, http.StatusUnprocessableEntity)
 	})
 }

@@ -34,6 +34,20 @@ func TestSignIn(t *testing.T) {
 		if b.cookie(auth.SessionCookie) == "" {
 			t.Fatal("no session cookie after sign-in")
 		}
+		var set string
+		for _, c := range r.header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, auth.SessionCookie+"=") {
+				set = c
+			}
+		}
+		for _, attr := range []string{"; Path=/", "; HttpOnly", "; SameSite=Lax"} {
+			if !strings.Contains(set, attr) {
+				t.Errorf("session cookie %q lacks %q", set, attr)
+			}
+		}
+		if strings.Contains(set, "; Secure") {
+			t.Errorf("session cookie %q is Secure on a plain-HTTP server", set)
+		}
 		wantStatus(t, "page after sign-in", b.get("/clients"), http.StatusOK)
 
 		// next must stay on this server.
@@ -343,5 +357,34 @@ func TestAPITokenPages(t *testing.T) {
 		if _, _, err := srv.App.Auth.AuthenticateToken(ctx(), secret); err == nil {
 			t.Fatal("revoked token still accepted")
 		}
+	})
+}
+
+func TestStaffMustEnrolSecondFactor(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		srv.User("admin@example.com", tenant.RoleAdmin)
+		srv.User("tech@example.com", tenant.RoleTechnician)
+		a := signedIn(t, srv, "admin@example.com")
+		r := postMultipart(t, a, "/settings", map[string]string{"name": "MSP", "language": "fr", "time_zone": "Europe/Paris", "require_staff_totp": "1"}, "", "", nil)
+		wantStatus(t, "require 2FA", r, http.StatusSeeOther)
+
+		b := signedIn(t, srv, "tech@example.com")
+		r = b.get("/clients")
+		wantStatus(t, "page before enrolment", r, http.StatusSeeOther)
+		if r.loc != "/account/2fa" {
+			t.Fatalf("redirected to %q, want the enrolment page", r.loc)
+		}
+		r = b.get("/account/2fa")
+		wantStatus(t, "enrolment page", r, http.StatusOK)
+		wantBody(t, "enrolment page", r, msg("fr", "totp.required"), `action="/logout"`)
+		// Links that would only bounce back are not shown.
+		wantNotBody(t, "enrolment page", r, `href="/clients"`)
+		secret := inputValue(r.body, "secret")
+		code, err := auth.CodeAt(secret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, "enrol", b.post("/account/2fa", url.Values{"secret": {secret}, "code": {code}}), http.StatusOK)
+		wantBody(t, "page after enrolment", b.get("/clients"), `href="/clients"`)
 	})
 }

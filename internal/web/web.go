@@ -28,7 +28,8 @@ type Deps struct {
 	Auth          *auth.Service
 	Provider      *provider.Service
 	Journal       *audit.Journal
-	Mail          any
+	// Mail is the outgoing mail log; nil hides the sent-mail pages.
+	Mail Mailbox
 }
 
 // Handler serves the pages.
@@ -126,4 +127,6 @@ func (h *Handler) Register(rt *router.Router) {
 	rt.HandleFunc("GET /audit", h.auditList)
 	rt.HandleFunc("GET /settings", h.settingsForm)
 	rt.HandleFunc("POST /settings", h.settingsSave)
+	rt.HandleFunc("GET /mail", h.mailList)
+	rt.HandleFunc("GET /mail/{id}", h.mailShow)
 }
