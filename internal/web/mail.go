@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/http"
 	netmail "net/mail"
+	"regexp"
 	"strings"
 
 	"github.com/vigie-hq/vigie/internal/mail"
@@ -124,7 +125,11 @@ func (h *Handler) mailShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := mailPage{Entry: e, Client: "—", Raw: strings.ToValidUTF8(string(e.Raw), "\uFFFD")}
+	// Only the headers of the source are shown, and secrets are masked in
+	// the text: a reset link read here would let an admin take over the
+	// account it was sent to.
+	head, _, _ := strings.Cut(strings.ReplaceAll(string(e.Raw), "\r\n", "\n"), "\n\n")
+	d := mailPage{Entry: e, Client: "—", Raw: strings.ToValidUTF8(head, "\uFFFD")}
 	if e.ClientID != nil {
 		if c, err := h.d.Clients.Get(ctx, s, *e.ClientID); err == nil {
 			d.Client = c.Name
@@ -136,7 +141,7 @@ func (h *Handler) mailShow(w http.ResponseWriter, r *http.Request) {
 			d.From = from
 		}
 		d.Date = m.Header.Get("Date")
-		d.Text = strings.ToValidUTF8(plainText(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body, 0), "\uFFFD")
+		d.Text = redactSecrets(strings.ToValidUTF8(plainText(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body, 0), "\uFFFD"))
 	}
 	h.render(w, h.view(w, r, "mail"), http.StatusOK, "mail_message", d)
 }
@@ -177,4 +182,12 @@ func plainText(contentType, encoding string, body io.Reader, depth int) string {
 		return ""
 	}
 	return string(b)
+}
+
+// secretParam matches the value of a single-use secret in a link.
+var secretParam = regexp.MustCompile(`([?&](?:token|code|secret)=)[^\s&"'<>]+`)
+
+// redactSecrets masks the secrets of links (password reset and the like).
+func redactSecrets(s string) string {
+	return secretParam.ReplaceAllString(s, "${1}••••••••")
 }
