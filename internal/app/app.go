@@ -112,6 +112,14 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return fmt.Errorf("web: %w", err)
 	}
 	w.Register(a.Router)
+	a.Router.Unmatched("/", func(rw http.ResponseWriter, r *http.Request, status int, allow string) {
+		if status == http.StatusMethodNotAllowed {
+			rw.Header().Set("Allow", allow)
+			http.Error(rw, "method not allowed", status)
+			return
+		}
+		w.NotFound(rw, r)
+	})
 	api.New(api.Deps{
 		Log: a.Log, Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal,
 	}).Register(a.Router)

@@ -136,3 +136,18 @@ func TestAPIUnmatchedIsProblemJSON(t *testing.T) {
 		t.Errorf("large body: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 }
+
+func TestUnknownPageIsTranslated(t *testing.T) {
+	s := apptest.New(t, "sqlite")
+	req, _ := http.NewRequest("GET", s.URL+"/no/such/page", nil)
+	req.Header.Set("Accept-Language", "en")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || !strings.Contains(string(body), "Page not found") || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("unknown page: %d %q", res.StatusCode, body)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/audit"
@@ -145,9 +146,11 @@ func printDemo(env Env, cfg config.Config, accounts []demo.Account) {
 	w := env.Stdout
 	fmt.Fprintf(w, "\nVigie demo — open %s\n", cfg.BaseURL)
 	fmt.Fprintf(w, "Data directory (deleted at exit unless given): %s\n\n", cfg.DataDir)
-	fmt.Fprintf(w, "  %-34s %-13s %-22s %s\n", "E-MAIL", "ROLE", "CLIENT", "PASSWORD")
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "  E-MAIL\tROLE\tCLIENT\tPASSWORD")
 	for _, ac := range accounts {
-		fmt.Fprintf(w, "  %-34s %-13s %-22s %s\n", ac.Email, ac.Role, ac.Client, ac.Password)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", ac.Email, ac.Role, ac.Client, ac.Password)
 	}
+	tw.Flush()
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
 }

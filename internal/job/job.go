@@ -91,11 +91,14 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, register func(*riv
 		register(workers)
 	}
 	q := &Queue{db: db, log: log, opts: opts}
+	// River reports every start, stop and migration step at INFO; only its
+	// warnings and errors belong in Vigie's log.
+	riverLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
 	cfg := &river.Config{
 		FetchCooldown:     opts.FetchCooldown,
 		FetchPollInterval: opts.FetchPollInterval,
 		JobTimeout:        opts.JobTimeout,
-		Logger:            log.With("component", "river"),
+		Logger:            riverLog.With("component", "river"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.MaxWorkers}},
 		RetryPolicy:       opts.RetryPolicy,
 		Workers:           workers,
@@ -108,7 +111,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, register func(*riv
 		}
 		q.side = side
 		driver := riversqlite.New(side)
-		if err := migrateSQLite(ctx, driver, log); err != nil {
+		if err := migrateSQLite(ctx, driver, riverLog); err != nil {
 			side.Close()
 			return nil, err
 		}
@@ -120,7 +123,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, register func(*riv
 		q.run, q.txc = client, client
 	case store.Postgres:
 		driver := riverpgxv5.New(db.Pool)
-		if err := migratePostgres(ctx, driver, db, log); err != nil {
+		if err := migratePostgres(ctx, driver, db, riverLog); err != nil {
 			return nil, err
 		}
 		client, err := river.NewClient(driver, cfg)
@@ -276,3 +279,21 @@ var (
 	_ runner = (*river.Client[pgx.Tx])(nil)
 	_ runner = (*river.Client[*sql.Tx])(nil)
 )
+
+// minLevel drops records below a level whatever the wrapped handler accepts.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
+}

@@ -23,8 +23,12 @@ type Router struct {
 	routes []Route
 	wrap   func(Route, http.Handler) http.Handler
 
-	unmatchedPrefix string
-	unmatched       func(w http.ResponseWriter, r *http.Request, status int, allow string)
+	unmatched []unmatched
+}
+
+type unmatched struct {
+	prefix string
+	fn     func(w http.ResponseWriter, r *http.Request, status int, allow string)
 }
 
 // New returns an empty Router. wrap, when not nil, wraps every handler
@@ -66,24 +70,29 @@ func (rt *Router) Public(pattern string, h http.HandlerFunc) {
 func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
 
 // Unmatched answers requests under prefix that match no route (404) or no
-// route for their method (405, with allow set), instead of the mux's plain text.
+// route for their method (405, with allow set), instead of the mux's plain
+// text. The first registered prefix that matches wins: register longer first.
 func (rt *Router) Unmatched(prefix string, fn func(w http.ResponseWriter, r *http.Request, status int, allow string)) {
-	rt.unmatchedPrefix, rt.unmatched = prefix, fn
+	rt.unmatched = append(rt.unmatched, unmatched{prefix, fn})
 }
 
 // ServeHTTP dispatches to the mux.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rt.unmatched != nil && strings.HasPrefix(r.URL.Path, rt.unmatchedPrefix) {
+	for _, u := range rt.unmatched {
+		if !strings.HasPrefix(r.URL.Path, u.prefix) {
+			continue
+		}
 		if h, pattern := rt.mux.Handler(r); pattern == "" {
 			// Let the mux decide between 404 and 405 (and redirects for
 			// cleaned paths), then answer in our own format.
 			rec := &statusOnly{header: http.Header{}}
 			h.ServeHTTP(rec, r)
 			if rec.status == http.StatusNotFound || rec.status == http.StatusMethodNotAllowed {
-				rt.unmatched(w, r, rec.status, rec.header.Get("Allow"))
+				u.fn(w, r, rec.status, rec.header.Get("Allow"))
 				return
 			}
 		}
+		break
 	}
 	rt.mux.ServeHTTP(w, r)
 }

@@ -332,6 +332,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // notFound answers 404 with the translated page.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) { h.fail(w, r, fault.ErrNotFound) }
 
+// NotFound answers a path that no route matches with the translated 404 page.
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) }
+
 // forbidden answers 403 with the translated page.
 func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request) { h.fail(w, r, fault.ErrForbidden) }
 
