@@ -203,7 +203,7 @@ func (svc *Service) Login(ctx context.Context, email, password, ip, userAgent st
 	}
 	u, err := svc.users.UserByEmail(ctx, email)
 	if errors.Is(err, fault.ErrNotFound) {
-		_, _ = CheckPassword(dummyHash, password)
+		_, _ = CheckPassword(dummyHash(), password)
 		return fail()
 	}
 	if err != nil {
