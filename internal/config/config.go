@@ -138,7 +138,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("smtp-tls: %q must be starttls, tls or none", c.SMTP.TLS))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
-		errs = append(errs, errors.New("database-url: must start with postgres://, postgresql:// or sqlite:"))
+		errs = append(errs, errors.New("database-url: must be a postgres://, postgresql:// or sqlite: URL"))
 	}
 	return errors.Join(errs...)
 }
