@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/fault"
+	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
@@ -135,8 +136,12 @@ func (svc *Service) VerifySecondFactor(ctx context.Context, s Session, code stri
 		if recovery {
 			summary = "recovery code"
 		}
-		ctx = audit.WithActor(ctx, audit.Actor{UserID: s.UserID, IP: s.IP})
-		return svc.journal.Record(ctx, audit.Entry{Action: "user.login", Object: audit.Object("user", s.UserID), Summary: summary})
+		u, err := svc.users.User(ctx, tenant.System(), s.UserID)
+		if err != nil {
+			return err
+		}
+		ctx = audit.WithActor(ctx, audit.Actor{UserID: u.ID, Name: u.Email, IP: s.IP})
+		return svc.journal.Record(ctx, audit.Entry{ClientID: u.ClientID, Action: "user.login", Object: audit.Object("user", s.UserID), Summary: summary})
 	})
 	return s, err
 }
