@@ -20,7 +20,8 @@ test: lint
 lint: fmt vet staticcheck
 
 fmt:
-	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	@files=$$(git ls-files --cached --others --exclude-standard '*.go' 2>/dev/null) || files=$$(find . -name '*.go' -not -path './.git/*'); \
+	out=$$(gofmt -l $$files); \
 	if [ -n "$$out" ]; then echo "gofmt would change these files (run gofmt -w):"; echo "$$out"; exit 1; fi
 
 vet:

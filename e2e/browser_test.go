@@ -55,9 +55,8 @@ type browser struct {
 	console []chromedp.ConsoleMessage
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t *testing.T, exe string) *browser {
 	t.Helper()
-	exe := chromiumPath(t)
 	// The flags that work on this kind of machine (closed network, root):
 	// no sandbox, no GPU, no background connections, a fresh profile.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -219,11 +218,12 @@ func TestSignInCreateClientSwitchLanguage(t *testing.T) {
 		}
 		return msg.T(lang, key)
 	}
+	exe := chromiumPath(t)
 	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			srv := apptest.New(t, dialect)
 			admin := srv.User("admin@e2e.example", tenant.RoleAdmin)
-			b := newBrowser(t)
+			b := newBrowser(t, exe)
 
 			// Sign-in page, in the browser's language.
 			b.open(srv.URL + "/login")
@@ -312,8 +312,9 @@ func TestSignInCreateClientSwitchLanguage(t *testing.T) {
 // script, which the policy forbids, must be blocked and reported both to the
 // page's listener and to the console.
 func TestCSPProbeSeesViolations(t *testing.T) {
+	exe := chromiumPath(t)
 	srv := apptest.New(t, "sqlite")
-	b := newBrowser(t)
+	b := newBrowser(t, exe)
 	b.open(srv.URL + "/login")
 	b.checkClean("sign-in page")
 	ran := run(b, "add an inline script", chromedp.Evaluate[bool](`(function () {
