@@ -86,10 +86,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	policy := auth.DefaultPolicy()
-	policy.RequireStaffMFA = func(ctx context.Context) bool {
-		p, err := a.Provider.Get(ctx)
-		return err == nil && p.RequireStaffTOTP
-	}
+	policy.RequireStaffMFA = a.Provider.RequireStaffTOTP
 	a.Auth = auth.NewService(a.DB, a.DB, outbox, a.Journal, policy, opts.Now, a.Log)
 	a.metrics = newMetrics(a)
 	a.Router = router.New(a.guard)

@@ -5,6 +5,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/fault"
@@ -43,6 +45,12 @@ type Journal interface {
 type Service struct {
 	store   Store
 	journal Journal
+
+	// The staff second-factor rule is read on every staff request: it is
+	// cached for a few seconds (other replicas see a change within that time).
+	mu        sync.Mutex
+	mfa       bool
+	mfaExpiry time.Time
 }
 
 // NewService returns a Service.
@@ -84,11 +92,37 @@ func (svc *Service) Get(ctx context.Context) (Provider, error) {
 	return svc.store.Provider(ctx)
 }
 
+// mfaTTL is how long the staff second-factor rule is cached.
+const mfaTTL = 5 * time.Second
+
+// RequireStaffTOTP reports whether staff must use a second factor.
+func (svc *Service) RequireStaffTOTP(ctx context.Context) bool {
+	svc.mu.Lock()
+	defer svc.mu.Unlock()
+	if time.Now().Before(svc.mfaExpiry) {
+		return svc.mfa
+	}
+	p, err := svc.store.Provider(ctx)
+	if err != nil {
+		// Fail closed would lock every staff member out on a database hiccup;
+		// keep the last known value and retry soon.
+		return svc.mfa
+	}
+	svc.mfa, svc.mfaExpiry = p.RequireStaffTOTP, time.Now().Add(mfaTTL)
+	return svc.mfa
+}
+
 // Save changes the provider's settings. A nil logo keeps the current one.
 func (svc *Service) Save(ctx context.Context, s tenant.Scope, p Provider) error {
 	if !s.Can(tenant.ProviderWrite) {
 		return fault.ErrForbidden
 	}
+	// The cached rule is dropped after the commit, so no reader caches the old value.
+	defer func() {
+		svc.mu.Lock()
+		svc.mfaExpiry = time.Time{}
+		svc.mu.Unlock()
+	}()
 	return svc.store.InTx(ctx, func(ctx context.Context) error {
 		old, err := svc.store.Provider(ctx)
 		if err != nil {
@@ -103,6 +137,7 @@ func (svc *Service) Save(ctx context.Context, s tenant.Scope, p Provider) error 
 		if err := svc.store.SaveProvider(ctx, p); err != nil {
 			return fmt.Errorf("save provider: %w", err)
 		}
+
 		return svc.journal.Record(ctx, audit.Entry{Action: "provider.update", Object: "provider", Summary: audit.Diff(old, p)})
 	})
 }
