@@ -43,14 +43,19 @@ const (
 	AuditRead       Action = "audit.read"       // read the audit journal
 	MailRead        Action = "mail.read"        // read the outgoing e-mail log
 	ProviderWrite   Action = "provider.write"   // edit the provider's settings
+	TicketRead      Action = "ticket.read"      // see tickets (a client-user only its own requests)
+	TicketCreate    Action = "ticket.create"    // open a ticket, add a public followup
+	TicketWork      Action = "ticket.work"      // assign, change status or priority, private notes, time entries
+	TicketAll       Action = "ticket.all"       // see every ticket of the client, not only one's own requests
+	HelpdeskAdmin   Action = "helpdesk.admin"   // edit categories, the priority matrix, service levels
 )
 
 var matrix = map[Role][]Action{
-	RoleAdmin:       {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite},
-	RoleManager:     {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead},
-	RoleTechnician:  {ClientRead, SiteWrite, ContactWrite, StaffRead},
-	RoleClientAdmin: {ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead},
-	RoleClientUser:  {ClientRead},
+	RoleAdmin:       {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin},
+	RoleManager:     {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin},
+	RoleTechnician:  {ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll},
+	RoleClientAdmin: {ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll},
+	RoleClientUser:  {ClientRead, TicketRead, TicketCreate},
 }
 
 // Scope is the caller of an operation: a user with a role and the clients it may reach.
@@ -61,6 +66,9 @@ type Scope struct {
 	ClientID int64
 	// Clients limits a staff user to these clients; empty means all clients.
 	Clients []int64
+	// ContactID is the contact a client user is linked to (0 if none): a
+	// client-user sees the tickets it requested.
+	ContactID int64
 	// ReadOnly is set for API tokens with the read scope.
 	ReadOnly bool
 	system   bool
@@ -113,7 +121,7 @@ func (s Scope) CanOn(a Action, clientID int64) bool { return s.Can(a) && s.CanSe
 
 func isRead(a Action) bool {
 	switch a {
-	case ClientRead, StaffRead, AuditRead, MailRead:
+	case ClientRead, StaffRead, AuditRead, MailRead, TicketRead, TicketAll:
 		return true
 	}
 	return false

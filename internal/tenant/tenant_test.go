@@ -41,13 +41,13 @@ func TestPermissionMatrix(t *testing.T) {
 		role    Role
 		allowed []Action
 	}
-	all := []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite}
+	all := []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin}
 	rows := []row{
 		{RoleAdmin, all},
-		{RoleManager, []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead}},
-		{RoleTechnician, []Action{ClientRead, SiteWrite, ContactWrite, StaffRead}},
-		{RoleClientAdmin, []Action{ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead}},
-		{RoleClientUser, []Action{ClientRead}},
+		{RoleManager, []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin}},
+		{RoleTechnician, []Action{ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll}},
+		{RoleClientAdmin, []Action{ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll}},
+		{RoleClientUser, []Action{ClientRead, TicketRead, TicketCreate}},
 	}
 	for _, r := range rows {
 		allowed := map[Action]bool{}

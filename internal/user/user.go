@@ -45,6 +45,9 @@ func (u User) Scope() tenant.Scope {
 	if u.ClientID != nil {
 		s.ClientID = *u.ClientID
 	}
+	if u.ContactID != nil {
+		s.ContactID = *u.ContactID
+	}
 	return s
 }
 

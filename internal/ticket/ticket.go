@@ -1,0 +1,198 @@
+// Package ticket is the helpdesk: incidents, requests and changes of the
+// clients, their followups, timeline and time entries, under the SLA of each
+// client (package sla).
+package ticket
+
+import (
+	"context"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/tenant"
+)
+
+// Type is what a ticket is about.
+type Type string
+
+// Ticket types (ITIL).
+const (
+	TypeIncident Type = "incident" // something is broken
+	TypeRequest  Type = "request"  // something is asked for
+	TypeChange   Type = "change"   // a planned change to the client's IT
+)
+
+// Types lists every type.
+var Types = []Type{TypeIncident, TypeRequest, TypeChange}
+
+// Status is where a ticket is in its workflow.
+type Status string
+
+// The workflow: new → assigned → in progress → waiting for the client or a
+// third party → resolved → closed; a resolved ticket may be reopened within
+// the reopen delay.
+const (
+	StatusNew               Status = "new"
+	StatusAssigned          Status = "assigned"
+	StatusInProgress        Status = "in-progress"
+	StatusWaitingClient     Status = "waiting-for-client"
+	StatusWaitingThirdParty Status = "waiting-for-third-party"
+	StatusResolved          Status = "resolved"
+	StatusClosed            Status = "closed"
+)
+
+// Statuses lists every status in workflow order.
+var Statuses = []Status{StatusNew, StatusAssigned, StatusInProgress, StatusWaitingClient, StatusWaitingThirdParty, StatusResolved, StatusClosed}
+
+// Open reports whether a ticket in this status still needs work.
+func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
+
+// Priority is P1 (most urgent) to P4.
+type Priority int
+
+// Priorities.
+const (
+	P1 Priority = 1
+	P2 Priority = 2
+	P3 Priority = 3
+	P4 Priority = 4
+)
+
+// String returns "P1"…"P4".
+func (p Priority) String() string { return "P" + string(rune('0'+int(p))) }
+
+// Valid reports whether p is P1…P4.
+func (p Priority) Valid() bool { return p >= P1 && p <= P4 }
+
+// Ticket is one incident, request or change of a client.
+type Ticket struct {
+	ID          int64    `json:"id"` // also the number shown: #123
+	ClientID    int64    `json:"client_id"`
+	Type        Type     `json:"type"`
+	CategoryID  *int64   `json:"category_id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"` // Markdown
+	RequesterID *int64   `json:"requester_id"` // a contact of the client
+	SiteID      *int64   `json:"site_id"`
+	Impact      int      `json:"impact"`  // 1 high … 3 low
+	Urgency     int      `json:"urgency"` // 1 high … 3 low
+	Priority    Priority `json:"priority"`
+	Status      Status   `json:"status"`
+	AssigneeID  *int64   `json:"assignee_id"` // a staff user
+	Level       string   `json:"level"`       // N1, N2, N3
+	CreatedBy   *int64   `json:"created_by"`  // the user who opened it, nil for e-mail or alerts
+	Created     time.Time  `json:"created_at"`
+	Updated     time.Time  `json:"updated_at"`
+	OwnedAt     *time.Time `json:"owned_at"`
+	ResolvedAt  *time.Time `json:"resolved_at"`
+	ClosedAt    *time.Time `json:"closed_at"`
+	SLA         SLA        `json:"sla"`
+}
+
+// SLA is the stored summary of a ticket's SLA state, recomputed on every
+// change and when NextCheck passes, so that queues sort and filter in SQL.
+type SLA struct {
+	// Covered is false when the client has no service level (or, later, the
+	// ticket is outside the contract's perimeter): no clock runs.
+	Covered     bool       `json:"covered"`
+	TTODue      *time.Time `json:"tto_due"`
+	TTRDue      *time.Time `json:"ttr_due"`
+	TTOBreachAt *time.Time `json:"tto_breached_at"`
+	TTRBreachAt *time.Time `json:"ttr_breached_at"`
+	AtRisk      bool       `json:"at_risk"`
+	Paused      bool       `json:"paused"`
+	NextCheck   *time.Time `json:"-"`
+}
+
+// Followup is a message on a ticket: public (the client sees it) or a
+// private note of the staff.
+type Followup struct {
+	ID       int64     `json:"id"`
+	TicketID int64     `json:"ticket_id"`
+	AuthorID *int64    `json:"author_id"`
+	Author   string    `json:"author"`
+	Public   bool      `json:"public"`
+	Body     string    `json:"body"` // Markdown
+	Created  time.Time `json:"created_at"`
+}
+
+// Event is one line of a ticket's timeline: every change, by whom.
+type Event struct {
+	ID       int64     `json:"id"`
+	TicketID int64     `json:"ticket_id"`
+	At       time.Time `json:"at"`
+	ActorID  *int64    `json:"actor_id"`
+	Actor    string    `json:"actor"`
+	Kind     string    `json:"kind"` // created, status, priority, assignee, level, followup, note, time, category, title
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	// Public events are shown to the client (private notes and time entries are not).
+	Public bool `json:"public"`
+}
+
+// TimeEntry is time a technician spent on a ticket.
+type TimeEntry struct {
+	ID           int64         `json:"id"`
+	TicketID     int64         `json:"ticket_id"`
+	TechnicianID int64         `json:"technician_id"`
+	Start        time.Time     `json:"start"`
+	Duration     time.Duration `json:"duration"`
+	OnSite       bool          `json:"on_site"`
+	Travel       time.Duration `json:"travel"`
+	Billable     bool          `json:"billable"`
+	Note         string        `json:"note"`
+	Created      time.Time     `json:"created_at"`
+}
+
+// Category is a node of the provider's category tree.
+type Category struct {
+	ID       int64  `json:"id"`
+	ParentID *int64 `json:"parent_id"`
+	Name     string `json:"name"`
+}
+
+// Filter selects tickets for a queue or a search.
+type Filter struct {
+	ClientID   int64
+	Statuses   []Status // empty: any
+	Open       *bool    // true: not resolved nor closed
+	AssigneeID *int64   // 0 inside: unassigned
+	Level      string
+	Priority   Priority
+	Query      string // matched against title and description
+	// Sort is "due" (earliest TTR due first, uncovered last), "updated"
+	// (newest first) or "" (newest first by id).
+	Sort  string
+	After string // opaque cursor of the previous page
+	Limit int
+}
+
+// Store keeps tickets. Reads are filtered by scope in SQL: staff see the
+// tickets of their clients; a client-admin all tickets of its client; a
+// client-user those it requested (as its contact) or opened.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	CreateTicket(ctx context.Context, s tenant.Scope, t *Ticket) error
+	UpdateTicket(ctx context.Context, s tenant.Scope, t *Ticket) error
+	Ticket(ctx context.Context, s tenant.Scope, id int64) (Ticket, error)
+	// Tickets returns a page and the cursor of the next one ("" at the end).
+	Tickets(ctx context.Context, s tenant.Scope, f Filter) ([]Ticket, string, error)
+	// DueForCheck returns tickets whose SLA NextCheck is at or before now (system scope).
+	DueForCheck(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
+
+	AddFollowup(ctx context.Context, f *Followup) error
+	Followups(ctx context.Context, ticketID int64, withPrivate bool) ([]Followup, error)
+	AddEvent(ctx context.Context, e *Event) error
+	Events(ctx context.Context, ticketID int64, withPrivate bool) ([]Event, error)
+	AddTimeEntry(ctx context.Context, e *TimeEntry) error
+	TimeEntries(ctx context.Context, ticketID int64) ([]TimeEntry, error)
+
+	Categories(ctx context.Context) ([]Category, error)
+	SaveCategory(ctx context.Context, c *Category) error
+	DeleteCategory(ctx context.Context, id int64) error
+
+	// Settings holds the helpdesk settings of the provider.
+	Settings(ctx context.Context) (Settings, error)
+	SaveSettings(ctx context.Context, st Settings) error
+	// ServiceLevel returns a client's service level; ErrNotFound when it has none.
+	ServiceLevel(ctx context.Context, clientID int64) (ServiceLevel, error)
+	SaveServiceLevel(ctx context.Context, sl ServiceLevel) error
+}
