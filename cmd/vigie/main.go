@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // time zones of clients and calendars, even on hosts without zoneinfo
 
 	"github.com/vigie-hq/vigie/internal/cli"
 )
