@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
+	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
@@ -33,6 +34,8 @@ type Deps struct {
 	Auth     *auth.Service
 	Provider *provider.Service
 	Journal  *audit.Journal
+	// Tickets is the helpdesk; nil leaves its routes out of the API.
+	Tickets *ticket.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
@@ -97,6 +100,9 @@ type endpoint struct {
 	result  any     // response (a zero value); nil for 204 No Content
 	page    bool    // the response is a page of result values
 	status  int     // status of success
+	// noLocation marks a 201 whose new object has no URL of its own (a
+	// followup, a time entry): no Location header.
+	noLocation bool
 	// errors lists the problem statuses the document announces besides the
 	// ones every authenticated route can answer (401, 403 for read-only tokens, 500).
 	errors []int
@@ -110,6 +116,8 @@ type param struct {
 	format string // "date-time", "int64"…
 	enum   []string
 	desc   string
+	// list parameters may be repeated, and each value may be a comma-separated list.
+	list bool
 }
 
 var (
@@ -124,7 +132,7 @@ var (
 func (a *API) endpoints() []endpoint {
 	idErr := []int{http.StatusNotFound}
 	writeErr := append([]int{http.StatusNotFound}, bodyErr...)
-	return []endpoint{
+	eps := []endpoint{
 		{method: "GET", path: "/openapi.json", op: "getOpenAPI", tag: "meta", summary: "This OpenAPI document.", public: true, result: json.RawMessage(nil), status: 200, handle: a.getOpenAPI},
 		{method: "GET", path: "/me", op: "getMe", tag: "meta", summary: "The caller: its user and, for a token, the token.", result: me{}, status: 200, handle: a.getMe},
 
@@ -185,15 +193,84 @@ func (a *API) endpoints() []endpoint {
 			}, paging...),
 			result: audit.Entry{}, page: true, status: 200, errors: append([]int{http.StatusForbidden}, listErr...), handle: a.listAudit},
 	}
+	if a.d.Tickets != nil {
+		eps = append(eps, a.helpdeskEndpoints()...)
+	}
+	return eps
+}
+
+// helpdeskEndpoints are the routes of the helpdesk, served when the API has
+// a ticket service (as the web UI shows its helpdesk pages).
+func (a *API) helpdeskEndpoints() []endpoint {
+	idErr := []int{http.StatusNotFound}
+	writeErr := append([]int{http.StatusNotFound}, bodyErr...)
+	return []endpoint{
+		{method: "GET", path: "/tickets", op: "listTickets", tag: "tickets",
+			summary: "Tickets the caller may see (a client user: the ones it requested or opened), newest first unless sorted.",
+			query: append([]param{
+				{name: "client_id", typ: "integer", format: "int64", desc: "Tickets of this client only."},
+				{name: "status", typ: "string", enum: ticketStatusNames(), list: true, desc: "Tickets in one of these statuses: repeat the parameter or separate statuses with commas."},
+				{name: "open", typ: "boolean", desc: "true: tickets neither resolved nor closed; false: resolved or closed ones."},
+				{name: "assignee_id", typ: "integer", format: "int64", desc: "Tickets assigned to this staff user; 0: unassigned tickets."},
+				{name: "level", typ: "string", enum: ticketLevels, desc: "Tickets at this support level."},
+				{name: "priority", typ: "string", enum: []string{"1", "2", "3", "4", "P1", "P2", "P3", "P4"}, desc: "Tickets of this priority: 1 to 4 or P1 to P4."},
+				{name: "q", typ: "string", desc: "Text to look for in the title and description (case-insensitive)."},
+				{name: "sort", typ: "string", enum: []string{"due", "updated"}, desc: "due: earliest resolution deadline first, tickets without one last; updated: most recently changed first. Absent: newest first. A cursor belongs to its sort."},
+			}, paging...),
+			result: ticket.Ticket{}, page: true, status: 200, errors: listErr, handle: a.listTickets},
+		{method: "POST", path: "/tickets", op: "createTicket", tag: "tickets",
+			summary: "Open a ticket. Staff name the client; a client user opens it for its own client, as requester when linked to a contact.",
+			body:    ticketCreate{}, result: ticket.Ticket{}, status: 201, errors: append([]int{http.StatusForbidden}, bodyErr...), handle: a.createTicket},
+		{method: "GET", path: "/tickets/{id}", op: "getTicket", tag: "tickets", summary: "One ticket, with the summary of its SLA clocks.",
+			result: ticket.Ticket{}, status: 200, errors: idErr, handle: a.getTicket},
+		{method: "PATCH", path: "/tickets/{id}", op: "updateTicket", tag: "tickets",
+			summary: "Change a ticket (staff; JSON merge patch). Each change is recorded in the timeline and the SLA is recomputed.",
+			body:    ticketPatch{}, result: ticket.Ticket{}, status: 200, errors: append([]int{http.StatusForbidden}, writeErr...), handle: a.updateTicket},
+		{method: "GET", path: "/tickets/{id}/timeline", op: "getTicketTimeline", tag: "tickets",
+			summary: "A ticket's followups and events; private notes and private events only for staff.",
+			result:  timeline{}, status: 200, errors: idErr, handle: a.getTimeline},
+		{method: "POST", path: "/tickets/{id}/followups", op: "createFollowup", tag: "tickets",
+			summary: "Reply to a ticket, or add a private note (staff). A client's reply resumes a ticket waiting for it and reopens a recently resolved one.",
+			body:    followupInput{}, result: ticket.Followup{}, status: 201, noLocation: true, errors: append([]int{http.StatusForbidden}, writeErr...), handle: a.createFollowup},
+		{method: "GET", path: "/tickets/{id}/time-entries", op: "listTimeEntries", tag: "tickets", summary: "Time spent on a ticket (staff; one page).",
+			result: timeEntry{}, page: true, status: 200, errors: []int{http.StatusForbidden, http.StatusNotFound}, handle: a.listTimeEntries},
+		{method: "POST", path: "/tickets/{id}/time-entries", op: "createTimeEntry", tag: "tickets", summary: "Log time spent on a ticket (staff), in minutes.",
+			body: timeEntryInput{}, result: timeEntry{}, status: 201, noLocation: true, errors: append([]int{http.StatusForbidden}, writeErr...), handle: a.createTimeEntry},
+
+		{method: "GET", path: "/helpdesk/settings", op: "getHelpdeskSettings", tag: "helpdesk", summary: "The priority matrix and the reopening and closing delays.",
+			result: ticket.Settings{}, status: 200, handle: a.getHelpdeskSettings},
+		{method: "PUT", path: "/helpdesk/settings", op: "putHelpdeskSettings", tag: "helpdesk", summary: "Replace the helpdesk settings.",
+			body: settingsInput{}, result: ticket.Settings{}, status: 200, errors: append([]int{http.StatusForbidden}, bodyErr...), handle: a.putHelpdeskSettings},
+		{method: "GET", path: "/helpdesk/categories", op: "listCategories", tag: "helpdesk", summary: "The category tree of the provider, flat, by name (one page).",
+			result: ticket.Category{}, page: true, status: 200, handle: a.listCategories},
+		{method: "POST", path: "/helpdesk/categories", op: "createCategory", tag: "helpdesk", summary: "Add a category.",
+			body: categoryInput{}, result: ticket.Category{}, status: 201, errors: append([]int{http.StatusForbidden}, bodyErr...), handle: a.createCategory},
+		{method: "DELETE", path: "/helpdesk/categories/{id}", op: "deleteCategory", tag: "helpdesk", summary: "Delete a category without children; its tickets keep no category.",
+			status: 204, errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict}, handle: a.deleteCategory},
+		{method: "GET", path: "/clients/{id}/service-level", op: "getServiceLevel", tag: "helpdesk",
+			summary: "What a client is promised: business hours and, per priority, the times to own and to resolve.",
+			result:  serviceLevel{}, status: 200, errors: idErr, handle: a.getServiceLevel},
+		{method: "PUT", path: "/clients/{id}/service-level", op: "putServiceLevel", tag: "helpdesk",
+			summary: "Replace a client's service level; the SLA of its open tickets follows at their next check.",
+			body:    serviceLevelInput{}, result: serviceLevel{}, status: 200, errors: append([]int{http.StatusForbidden}, writeErr...), handle: a.putServiceLevel},
+	}
+}
+
+func ticketStatusNames() []string {
+	out := make([]string, len(ticket.Statuses))
+	for i, s := range ticket.Statuses {
+		out[i] = string(s)
+	}
+	return out
 }
 
 // serve turns an endpoint into a handler: it reads the caller, refuses
 // writes of read-only tokens and unknown query parameters, runs the
 // endpoint and writes its result or its problem.
 func (a *API) serve(e endpoint) http.HandlerFunc {
-	known := map[string]bool{}
+	known := map[string]param{}
 	for _, p := range e.query {
-		known[p.name] = true
+		known[p.name] = p
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		c := &call{api: a, w: w, r: r}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 // The OpenAPI document is built from the endpoint table and from the Go
@@ -23,7 +24,12 @@ type object = map[string]any
 
 // schemaNames renames types whose Go name would be unclear in the document.
 var schemaNames = map[reflect.Type]string{
-	reflect.TypeFor[audit.Entry](): "AuditEntry",
+	reflect.TypeFor[audit.Entry]():     "AuditEntry",
+	reflect.TypeFor[ticket.SLA]():      "TicketSLA",
+	reflect.TypeFor[ticket.Event]():    "TicketEvent",
+	reflect.TypeFor[ticket.Settings](): "HelpdeskSettings",
+	reflect.TypeFor[settingsInput]():   "HelpdeskSettingsInput",
+	reflect.TypeFor[calendarDoc]():     "Calendar",
 }
 
 var pathParam = regexp.MustCompile(`\{([a-zA-Z_]+)\}`)
@@ -36,6 +42,8 @@ func buildDocument(eps []endpoint) object {
 			g.inputs[reflect.TypeOf(e.body)] = true
 		}
 	}
+	// sla.Parse refuses unknown fields, and the text form leaves empty parts out.
+	g.inputs[reflect.TypeFor[calendarDoc]()] = true
 	g.schemas["Problem"] = object{
 		"type":        "object",
 		"description": "An RFC 9457 problem. detail and errors[].message are in the caller's language.",
@@ -90,6 +98,7 @@ func buildDocument(eps []endpoint) object {
 		},
 		"tags": []object{
 			{"name": "meta"}, {"name": "clients"}, {"name": "sites"}, {"name": "contacts"}, {"name": "users"}, {"name": "audit"},
+			{"name": "tickets"}, {"name": "helpdesk", "description": "Helpdesk settings, categories and the service levels of clients."},
 		},
 		"paths": paths,
 		"components": object{
@@ -130,8 +139,15 @@ func (g *schemaGen) operation(e endpoint) object {
 			s["minimum"], s["maximum"], s["default"] = 1, maxLimit, defaultLimit
 		case "client_id", "actor_id":
 			s["minimum"] = 1
+		case "assignee_id":
+			s["minimum"] = 0
 		}
-		params = append(params, object{"name": p.name, "in": "query", "required": false, "description": p.desc, "schema": s})
+		qp := object{"name": p.name, "in": "query", "required": false, "description": p.desc, "schema": s}
+		if p.list {
+			qp["schema"] = object{"type": "array", "items": s}
+			qp["style"], qp["explode"] = "form", true
+		}
+		params = append(params, qp)
 	}
 	if params != nil {
 		op["parameters"] = params
@@ -156,7 +172,7 @@ func (g *schemaGen) operation(e endpoint) object {
 			schema = g.page(reflect.TypeOf(e.result))
 		}
 		r := object{"description": http.StatusText(e.status), "content": object{"application/json": object{"schema": schema}}}
-		if e.status == http.StatusCreated {
+		if e.status == http.StatusCreated && !e.noLocation {
 			r["headers"] = object{"Location": object{"description": "The URL of the new object.", "schema": object{"type": "string"}}}
 		}
 		resp[strconv.Itoa(e.status)] = r
@@ -312,6 +328,25 @@ func (g *schemaGen) schema(t reflect.Type) object {
 			roles[i] = string(r)
 		}
 		return object{"type": "string", "enum": roles}
+	case t == reflect.TypeFor[ticket.Type]():
+		types := make([]any, len(ticket.Types))
+		for i, x := range ticket.Types {
+			types[i] = string(x)
+		}
+		return object{"type": "string", "enum": types}
+	case t == reflect.TypeFor[ticket.Status]():
+		statuses := make([]any, len(ticket.Statuses))
+		for i, x := range ticket.Statuses {
+			statuses[i] = string(x)
+		}
+		return object{"type": "string", "enum": statuses}
+	case t == reflect.TypeFor[ticket.Priority]():
+		return object{"type": "integer", "enum": []any{1, 2, 3, 4}, "description": "1 (P1, most urgent) to 4 (P4)."}
+	case t == reflect.TypeFor[calendarJSON]():
+		return g.ref(reflect.TypeFor[calendarDoc]())
+	case t == reflect.TypeFor[time.Duration]():
+		// Nanoseconds mean nothing to a caller: expose minutes (see tickets.go).
+		panic("openapi: a time.Duration reaches the API; expose minutes instead")
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -328,6 +363,13 @@ func (g *schemaGen) schema(t reflect.Type) object {
 		return object{"type": "number"}
 	case reflect.Slice:
 		return object{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Array:
+		return object{"type": "array", "items": g.schema(t.Elem()), "minItems": t.Len(), "maxItems": t.Len()}
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			panic("openapi: no schema for " + t.String())
+		}
+		return object{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Struct:
 		return g.ref(t)
 	}

@@ -71,8 +71,9 @@ func (c *call) id(name string) (int64, error) {
 }
 
 // checkQuery refuses query parameters the endpoint does not know, and
-// repeated ones: a typo must not silently widen a listing.
-func (c *call) checkQuery(known map[string]bool) error {
+// repeated ones unless the parameter is a list: a typo must not silently
+// widen a listing.
+func (c *call) checkQuery(known map[string]param) error {
 	q, err := url.ParseQuery(c.r.URL.RawQuery)
 	if err != nil {
 		return &requestError{status: http.StatusBadRequest, key: "api.problem.bad_query"}
@@ -83,11 +84,12 @@ func (c *call) checkQuery(known map[string]bool) error {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if !known[k] {
+		p, ok := known[k]
+		if !ok {
 			return &requestError{status: http.StatusBadRequest, key: "api.problem.unknown_param", args: []any{k},
 				fields: []fault.FieldError{{Field: k, Code: "unknown_param"}}}
 		}
-		if len(q[k]) > 1 {
+		if len(q[k]) > 1 && !p.list {
 			return &requestError{status: http.StatusBadRequest, key: "api.problem.repeated_param", args: []any{k},
 				fields: []fault.FieldError{{Field: k, Code: "repeated_param"}}}
 		}
@@ -264,6 +266,30 @@ func (o Opt[T]) applyPtr(dst **T) {
 		v := o.Value
 		*dst = &v
 	}
+}
+
+// ptr returns the new value of a field that cannot be null, nil when
+// absent: the form of a service's change (ticket.Change). Check Null first.
+func (o Opt[T]) ptr() *T {
+	if !o.Set {
+		return nil
+	}
+	v := o.Value
+	return &v
+}
+
+// link returns the new value of a nullable link, nil when absent and a nil
+// *T when null: the form of a service's change (ticket.Change.SiteID).
+func (o Opt[T]) link() **T {
+	if !o.Set {
+		return nil
+	}
+	var p *T
+	if !o.Null {
+		v := o.Value
+		p = &v
+	}
+	return &p
 }
 
 func (o Opt[T]) elem() any { var zero T; return zero }

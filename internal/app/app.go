@@ -17,10 +17,12 @@ import (
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
+	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 	"github.com/vigie-hq/vigie/internal/web"
 )
@@ -35,7 +37,10 @@ type App struct {
 	Users    *user.Service
 	Auth     *auth.Service
 	Provider *provider.Service
-	Router   *router.Router
+	Tickets  *ticket.Service
+	// HelpdeskMail reads the helpdesk's mailboxes (IMAP) into tickets.
+	HelpdeskMail *helpdeskmail.Service
+	Router       *router.Router
 
 	metrics   *metrics
 	http      http.Handler
@@ -81,8 +86,12 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Clients = client.NewService(a.DB, a.Journal, opts.Now)
 	a.Provider = provider.NewService(a.DB, a.Journal)
 	a.Users = user.NewService(a.DB, a.DB, a.Journal, auth.HashPassword)
+	a.Tickets = ticket.NewService(a.DB, a.DB, a.DB, a.Journal, opts.Now, a.Log)
 	outbox, err := a.buildMail(ctx)
 	if err != nil {
+		return err
+	}
+	if err := a.buildHelpdeskMail(ctx, outbox, opts.Now); err != nil {
 		return err
 	}
 	policy := auth.DefaultPolicy()
@@ -104,6 +113,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	w, err := web.New(web.Deps{
 		Log: a.Log, BaseURL: a.Config.BaseURL, SecureCookies: a.Config.Secure(),
 		Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal, Mail: outbox,
+		Tickets: a.Tickets, Now: opts.Now,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -119,9 +129,10 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	})
 	api.New(api.Deps{
 		Log: a.Log, Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal,
+		Tickets: a.Tickets,
 	}).Register(a.Router)
 	a.http = a.handler()
-	a.bg = append(a.bg, a.pruneSessions)
+	a.bg = append(a.bg, a.pruneSessions, a.checkSLA)
 	return nil
 }
 
@@ -158,6 +169,34 @@ func (a *App) pruneSessions(ctx context.Context) error {
 	for {
 		if err := a.Auth.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Warn("prune sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// checkSLA re-evaluates, every 30 s, the tickets whose SLA clock has reached
+// its at-risk or due instant with no event, so queues and escalations see
+// breaches when they happen. On several replicas each may run it: the
+// update is idempotent.
+func (a *App) checkSLA(ctx context.Context) error {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		for {
+			n, err := a.Tickets.CheckDue(ctx, 200)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.Log.Warn("check SLA", "err", err)
+				}
+				break
+			}
+			if n < 200 {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1,13 +1,18 @@
 package app_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/mail"
+	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
+	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 func get(t *testing.T, url string) (*http.Response, string) {
@@ -149,5 +154,54 @@ func TestUnknownPageIsTranslated(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 404 || !strings.Contains(string(body), "Page not found") || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("unknown page: %d %q", res.StatusCode, body)
+	}
+}
+
+// TestTicketNotifiesRequester: opening a ticket for a contact with an
+// address queues an acknowledgement in the client's language, threaded on
+// the ticket; resolving it queues the resolution notice.
+func TestTicketNotifiesRequester(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := apptest.New(t, dialect)
+			ctx := s.Ctx()
+			c := client.Client{Code: "NOTIF", Name: "Notif Ltd", Language: "en"}
+			if err := s.App.Clients.Create(ctx, tenant.System(), &c); err != nil {
+				t.Fatal(err)
+			}
+			ct := client.Contact{ClientID: c.ID, FirstName: "Ann", LastName: "Lee", Email: "ann@notif.example"}
+			if err := s.App.Clients.CreateContact(ctx, tenant.System(), &ct); err != nil {
+				t.Fatal(err)
+			}
+			tk := ticket.Ticket{ClientID: c.ID, Type: ticket.TypeIncident, Title: "Printer on fire", RequesterID: &ct.ID}
+			if err := s.App.Tickets.Create(ctx, tenant.System(), &tk); err != nil {
+				t.Fatal(err)
+			}
+			resolved := ticket.StatusResolved
+			if _, err := s.App.Tickets.Update(ctx, tenant.System(), tk.ID, ticket.Change{Status: &resolved}); err != nil {
+				t.Fatal(err)
+			}
+			mails, err := s.App.DB.Mails(ctx, tenant.System(), mail.Filter{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("[#%d]", tk.ID)
+			if len(mails) != 2 {
+				t.Fatalf("%d mails queued, want acknowledgement and resolution", len(mails))
+			}
+			for _, m := range mails {
+				if !strings.Contains(m.Subject, want) || len(m.To) != 1 || !strings.Contains(m.To[0], "ann@notif.example") {
+					t.Errorf("mail %q to %v", m.Subject, m.To)
+				}
+				full, err := s.App.DB.Mail(ctx, tenant.System(), m.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw := string(full.Raw)
+				if !strings.Contains(raw, fmt.Sprintf("X-Vigie-Ticket: %d", tk.ID)) || !strings.Contains(raw, fmt.Sprintf("<ticket-%d@", tk.ID)) {
+					t.Errorf("mail %q lacks the ticket headers:\n%.600s", m.Subject, raw)
+				}
+			}
+		})
 	}
 }

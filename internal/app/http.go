@@ -116,7 +116,7 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 		}
 		if ok {
 			ctx = auth.WithPrincipal(ctx, p)
-			ctx = audit.WithActor(ctx, audit.Actor{UserID: p.User.ID, Name: p.User.Email, IP: ip})
+			ctx = audit.WithActor(ctx, audit.Actor{UserID: p.User.ID, Name: p.User.Email, IP: ip, Display: p.User.Name})
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

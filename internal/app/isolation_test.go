@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
+	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
@@ -60,6 +61,12 @@ const (
 	kindMail    kind = "mail"  // a logged outgoing message about the target client
 )
 
+// Kinds of the helpdesk.
+const (
+	kindTicket   kind = "ticket"   // a ticket of the target client, requested by its contact (A's client user is linked to A's)
+	kindCategory kind = "category" // a helpdesk category: the provider's, no tenant's
+)
+
 // kindBySegment gives the kind of a parameter from the path segment before it:
 // /clients/{id} names a client.
 var kindBySegment = map[string]kind{
@@ -69,6 +76,9 @@ var kindBySegment = map[string]kind{
 	"users":    kindUser,
 	"tokens":   kindToken,
 	"mail":     kindMail,
+
+	"tickets":    kindTicket,
+	"categories": kindCategory,
 }
 
 // kindByParam classifies parameters that their preceding segment does not
@@ -166,6 +176,39 @@ var specs = map[string]spec{
 	"GET /mail/{id}":                     {action: tenant.MailRead, target: true},
 	"GET /settings":                      {action: tenant.ProviderWrite},
 	"POST /settings":                     {action: tenant.ProviderWrite, body: webSettings},
+
+	// Helpdesk API.
+	"GET /api/v1/tickets":                     {action: tenant.TicketRead},
+	"POST /api/v1/tickets":                    {action: tenant.TicketCreate, target: true, bodyTarget: true, body: apiNewTicket},
+	"GET /api/v1/tickets/{id}":                {action: tenant.TicketRead, target: true},
+	"PATCH /api/v1/tickets/{id}":              {action: tenant.TicketWork, target: true, body: apiPatchTicket},
+	"GET /api/v1/tickets/{id}/timeline":       {action: tenant.TicketRead, target: true},
+	"POST /api/v1/tickets/{id}/followups":     {action: tenant.TicketCreate, target: true, body: jsonBody(`{"body":"Matrix reply %d","public":true}`)},
+	"GET /api/v1/tickets/{id}/time-entries":   {action: tenant.TicketWork, target: true},
+	"POST /api/v1/tickets/{id}/time-entries":  {action: tenant.TicketWork, target: true, body: jsonBody(`{"duration_minutes":15,"note":"Matrix %d"}`)},
+	"GET /api/v1/helpdesk/settings":           {}, // every signed-in user reads the priority matrix
+	"PUT /api/v1/helpdesk/settings":           {action: tenant.HelpdeskAdmin, body: apiHelpdeskSettings},
+	"GET /api/v1/helpdesk/categories":         {}, // provider-wide, offered to whoever opens a ticket
+	"POST /api/v1/helpdesk/categories":        {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix category %d"}`)},
+	"DELETE /api/v1/helpdesk/categories/{id}": {action: tenant.HelpdeskAdmin},
+	"GET /api/v1/clients/{id}/service-level":  {action: tenant.ClientRead, target: true},
+	"PUT /api/v1/clients/{id}/service-level":  {action: tenant.HelpdeskAdmin, target: true, body: apiServiceLevel},
+
+	// Helpdesk pages: staff queues and the clients' portal share /tickets.
+	"GET /tickets":                          {action: tenant.TicketRead},
+	"GET /tickets/new":                      {action: tenant.TicketCreate},
+	"POST /tickets/new":                     {action: tenant.TicketCreate, target: true, bodyTarget: true, body: webNewTicket},
+	"GET /tickets/{id}":                     {action: tenant.TicketRead, target: true},
+	"POST /tickets/{id}/reply":              {action: tenant.TicketCreate, target: true, body: formBody("body", "Matrix reply %d")},
+	"POST /tickets/{id}/update":             {action: tenant.TicketWork, target: true, body: webUpdateTicket},
+	"POST /tickets/{id}/time":               {action: tenant.TicketWork, target: true, body: formBody("duration", "15")},
+	"GET /helpdesk/settings":                {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/settings":               {action: tenant.HelpdeskAdmin, body: webHelpdeskSettings},
+	"GET /helpdesk/categories":              {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/categories":             {action: tenant.HelpdeskAdmin, body: formBody("name", "Matrix category %d")},
+	"POST /helpdesk/categories/{id}/delete": {action: tenant.HelpdeskAdmin},
+	"GET /clients/{id}/service-level":       {action: tenant.HelpdeskAdmin, target: true},
+	"POST /clients/{id}/service-level":      {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
 }
 
 // tenantData is one client and an object of each kind it owns.
@@ -176,6 +219,7 @@ type tenantData struct {
 	contact client.Contact
 	user    user.User // a client user: the object of users/{id}
 	mail    int64     // a logged message about the client
+	ticket  int64     // a ticket requested by contact (the client-user caller is linked to A's)
 }
 
 // caller is a user of some role with its token and browser.
@@ -225,6 +269,14 @@ func newMatrix(t *testing.T, dialect string) *matrix {
 		{"client user of A", "staff@alpha-co.example", tenant.RoleClientUser, []int64{m.a.client.ID}, true},
 	} {
 		u := s.User(c.email, c.role, c.clients...)
+		if c.role == tenant.RoleClientUser {
+			// A client user sees the tickets it requested: link it to the
+			// contact that requests A's ticket.
+			u.ContactID = &m.a.contact.ID
+			if err := s.App.Users.Update(s.Ctx(), tenant.System(), &u); err != nil {
+				t.Fatal(err)
+			}
+		}
 		m.callers = append(m.callers, &caller{name: c.name, user: u, token: s.Token(u, true), restricted: c.restricted})
 	}
 	return m
@@ -254,6 +306,12 @@ func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantDa
 		t.Fatal(err)
 	}
 	d.mail = e.ID
+	tk := ticket.Ticket{ClientID: d.client.ID, Type: ticket.TypeIncident, Title: name + " outage", Description: "Reported by " + d.contact.Email,
+		RequesterID: &d.contact.ID, SiteID: &d.site.ID}
+	if err := m.s.App.Tickets.Create(ctx, sys, &tk); err != nil {
+		t.Fatal(err)
+	}
+	d.ticket = tk.ID
 	return d
 }
 
@@ -279,7 +337,7 @@ func (m *matrix) run(t *testing.T) {
 		}
 		tenantParams := false
 		for _, k := range kinds {
-			tenantParams = tenantParams || k != kindToken
+			tenantParams = tenantParams || (k != kindToken && k != kindCategory)
 		}
 		if tenantParams && !sp.target {
 			t.Errorf("route %q has a parameter naming a tenant's object but its spec has no target: set target", rt.Pattern)
@@ -443,6 +501,18 @@ func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind
 				return "", fmt.Errorf("no disposable %s for a route that deletes: teach substitute to make one", k)
 			}
 			id = x.target.mail
+		case kindTicket:
+			if destructive {
+				return "", fmt.Errorf("no disposable %s for a route that deletes: teach substitute to make one", k)
+			}
+			id = x.target.ticket
+		case kindCategory:
+			// Always a fresh one: the routes on a category delete it.
+			cat := ticket.Category{Name: fmt.Sprintf("Disposable category %d", x.n)}
+			if err := m.s.App.Tickets.SaveCategory(ctx, sys, &cat); err != nil {
+				t.Fatal(err)
+			}
+			id = cat.ID
 		case kindSite:
 			id = x.target.site.ID
 			if destructive {
@@ -525,6 +595,20 @@ type snapshot struct {
 	Staff    []user.User
 	Users    []user.User
 	Provider provider.Provider
+	Tickets  []ticket.Ticket
+	// Followups and TimeEntries are those of the fixture tickets, the only
+	// ones that routes with a ticket id reach.
+	Followups   []ticket.Followup
+	TimeEntries []ticket.TimeEntry
+	Categories  []ticket.Category
+	Helpdesk    ticket.Settings
+	Levels      []serviceLevel
+}
+
+// serviceLevel is a client's service level in a snapshot.
+type serviceLevel struct {
+	Level ticket.ServiceLevel
+	Found bool
 }
 
 func (m *matrix) snapshot(t *testing.T) snapshot {
@@ -553,6 +637,45 @@ func (m *matrix) snapshot(t *testing.T) snapshot {
 	if s.Provider, err = m.s.App.Provider.Get(ctx); err != nil {
 		t.Fatal(err)
 	}
+	for after := ""; ; {
+		page, next, err := m.s.App.Tickets.List(ctx, sys, ticket.Filter{After: after, Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range page {
+			// The SLA summary is the background check's to recompute at
+			// any moment (a saved service level schedules one): not a change
+			// made by the call.
+			tk.SLA = ticket.SLA{}
+			s.Tickets = append(s.Tickets, tk)
+		}
+		if after = next; after == "" {
+			break
+		}
+	}
+	for _, d := range []*tenantData{&m.a, &m.b} {
+		fs, _, err := m.s.App.Tickets.Timeline(ctx, sys, d.ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Followups = append(s.Followups, fs...)
+		es, err := m.s.App.Tickets.TimeEntries(ctx, sys, d.ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.TimeEntries = append(s.TimeEntries, es...)
+		sl, found, err := m.s.App.Tickets.ServiceLevel(ctx, sys, d.client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Levels = append(s.Levels, serviceLevel{sl, found})
+	}
+	if s.Categories, err = m.s.App.Tickets.Categories(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s.Helpdesk, err = m.s.App.Tickets.Settings(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -569,6 +692,12 @@ func (s snapshot) diff(o snapshot) string {
 		{"staff user", s.Staff, o.Staff},
 		{"client user", s.Users, o.Users},
 		{"provider", []provider.Provider{s.Provider}, []provider.Provider{o.Provider}},
+		{"ticket", s.Tickets, o.Tickets},
+		{"followup", s.Followups, o.Followups},
+		{"time entry", s.TimeEntries, o.TimeEntries},
+		{"category", s.Categories, o.Categories},
+		{"helpdesk settings", []ticket.Settings{s.Helpdesk}, []ticket.Settings{o.Helpdesk}},
+		{"service level", s.Levels, o.Levels},
 	} {
 		before, now := rows(part.before), rows(part.now)
 		for id, b := range before {
@@ -656,6 +785,54 @@ func apiNewClientUser(_ *matrix, x *attempt) any {
 		"email": fmt.Sprintf("matrix%d@users.example", x.n), "name": fmt.Sprintf("Matrix %d", x.n),
 		"role": "client-user", "client_id": x.target.client.ID, "password": matrixPassword,
 	}
+}
+
+func apiNewTicket(_ *matrix, x *attempt) any {
+	return map[string]any{"client_id": x.target.client.ID, "type": "request", "title": fmt.Sprintf("Matrix ticket %d", x.n)}
+}
+
+// apiPatchTicket renames the target's ticket after its client, so that B's
+// ticket keeps showing B's name to whoever must not see it.
+func apiPatchTicket(_ *matrix, x *attempt) any {
+	return map[string]any{"title": fmt.Sprintf("%s ticket %d", x.target.client.Name, x.n)}
+}
+
+func apiHelpdeskSettings(_ *matrix, x *attempt) any {
+	return map[string]any{"matrix": [][]int{{1, 2, 3}, {2, 3, 4}, {3, 4, 4}}, "reopen_days": x.n % 366, "close_days": 14}
+}
+
+func apiServiceLevel(_ *matrix, x *attempt) any {
+	return map[string]any{
+		"calendar": map[string]any{"tz": "Europe/Paris", "week": map[string][]string{"mon": {"08:00-18:00"}, "fri": {"08:00-12:00"}}, "holidays": "FR"},
+		"targets":  map[string]any{"P1": map[string]int{"tto_minutes": 30, "ttr_minutes": 240 + x.n}},
+	}
+}
+
+// webNewTicket names the target client in the form: staff choose it, and a
+// client user naming another client than its own is refused.
+func webNewTicket(_ *matrix, x *attempt) any {
+	return url.Values{"client_id": {strconv.FormatInt(x.target.client.ID, 10)}, "type": {"incident"}, "title": {fmt.Sprintf("Matrix ticket %d", x.n)}}
+}
+
+// webUpdateTicket moves the ticket between the first two support levels,
+// leaving its status alone so that later replies still reach it.
+func webUpdateTicket(_ *matrix, x *attempt) any {
+	return url.Values{"level": {[]string{"N1", "N2"}[x.n%2]}}
+}
+
+func webHelpdeskSettings(_ *matrix, x *attempt) any {
+	v := url.Values{"reopen_days": {strconv.Itoa(x.n % 366)}, "close_days": {"14"}}
+	for i, row := range [][]string{{"P1", "P2", "P3"}, {"P2", "P3", "P4"}, {"P3", "P4", "P4"}} {
+		for u, p := range row {
+			v.Set(fmt.Sprintf("matrix.%d.%d", i+1, u+1), p)
+		}
+	}
+	return v
+}
+
+func webServiceLevel(_ *matrix, x *attempt) any {
+	return url.Values{"time_zone": {"Europe/Paris"}, "holidays": {"FR"}, "mon.1.start": {"08:00"}, "mon.1.end": {"18:00"},
+		"P1.tto_m": {"30"}, "P1.ttr_h": {"4"}, "escalation": {fmt.Sprintf("Matrix escalation %d", x.n)}}
 }
 
 func webNewClient(_ *matrix, x *attempt) any {

@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/mail"
 )
@@ -31,4 +33,29 @@ func (a *App) buildMail(ctx context.Context) (*mail.Outbox, error) {
 		return nil, fmt.Errorf("mail outbox: %w", err)
 	}
 	return outbox, nil
+}
+
+// buildHelpdeskMail connects the helpdesk to e-mail: requesters are notified
+// through the outbox, and the configured IMAP mailboxes are read in the
+// background.
+func (a *App) buildHelpdeskMail(ctx context.Context, outbox *mail.Outbox, now func() time.Time) error {
+	notifier, err := helpdeskmail.NewNotifier(outbox, a.DB, a.Provider, a.DB, a.Config.BaseURL)
+	if err != nil {
+		return fmt.Errorf("helpdesk notifier: %w", err)
+	}
+	a.Tickets.SetNotifier(notifier)
+	own := []string{}
+	if a.Config.SMTP.From != "" {
+		own = append(own, a.Config.SMTP.From)
+	}
+	if p, err := a.Provider.Get(ctx); err == nil && p.Email != "" {
+		own = append(own, p.Email)
+	}
+	hm, err := helpdeskmail.NewService(a.DB, a.Tickets, a.Journal, helpdeskmail.Options{BaseURL: a.Config.BaseURL, OwnAddresses: own, Now: now}, a.Log)
+	if err != nil {
+		return fmt.Errorf("helpdesk mail: %w", err)
+	}
+	a.HelpdeskMail = hm
+	a.bg = append(a.bg, func(ctx context.Context) error { return hm.Run(ctx, helpdeskmail.PollOptions{}) })
+	return nil
 }

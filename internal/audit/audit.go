@@ -32,8 +32,19 @@ func Object(kind string, id int64) string { return kind + ":" + strconv.FormatIn
 // Actor is who acts in a request, carried in the context.
 type Actor struct {
 	UserID int64
-	Name   string
+	Name   string // the sign-in name (e-mail) recorded in the journal
 	IP     string
+	// Display is the person's name as shown to others (ticket timelines);
+	// Name when empty.
+	Display string
+}
+
+// Shown returns the name to show to other people.
+func (a Actor) Shown() string {
+	if a.Display != "" {
+		return a.Display
+	}
+	return a.Name
 }
 
 type actorKey struct{}

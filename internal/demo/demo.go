@@ -78,9 +78,13 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 		return nil, fmt.Errorf("provider: %w", err)
 	}
 	var accounts []Account
+	var technicians []user.User
 	add := func(u user.User, clientName string) error {
 		if err := a.Users.Create(ctx, s, &u, Password); err != nil {
 			return fmt.Errorf("user %s: %w", u.Email, err)
+		}
+		if u.Role == tenant.RoleTechnician && len(u.Clients) == 0 {
+			technicians = append(technicians, u)
 		}
 		accounts = append(accounts, Account{Email: u.Email, Role: string(u.Role) + lvl(u.Level), Client: clientName, Password: Password})
 		return nil
@@ -135,6 +139,9 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 	// An N3 expert limited to the first two clients shows per-client limits.
 	if err := add(user.User{Email: "expert@vigie-demo.example", Name: "Yann Expert", Role: tenant.RoleTechnician, Level: user.LevelN3, Clients: expertClients}, "2 clients only"); err != nil {
 		return nil, err
+	}
+	if err := seedHelpdesk(ctx, a, technicians); err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	return accounts, nil
 }

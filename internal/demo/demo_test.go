@@ -10,6 +10,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/demo"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
+	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
@@ -49,6 +50,28 @@ func TestSeed(t *testing.T) {
 			cs, err := a.Clients.List(ctx, tenant.System(), client.Filter{})
 			if err != nil || len(cs) != 3 {
 				t.Fatalf("clients: %d %v", len(cs), err)
+			}
+			all, _, err := a.Tickets.List(ctx, tenant.System(), ticket.Filter{Limit: 200})
+			if err != nil || len(all) != 75 {
+				t.Fatalf("tickets: %d %v", len(all), err)
+			}
+			states := map[string]int{}
+			for _, tk := range all {
+				states[string(tk.Status)]++
+				if tk.SLA.TTOBreachAt != nil || tk.SLA.TTRBreachAt != nil {
+					states["breached"]++
+				}
+				if tk.SLA.Covered {
+					states["covered"]++
+				}
+			}
+			for _, want := range []string{"new", "in-progress", "closed", "breached"} {
+				if states[want] == 0 {
+					t.Errorf("no demo ticket %s: %v", want, states)
+				}
+			}
+			if states["covered"] != 75 {
+				t.Errorf("%d tickets under SLA, want all 75", states["covered"])
 			}
 			for _, c := range cs {
 				sites, _ := a.Clients.Sites(ctx, tenant.System(), c.ID)

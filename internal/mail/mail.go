@@ -11,8 +11,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +41,9 @@ type Message struct {
 	MessageID  string
 	InReplyTo  string
 	References []string
+	// Headers are extra headers ("X-Vigie-Ticket"); they replace defaults
+	// of the same name (Auto-Submitted).
+	Headers map[string]string
 }
 
 // Status is where a message is in its delivery.
@@ -282,6 +287,9 @@ func (o *Outbox) render(m Message, to []*mail.Address, p provider.Provider, now 
 	// Vigie's messages are automatic: no vacation replies to them.
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	for _, k := range slices.Sorted(maps.Keys(m.Headers)) {
+		msg.SetGenHeader(gomail.Header(k), m.Headers[k])
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)

@@ -140,6 +140,16 @@ var conformance = []struct {
 	{"auth/login failures", testLoginFailures},
 	{"auth/single use under concurrency", testSingleUseConcurrent},
 	{"provider", testProvider},
+	{"tickets/crud", testTicketCRUD},
+	{"tickets/scoping", testTicketScoping},
+	{"tickets/pagination", testTicketPagination},
+	{"tickets/filters", testTicketFilters},
+	{"tickets/due for check", testDueForCheck},
+	{"tickets/timeline", testTicketTimeline},
+	{"helpdesk/categories", testCategories},
+	{"helpdesk/settings", testHelpdeskSettings},
+	{"helpdesk/service level", testServiceLevel},
+	{"helpdesk/adapters", testHelpdeskAdapters},
 }
 
 func TestStore(t *testing.T) {

@@ -48,8 +48,8 @@ func (svc *Service) ServiceLevel(ctx context.Context, s tenant.Scope, clientID i
 	return sl, err == nil, err
 }
 
-// SaveServiceLevel sets a client's service level; open tickets of the client
-// get their SLA recomputed at their next check.
+// SaveServiceLevel sets a client's service level; the open tickets of the
+// client get their SLA recomputed at the next check (within 30 s).
 func (svc *Service) SaveServiceLevel(ctx context.Context, s tenant.Scope, sl ServiceLevel) error {
 	if !s.CanOn(tenant.HelpdeskAdmin, sl.ClientID) {
 		return fault.ErrForbidden
@@ -64,6 +64,10 @@ func (svc *Service) SaveServiceLevel(ctx context.Context, s tenant.Scope, sl Ser
 	return svc.store.InTx(ctx, func(ctx context.Context) error {
 		if err := svc.store.SaveServiceLevel(ctx, sl); err != nil {
 			return fmt.Errorf("save service level: %w", err)
+		}
+		// Open tickets, with a clock or not yet, follow the new service level at once.
+		if err := svc.store.ScheduleSLACheck(ctx, sl.ClientID, sl.Updated); err != nil {
+			return fmt.Errorf("schedule sla checks: %w", err)
 		}
 		return svc.journal.Record(ctx, audit.Entry{ClientID: &sl.ClientID, Action: "helpdesk.service_level", Object: audit.Object("client", sl.ClientID)})
 	})

@@ -38,15 +38,28 @@ type Journal interface {
 	Record(ctx context.Context, e audit.Entry) error
 }
 
+// Notifier tells the requester about their ticket (package helpdeskmail).
+// Its methods run inside the change's transaction, so a message is queued
+// exactly when the change is committed.
+type Notifier interface {
+	TicketCreated(ctx context.Context, t Ticket) error
+	PublicReply(ctx context.Context, t Ticket, f Followup) error
+	Resolved(ctx context.Context, t Ticket) error
+}
+
 // Service runs the helpdesk.
 type Service struct {
-	store   Store
-	clients Clients
-	staff   Staff
-	journal Journal
-	now     func() time.Time
-	log     *slog.Logger
+	store    Store
+	clients  Clients
+	staff    Staff
+	journal  Journal
+	notifier Notifier
+	now      func() time.Time
+	log      *slog.Logger
 }
+
+// SetNotifier makes the service notify requesters (none by default).
+func (svc *Service) SetNotifier(n Notifier) { svc.notifier = n }
 
 // NewService returns a Service; now may be nil for time.Now, log nil to discard.
 func NewService(store Store, clients Clients, staff Staff, journal Journal, now func() time.Time, log *slog.Logger) *Service {
@@ -88,6 +101,9 @@ func (svc *Service) Create(ctx context.Context, s tenant.Scope, t *Ticket) error
 	if !s.Staff() {
 		t.ClientID = s.ClientID
 		if s.Role == tenant.RoleClientUser || t.RequesterID == nil {
+			// A client-user only ever requests for itself: without a
+			// contact, for nobody else either.
+			t.RequesterID = nil
 			if s.ContactID != 0 {
 				id := s.ContactID
 				t.RequesterID = &id
@@ -144,6 +160,11 @@ func (svc *Service) Create(ctx context.Context, s tenant.Scope, t *Ticket) error
 		}
 		if err := svc.store.UpdateTicket(ctx, tenant.System(), t); err != nil {
 			return err
+		}
+		if svc.notifier != nil {
+			if err := svc.notifier.TicketCreated(ctx, *t); err != nil {
+				return err
+			}
 		}
 		return svc.journal.Record(ctx, audit.Entry{ClientID: &t.ClientID, Action: "ticket.create", Object: audit.Object("ticket", t.ID), Summary: t.Title})
 	})
@@ -252,11 +273,18 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 		if c.SiteID != nil {
 			t.SiteID = *c.SiteID
 		}
+		// 0 means "default" only at creation; a change must name a level.
 		if c.Impact != nil {
 			t.Impact = *c.Impact
+			if t.Impact == 0 {
+				v.Add("impact", "invalid_choice")
+			}
 		}
 		if c.Urgency != nil {
 			t.Urgency = *c.Urgency
+			if t.Urgency == 0 {
+				v.Add("urgency", "invalid_choice")
+			}
 		}
 		if c.Level != nil {
 			t.Level = *c.Level
@@ -313,6 +341,11 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 		}
 		if err := svc.store.UpdateTicket(ctx, s, &t); err != nil {
 			return fmt.Errorf("update ticket %d: %w", id, err)
+		}
+		if svc.notifier != nil && t.Status == StatusResolved && old.Status != StatusResolved {
+			if err := svc.notifier.Resolved(ctx, t); err != nil {
+				return err
+			}
 		}
 		out = t
 		return svc.journal.Record(ctx, audit.Entry{ClientID: &t.ClientID, Action: "ticket.update", Object: audit.Object("ticket", t.ID), Summary: audit.Diff(old, t)})
@@ -429,7 +462,7 @@ func (svc *Service) Reply(ctx context.Context, s tenant.Scope, id int64, body st
 			}
 		}
 		a := audit.ActorFrom(ctx)
-		f = Followup{TicketID: t.ID, Public: public, Body: body, Created: now, Author: a.Name}
+		f = Followup{TicketID: t.ID, Public: public, Body: body, Created: now, Author: a.Shown()}
 		if s.UserID != 0 {
 			uid := s.UserID
 			f.AuthorID = &uid
@@ -458,7 +491,13 @@ func (svc *Service) Reply(ctx context.Context, s tenant.Scope, id int64, body st
 		if err := svc.refreshSLA(ctx, &t); err != nil {
 			return err
 		}
-		return svc.store.UpdateTicket(ctx, tenant.System(), &t)
+		if err := svc.store.UpdateTicket(ctx, tenant.System(), &t); err != nil {
+			return err
+		}
+		if svc.notifier != nil && s.Staff() && public {
+			return svc.notifier.PublicReply(ctx, t, f)
+		}
+		return nil
 	})
 	return f, err
 }
@@ -521,7 +560,7 @@ func (svc *Service) TimeEntries(ctx context.Context, s tenant.Scope, id int64) (
 
 func (svc *Service) event(ctx context.Context, t *Ticket, kind, from, to string, public bool) error {
 	a := audit.ActorFrom(ctx)
-	e := Event{TicketID: t.ID, At: svc.clock(), Kind: kind, From: from, To: to, Public: public, Actor: a.Name}
+	e := Event{TicketID: t.ID, At: svc.clock(), Kind: kind, From: from, To: to, Public: public, Actor: a.Shown()}
 	if a.UserID != 0 {
 		id := a.UserID
 		e.ActorID = &id
@@ -629,8 +668,17 @@ func (svc *Service) CheckDue(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, t := range ts {
+	for _, due := range ts {
 		err := svc.store.InTx(ctx, func(ctx context.Context) error {
+			// Read the ticket again inside the transaction: writing back the
+			// copy read before it would undo a change made in between.
+			t, err := svc.store.Ticket(ctx, tenant.System(), due.ID)
+			if errors.Is(err, fault.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 			if err := svc.refreshSLA(ctx, &t); err != nil {
 				return err
 			}

@@ -81,8 +81,11 @@ func (sl ServiceLevel) Policy() (sla.Policy, error) {
 		return sla.Policy{}, err
 	}
 	p := sla.Policy{Calendar: cal, Targets: map[sla.Priority]sla.Target{}, AtRiskShare: sl.AtRiskShare}
-	for prio, t := range sl.Targets {
-		p.Targets[sla.Priority(prio.String())] = t
+	// A priority without a target has no promise: sla measures a zero
+	// target but never puts it at risk nor in breach, whereas a missing
+	// one makes Evaluate fail (and with it every change of the ticket).
+	for _, prio := range []Priority{P1, P2, P3, P4} {
+		p.Targets[sla.Priority(prio.String())] = sl.Targets[prio]
 	}
 	if sl.PauseStatuses != nil {
 		p.PauseStatuses = map[sla.Status]bool{}

@@ -64,21 +64,21 @@ func (p Priority) Valid() bool { return p >= P1 && p <= P4 }
 
 // Ticket is one incident, request or change of a client.
 type Ticket struct {
-	ID          int64    `json:"id"` // also the number shown: #123
-	ClientID    int64    `json:"client_id"`
-	Type        Type     `json:"type"`
-	CategoryID  *int64   `json:"category_id"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"` // Markdown
-	RequesterID *int64   `json:"requester_id"` // a contact of the client
-	SiteID      *int64   `json:"site_id"`
-	Impact      int      `json:"impact"`  // 1 high … 3 low
-	Urgency     int      `json:"urgency"` // 1 high … 3 low
-	Priority    Priority `json:"priority"`
-	Status      Status   `json:"status"`
-	AssigneeID  *int64   `json:"assignee_id"` // a staff user
-	Level       string   `json:"level"`       // N1, N2, N3
-	CreatedBy   *int64   `json:"created_by"`  // the user who opened it, nil for e-mail or alerts
+	ID          int64      `json:"id"` // also the number shown: #123
+	ClientID    int64      `json:"client_id"`
+	Type        Type       `json:"type"`
+	CategoryID  *int64     `json:"category_id"`
+	Title       string     `json:"title"`
+	Description string     `json:"description"`  // Markdown
+	RequesterID *int64     `json:"requester_id"` // a contact of the client
+	SiteID      *int64     `json:"site_id"`
+	Impact      int        `json:"impact"`  // 1 high … 3 low
+	Urgency     int        `json:"urgency"` // 1 high … 3 low
+	Priority    Priority   `json:"priority"`
+	Status      Status     `json:"status"`
+	AssigneeID  *int64     `json:"assignee_id"` // a staff user
+	Level       string     `json:"level"`       // N1, N2, N3
+	CreatedBy   *int64     `json:"created_by"`  // the user who opened it, nil for e-mail or alerts
 	Created     time.Time  `json:"created_at"`
 	Updated     time.Time  `json:"updated_at"`
 	OwnedAt     *time.Time `json:"owned_at"`
@@ -177,6 +177,8 @@ type Store interface {
 	Tickets(ctx context.Context, s tenant.Scope, f Filter) ([]Ticket, string, error)
 	// DueForCheck returns tickets whose SLA NextCheck is at or before now (system scope).
 	DueForCheck(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
+	// ScheduleSLACheck makes the open tickets of a client due for a check at at.
+	ScheduleSLACheck(ctx context.Context, clientID int64, at time.Time) error
 
 	AddFollowup(ctx context.Context, f *Followup) error
 	Followups(ctx context.Context, ticketID int64, withPrivate bool) ([]Followup, error)

@@ -69,6 +69,8 @@ type homePage struct {
 	Contacts int
 	Users    int
 	Recent   []audit.Entry
+	// Tickets counts the open tickets the caller sees (nil: no helpdesk).
+	Tickets *ticketCounts
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
@@ -108,6 +110,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if d.Archived, err = h.d.Clients.Count(ctx, s, true); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if h.d.Tickets != nil && s.Can(tenant.TicketRead) {
+		if d.Tickets, err = h.countTickets(ctx, s); err != nil {
 			h.fail(w, r, err)
 			return
 		}

@@ -36,6 +36,9 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			t.Fatal("no message in the mail log")
 		}
 		ids["mail"], _ = strconv.ParseInt(m[1], 10, 64)
+		// A ticket of ALPHA that every role of ALPHA sees, with an SLA, a
+		// public reply, a private note and time spent, for its page.
+		ids["tickets"] = helpdeskFixture(t, srv, f)
 		var pages []string
 		for _, rt := range srv.App.Router.Routes() {
 			if rt.Method != http.MethodGet || rt.Public || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/metrics") {
@@ -55,7 +58,10 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 		if len(pages) < 15 {
 			t.Fatalf("only %d signed-in GET pages found: %v", len(pages), pages)
 		}
-		pages = append(pages, "/clients?status=archived&q=AL", "/audit?action=client&from=2020-01-01&to=2099-12-31")
+		pages = append(pages, "/clients?status=archived&q=AL", "/audit?action=client&from=2020-01-01&to=2099-12-31",
+			"/tickets?queue=mine", "/tickets?queue=level", "/tickets?queue=unassigned", "/tickets?queue=breaching&sort=updated",
+			"/tickets?queue=all&status=in-progress&q=nothing", "/tickets?state=done", "/tickets?state=all&q=VPN",
+			fmt.Sprintf("/tickets/new?client_id=%d", f.a.ID), "/tickets/new?client_id=")
 		staffPages := append(append([]string{}, pages...), fmt.Sprintf("/users/%d/edit", f.staffID))
 		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {
 			t.Run(email, func(t *testing.T) {

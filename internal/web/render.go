@@ -166,6 +166,9 @@ func (v *view) CanCreateClient() bool {
 	return v.User != nil && v.Scope().Can(tenant.ClientWrite) && v.Scope().AllClients()
 }
 
+// HelpdeskOn reports whether the helpdesk pages are served.
+func (v *view) HelpdeskOn() bool { return v.h.d.Tickets != nil }
+
 // Staff reports whether the caller is provider staff.
 func (v *view) Staff() bool { return v.User != nil && v.User.Role.Staff() }
 
@@ -242,6 +245,13 @@ func (v *view) Nav() []navItem {
 		items = append(items, navItem{Href: href, Label: v.T(key), Active: v.Section == section})
 	}
 	add("home", "/", "nav.home")
+	if s.Can(tenant.TicketRead) && v.h.d.Tickets != nil {
+		if v.Staff() {
+			add("tickets", "/tickets", "nav.tickets")
+		} else {
+			add("tickets", "/tickets", "nav.requests")
+		}
+	}
 	if s.Can(tenant.ClientRead) {
 		if v.User.ClientID != nil {
 			add("clients", fmt.Sprintf("/clients/%d", *v.User.ClientID), "nav.company")
@@ -257,6 +267,9 @@ func (v *view) Nav() []navItem {
 	}
 	if s.Can(tenant.MailRead) && v.h.hasMail() {
 		add("mail", "/mail", "nav.mail")
+	}
+	if s.Can(tenant.HelpdeskAdmin) && v.h.d.Tickets != nil {
+		add("helpdesk", "/helpdesk/settings", "nav.helpdesk")
 	}
 	if s.Can(tenant.ProviderWrite) {
 		add("settings", "/settings", "nav.settings")

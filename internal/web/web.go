@@ -5,6 +5,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
@@ -12,6 +13,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
+	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
@@ -30,6 +32,10 @@ type Deps struct {
 	Journal       *audit.Journal
 	// Mail is the outgoing mail log; nil hides the sent-mail pages.
 	Mail Mailbox
+	// Tickets is the helpdesk; nil hides the ticket and helpdesk pages.
+	Tickets *ticket.Service
+	// Now is the clock SLA countdowns are computed against; nil is time.Now.
+	Now func() time.Time
 }
 
 // Handler serves the pages.
@@ -39,6 +45,8 @@ type Handler struct {
 	msg    *i18n.Bundle
 	tmpl   *templates
 	static *staticFiles
+	md     *markdown
+	now    func() time.Time
 }
 
 // New loads the messages, parses every template and indexes the static
@@ -57,7 +65,11 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{d: d, log: log, msg: msg, static: st}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	h := &Handler{d: d, log: log, msg: msg, static: st, md: newMarkdown(), now: now}
 	if h.tmpl, err = parseTemplates(st); err != nil {
 		return nil, err
 	}
@@ -129,4 +141,28 @@ func (h *Handler) Register(rt *router.Router) {
 	rt.HandleFunc("POST /settings", h.settingsSave)
 	rt.HandleFunc("GET /mail", h.mailList)
 	rt.HandleFunc("GET /mail/{id}", h.mailShow)
+
+	if h.d.Tickets != nil {
+		h.registerHelpdesk(rt)
+	}
+}
+
+// registerHelpdesk adds the ticket pages (staff queues and the clients'
+// portal share them) and the helpdesk settings.
+func (h *Handler) registerHelpdesk(rt *router.Router) {
+	rt.HandleFunc("GET /tickets", h.ticketList)
+	rt.HandleFunc("GET /tickets/new", h.ticketNew)
+	rt.HandleFunc("POST /tickets/new", h.ticketCreate)
+	rt.HandleFunc("GET /tickets/{id}", h.ticketShow)
+	rt.HandleFunc("POST /tickets/{id}/reply", h.ticketReply)
+	rt.HandleFunc("POST /tickets/{id}/update", h.ticketUpdate)
+	rt.HandleFunc("POST /tickets/{id}/time", h.ticketTime)
+
+	rt.HandleFunc("GET /helpdesk/settings", h.helpdeskSettingsForm)
+	rt.HandleFunc("POST /helpdesk/settings", h.helpdeskSettingsSave)
+	rt.HandleFunc("GET /helpdesk/categories", h.categoryList)
+	rt.HandleFunc("POST /helpdesk/categories", h.categoryCreate)
+	rt.HandleFunc("POST /helpdesk/categories/{id}/delete", h.categoryDelete)
+	rt.HandleFunc("GET /clients/{id}/service-level", h.serviceLevelForm)
+	rt.HandleFunc("POST /clients/{id}/service-level", h.serviceLevelSave)
 }

@@ -35,6 +35,19 @@
     el.addEventListener("focus", function () { el.select(); });
   });
 
+  // Service level: with "24×7" ticked the hours of each day do not count,
+  // so they are greyed out and left alone (the server ignores them too).
+  var always = document.getElementById("f-always_open");
+  var week = document.getElementById("week-table");
+  if (always && week) {
+    var sync = function () {
+      week.classList.toggle("is-disabled", always.checked);
+      week.querySelectorAll("input").forEach(function (input) { input.disabled = always.checked; });
+    };
+    always.addEventListener("change", sync);
+    sync();
+  }
+
   // After a failed submission, move focus to the error summary so that
   // keyboard and screen-reader users land on what needs fixing.
   var summary = document.querySelector(".error-summary");

@@ -1,0 +1,219 @@
+package helpdeskmail
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	netmail "net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/fault"
+	"github.com/vigie-hq/vigie/internal/mail"
+	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
+)
+
+// Sender queues an outgoing message (mail.Outbox), in the context's transaction.
+type Sender interface {
+	Send(ctx context.Context, m mail.Message) (int64, string, error)
+}
+
+var _ Sender = (*mail.Outbox)(nil)
+
+// Directory is what notifications need of the clients: the client's
+// language and the requester's address.
+type Directory interface {
+	Client(ctx context.Context, s tenant.Scope, id int64) (client.Client, error)
+	Contact(ctx context.Context, s tenant.Scope, id int64) (client.Contact, error)
+}
+
+// Providers returns the provider's settings (its name signs the messages).
+type Providers interface {
+	Get(ctx context.Context) (provider.Provider, error)
+}
+
+// HelpdeskSettings returns the helpdesk settings (the reopen delay).
+type HelpdeskSettings interface {
+	Settings(ctx context.Context) (ticket.Settings, error)
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+var languages = []string{"fr", "en"}
+
+var kinds = []string{"ticket_created", "public_reply", "resolved"}
+
+type kindTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// Notifier e-mails the requester of a ticket about it, in the client's
+// language, threaded under the ticket: every message has a Message-ID
+// "ticket-123-random@host" and refers to the ticket's root "ticket-123@host",
+// so that a reply comes back to the ticket even without "[#123]" in its subject.
+type Notifier struct {
+	out       Sender
+	dir       Directory
+	providers Providers
+	settings  HelpdeskSettings
+	host      string
+	tpl       map[string]map[string]kindTemplates
+}
+
+// NewNotifier returns a Notifier; it fails when baseURL has no host or a
+// template is missing or does not parse.
+func NewNotifier(out Sender, dir Directory, providers Providers, settings HelpdeskSettings, baseURL string) (*Notifier, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("notifier: base URL %q has no host", baseURL)
+	}
+	n := &Notifier{out: out, dir: dir, providers: providers, settings: settings, host: u.Hostname(), tpl: map[string]map[string]kindTemplates{}}
+	for _, lang := range languages {
+		n.tpl[lang] = map[string]kindTemplates{}
+		for _, kind := range kinds {
+			base := "templates/" + lang + "/" + kind
+			text, err := texttemplate.ParseFS(templateFS, base+".txt")
+			if err != nil {
+				return nil, fmt.Errorf("helpdesk mail template %s.txt: %w", base, err)
+			}
+			html, err := htmltemplate.ParseFS(templateFS, base+".html")
+			if err != nil {
+				return nil, fmt.Errorf("helpdesk mail template %s.html: %w", base, err)
+			}
+			if text.Lookup("subject") == nil || text.Lookup("text") == nil || html.Lookup("html") == nil {
+				return nil, fmt.Errorf("helpdesk mail template %s: subject, text or html missing", base)
+			}
+			n.tpl[lang][kind] = kindTemplates{text, html}
+		}
+	}
+	return n, nil
+}
+
+// RootMessageID is the Message-ID every message about a ticket refers to.
+func (n *Notifier) RootMessageID(ticketID int64) string {
+	return "ticket-" + strconv.FormatInt(ticketID, 10) + "@" + n.host
+}
+
+func (n *Notifier) messageID(ticketID int64) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "ticket-" + strconv.FormatInt(ticketID, 10) + "-" + hex.EncodeToString(b) + "@" + n.host
+}
+
+// data is what the templates see.
+type data struct {
+	ID         int64
+	Title      string
+	Name       string // the requester's
+	Body       string // the followup's
+	ReopenDays int
+	Provider   string
+}
+
+// TicketCreated acknowledges a new ticket to its requester.
+func (n *Notifier) TicketCreated(ctx context.Context, t ticket.Ticket) error {
+	return n.notify(ctx, "ticket_created", t, data{})
+}
+
+// PublicReply sends a public staff followup to the requester. Followups
+// written by the client and private notes are not sent.
+func (n *Notifier) PublicReply(ctx context.Context, t ticket.Ticket, f ticket.Followup) error {
+	if !f.Public {
+		return nil
+	}
+	return n.notify(ctx, "public_reply", t, data{Body: f.Body})
+}
+
+// Resolved tells the requester that the ticket is resolved and how long
+// a reply reopens it.
+func (n *Notifier) Resolved(ctx context.Context, t ticket.Ticket) error {
+	st, err := n.settings.Settings(ctx)
+	if err != nil {
+		return fmt.Errorf("load helpdesk settings: %w", err)
+	}
+	return n.notify(ctx, "resolved", t, data{ReopenDays: st.ReopenDays})
+}
+
+// notify renders a kind of message for the requester of t and queues it;
+// a ticket with no requester, or a requester without an address, gets none.
+func (n *Notifier) notify(ctx context.Context, kind string, t ticket.Ticket, d data) error {
+	if t.RequesterID == nil {
+		return nil
+	}
+	sys := tenant.System()
+	contact, err := n.dir.Contact(ctx, sys, *t.RequesterID)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load requester of ticket %d: %w", t.ID, err)
+	}
+	if contact.Email == "" {
+		return nil
+	}
+	c, err := n.dir.Client(ctx, sys, t.ClientID)
+	if err != nil {
+		return fmt.Errorf("load client of ticket %d: %w", t.ID, err)
+	}
+	p, err := n.providers.Get(ctx)
+	if err != nil {
+		return fmt.Errorf("load provider: %w", err)
+	}
+	d.ID, d.Title, d.Name, d.Provider = t.ID, t.Title, contact.FullName(), p.Name
+	if d.Provider == "" {
+		d.Provider = "Vigie"
+	}
+	lang := c.Language
+	if _, ok := n.tpl[lang]; !ok {
+		lang = languages[0]
+	}
+	kt := n.tpl[lang][kind]
+	var b bytes.Buffer
+	if err := kt.text.ExecuteTemplate(&b, "subject", d); err != nil {
+		return fmt.Errorf("render %s subject: %w", kind, err)
+	}
+	subject := strings.TrimSpace(b.String())
+	b.Reset()
+	if err := kt.text.ExecuteTemplate(&b, "text", d); err != nil {
+		return fmt.Errorf("render %s text: %w", kind, err)
+	}
+	text := b.String()
+	b.Reset()
+	if err := kt.html.ExecuteTemplate(&b, "html", d); err != nil {
+		return fmt.Errorf("render %s html: %w", kind, err)
+	}
+	root := n.RootMessageID(t.ID)
+	to := (&netmail.Address{Name: contact.FullName(), Address: contact.Email}).String()
+	clientID := t.ClientID
+	_, _, err = n.out.Send(ctx, mail.Message{
+		To: []string{to}, Subject: subject, Text: text, HTML: b.String(), ClientID: &clientID,
+		MessageID: n.messageID(t.ID), InReplyTo: root, References: []string{root},
+		Headers: headers(kind, t.ID),
+	})
+	if err != nil {
+		return fmt.Errorf("queue %s of ticket %d: %w", kind, t.ID, err)
+	}
+	return nil
+}
+
+// headers marks our notifications so that replies find their ticket and
+// loops are caught; an acknowledgement is an automatic reply (RFC 3834).
+func headers(kind string, id int64) map[string]string {
+	h := map[string]string{"X-Vigie-Ticket": strconv.FormatInt(id, 10)}
+	if kind == "ticket_created" {
+		h["Auto-Submitted"] = "auto-replied"
+	}
+	return h
+}

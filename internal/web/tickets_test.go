@@ -1,0 +1,670 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/sla"
+	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
+	"github.com/vigie-hq/vigie/internal/user"
+)
+
+// scopeOf is the scope of a fixture user, for calling services as them.
+func scopeOf(t *testing.T, srv *apptest.Server, email string) tenant.Scope {
+	t.Helper()
+	u, err := srv.App.DB.UserByEmail(srv.Ctx(), email)
+	if err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return u.Scope()
+}
+
+// openTicket opens a ticket through the service as the given user.
+func openTicket(t *testing.T, srv *apptest.Server, email string, tk ticket.Ticket) ticket.Ticket {
+	t.Helper()
+	if tk.Type == "" {
+		tk.Type = ticket.TypeIncident
+	}
+	if err := srv.App.Tickets.Create(srv.Ctx(), scopeOf(t, srv, email), &tk); err != nil {
+		t.Fatalf("open ticket %q as %s: %v", tk.Title, email, err)
+	}
+	return tk
+}
+
+// linkedClientUser creates a client user of the fixture's client A linked
+// to its contact: the requester of tickets about that contact.
+func linkedClientUser(t *testing.T, srv *apptest.Server, f fixture) string {
+	t.Helper()
+	email := "linked@alpha.example"
+	u := user.User{Email: email, Name: "Linked", Role: tenant.RoleClientUser, ClientID: &f.a.ID, ContactID: &f.contactA.ID}
+	if err := srv.App.Users.Create(srv.Ctx(), tenant.System(), &u, apptest.Password); err != nil {
+		t.Fatal(err)
+	}
+	return email
+}
+
+// roundTheClock gives a client a 24×7 service level with the targets.
+func roundTheClock(t *testing.T, srv *apptest.Server, clientID int64, targets map[ticket.Priority]sla.Target) {
+	t.Helper()
+	sl := ticket.ServiceLevel{ClientID: clientID, Calendar: sla.AlwaysOpen().String(), Targets: targets, Escalation: "Call the duty manager on 01 02 03 04 05"}
+	if err := srv.App.Tickets.SaveServiceLevel(srv.Ctx(), tenant.System(), sl); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// helpdeskFixture gives client A of the fixture a service level, a category
+// and a ticket opened by its client user, with a public reply, a private
+// note and time spent; it returns the ticket's id.
+func helpdeskFixture(t *testing.T, srv *apptest.Server, f fixture) int64 {
+	t.Helper()
+	roundTheClock(t, srv, f.a.ID, map[ticket.Priority]sla.Target{ticket.P3: {TTO: time.Hour, TTR: 8 * time.Hour}})
+	cat := ticket.Category{Name: "Network"}
+	if err := srv.App.Tickets.SaveCategory(srv.Ctx(), tenant.System(), &cat); err != nil {
+		t.Fatal(err)
+	}
+	tk := openTicket(t, srv, "cuser@alpha.example", ticket.Ticket{Title: "VPN down", Description: "Since **this morning**."})
+	tech := scopeOf(t, srv, "tech@example.com")
+	if _, err := srv.App.Tickets.Reply(srv.Ctx(), tech, tk.ID, "Looking into it.", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.App.Tickets.Reply(srv.Ctx(), tech, tk.ID, "Firewall licence?", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Tickets.LogTime(srv.Ctx(), tech, tk.ID, &ticket.TimeEntry{Duration: 20 * time.Minute, OnSite: true, Travel: 15 * time.Minute, Note: "Checked the box"}); err != nil {
+		t.Fatal(err)
+	}
+	in := ticket.StatusInProgress
+	cid := &cat.ID
+	if _, err := srv.App.Tickets.Update(srv.Ctx(), tech, tk.ID, ticket.Change{Status: &in, CategoryID: &cid}); err != nil {
+		t.Fatal(err)
+	}
+	return tk.ID
+}
+
+var ticketLocRe = regexp.MustCompile(`^/tickets/(\d+)$`)
+
+// createdTicket reads the id of a ticket from the redirect after creation.
+func createdTicket(t *testing.T, r response) int64 {
+	t.Helper()
+	m := ticketLocRe.FindStringSubmatch(r.loc)
+	if r.status != http.StatusSeeOther || m == nil {
+		t.Fatalf("create ticket: status %d, Location %q\n%s", r.status, r.loc, excerpt(r.body))
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+func TestStaffOpensTicketForClient(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		linked := linkedClientUser(t, srv, f)
+		tech := signedIn(t, srv, "tech@example.com")
+		tech.lang = "en"
+
+		// Staff who see several clients choose one first; its contacts and sites are offered next.
+		picker := tech.get("/tickets/new")
+		wantStatus(t, "new ticket", picker, http.StatusOK)
+		wantBody(t, "client picker", picker, `name="client_id"`, f.a.Name, f.b.Name)
+		wantNotBody(t, "client picker", picker, `name="title"`)
+		form := tech.get(fmt.Sprintf("/tickets/new?client_id=%d", f.a.ID))
+		wantBody(t, "form for ALPHA", form, "Contact ALPHA", "Site of ALPHA", `name="impact"`, `name="assignee_id"`)
+		wantNotBody(t, "form for ALPHA", form, "Contact BRAVO", "Site of BRAVO")
+
+		r := tech.post("/tickets/new", url.Values{
+			"client_id": {itoa(f.a.ID)}, "type": {"incident"}, "title": {"Printer on fire"},
+			"description": {"The *second floor* printer."}, "requester_id": {itoa(f.contactA.ID)},
+			"site_id": {itoa(f.siteA.ID)}, "impact": {"1"}, "urgency": {"1"}, "level": {"N2"},
+		})
+		id := createdTicket(t, r)
+		page := tech.get(r.loc)
+		wantStatus(t, "ticket page", page, http.StatusOK)
+		wantBody(t, "ticket page", page, msg("en", "flash.ticket_created", itoa(id)), "Printer on fire", "<em>second floor</em>",
+			"Contact ALPHA", "Site of ALPHA", `badge-P1`, `action="/tickets/`+itoa(id)+`/update"`)
+
+		// The requester's user and the client administrator see it; another
+		// user of the same client does not, and its id answers 404.
+		for _, email := range []string{linked, "cadmin@alpha.example"} {
+			b := signedIn(t, srv, email)
+			wantBody(t, email+" list", b.get("/tickets"), "Printer on fire")
+			wantStatus(t, email+" page", b.get(r.loc), http.StatusOK)
+		}
+		other := signedIn(t, srv, "cuser@alpha.example")
+		wantNotBody(t, "other user's list", other.get("/tickets?state=all"), "Printer on fire")
+		wantStatus(t, "other user's page", other.get(r.loc), http.StatusNotFound)
+
+		// A client's portal has no staff-only column nor side panel.
+		portal := signedIn(t, srv, linked).get(r.loc)
+		wantNotBody(t, "client's ticket page", portal, `/update"`, `/time"`, `name="visibility"`, "Call the duty manager")
+	})
+}
+
+func TestClientUserOpensRequest(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		b := signedIn(t, srv, "cuser@alpha.example")
+		b.lang = "en"
+		list := b.get("/tickets")
+		wantStatus(t, "portal", list, http.StatusOK)
+		wantBody(t, "empty portal", list, msg("en", "requests.mine"), msg("en", "requests.empty.open"), `href="/tickets/new"`)
+		home := b.get("/")
+		wantBody(t, "client nav", home, `href="/tickets">`+msg("en", "nav.requests")+`<`)
+
+		form := b.get("/tickets/new")
+		wantStatus(t, "request form", form, http.StatusOK)
+		wantBody(t, "request form", form, `name="title"`, `name="description"`, `value="incident"`, `value="request"`, "Site of ALPHA")
+		wantNotBody(t, "request form", form, `name="impact"`, `name="assignee_id"`, `name="level"`, `value="change"`, "Contact ALPHA")
+
+		// What a client cannot set is ignored; a change is not theirs to ask.
+		r := b.post("/tickets/new", url.Values{"type": {"request"}, "title": {"New laptop for Léa"}, "description": {"Needed on Monday."},
+			"site_id": {itoa(f.siteA.ID)}, "impact": {"1"}, "urgency": {"1"}, "level": {"N3"}})
+		id := createdTicket(t, r)
+		tk, err := srv.App.Tickets.Get(ctx(), tenant.System(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.ClientID != f.a.ID || tk.Priority != ticket.P3 || tk.Level != "N1" || tk.Type != ticket.TypeRequest || tk.SiteID == nil || *tk.SiteID != f.siteA.ID {
+			t.Errorf("request stored as %+v", tk)
+		}
+		wantBody(t, "request page", b.get(r.loc), "New laptop for Léa", "Needed on Monday.")
+		wantBody(t, "my requests", b.get("/tickets"), "New laptop for Léa")
+		// Staff see it in their queue, with its client.
+		queue := signedIn(t, srv, "tech@example.com").get("/tickets?queue=unassigned")
+		wantBody(t, "staff queue", queue, "New laptop for Léa", f.a.Name)
+
+		bad := b.post("/tickets/new", url.Values{"type": {"change"}, "title": {"Move the servers"}})
+		wantStatus(t, "client asks for a change", bad, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(bad.body, "type"); got != fieldErr("en", "invalid_choice", "") {
+			t.Errorf("type error = %q", got)
+		}
+		foreign := b.post("/tickets/new", url.Values{"client_id": {itoa(f.b.ID)}, "type": {"incident"}, "title": {"For BRAVO"}})
+		wantStatus(t, "client names another client", foreign, http.StatusUnprocessableEntity)
+		wantNotBody(t, "refused foreign client", foreign, f.b.Name)
+	})
+}
+
+func TestClientsNeverSeePrivateNotes(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		newFixture(t, srv)
+		tk := openTicket(t, srv, "cuser@alpha.example", ticket.Ticket{Title: "VPN down"})
+		path := "/tickets/" + itoa(tk.ID)
+		tech := signedIn(t, srv, "tech@example.com")
+		tech.lang = "en"
+		wantStatus(t, "private note", tech.post(path+"/reply", url.Values{"body": {"SECRET-NOTE: the firewall licence expired"}, "visibility": {"private"}}), http.StatusSeeOther)
+		wantStatus(t, "public reply", tech.post(path+"/reply", url.Values{"body": {"We are on it."}, "visibility": {"public"}}), http.StatusSeeOther)
+		wantStatus(t, "time entry", tech.post(path+"/time", url.Values{"duration": {"1:30"}, "billable": {"1"}, "note": {"SECRET-TIME-NOTE"}}), http.StatusSeeOther)
+		staffPage := tech.get(path)
+		wantBody(t, "staff page", staffPage, "SECRET-NOTE", "We are on it.", `badge-private`, "SECRET-TIME-NOTE", "1h 30m")
+
+		for _, email := range []string{"cuser@alpha.example", "cadmin@alpha.example"} {
+			b := signedIn(t, srv, email)
+			for _, lang := range []string{"fr", "en"} {
+				b.lang = lang
+				page := b.get(path)
+				wantStatus(t, email, page, http.StatusOK)
+				wantBody(t, email, page, "We are on it.")
+				wantNotBody(t, email, page, "SECRET", "firewall", msg(lang, "ticket.private"), msg(lang, "ticket.reply_private"))
+			}
+		}
+		// A client user's own reply is public whatever it asks for.
+		cu := signedIn(t, srv, "cuser@alpha.example")
+		wantStatus(t, "client reply", cu.post(path+"/reply", url.Values{"body": {"Thanks!"}, "visibility": {"private"}}), http.StatusSeeOther)
+		fs, _, err := srv.App.Tickets.Timeline(ctx(), tenant.System(), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := fs[len(fs)-1]; last.Body != "Thanks!" || !last.Public {
+			t.Errorf("client reply stored as %+v", last)
+		}
+	})
+}
+
+func TestForeignTicketIsNotFound(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		tk := openTicket(t, srv, "cuser@bravo.example", ticket.Ticket{Title: "BRAVO secret outage"})
+		path := "/tickets/" + itoa(tk.ID)
+		_, eventsBefore, err := srv.App.Tickets.Timeline(ctx(), tenant.System(), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, email := range []string{"cuser@alpha.example", "cadmin@alpha.example", "limited@example.com"} {
+			t.Run(email, func(t *testing.T) {
+				b := signedIn(t, srv, email)
+				r := b.get(path)
+				wantStatus(t, "GET "+path, r, http.StatusNotFound)
+				wantNotBody(t, "GET "+path, r, "BRAVO secret outage")
+				for _, p := range []string{"/reply", "/update", "/time"} {
+					r := b.post(path+p, url.Values{"body": {"hello"}, "status": {"closed"}, "duration": {"10"}})
+					wantStatus(t, "POST "+path+p, r, http.StatusNotFound)
+				}
+				wantNotBody(t, "queue", b.get("/tickets?queue=all&status=new"), "BRAVO secret outage")
+				if email == "limited@example.com" {
+					wantStatus(t, "new ticket for BRAVO", b.get(fmt.Sprintf("/tickets/new?client_id=%d", f.b.ID)), http.StatusNotFound)
+				}
+			})
+		}
+		after, err := srv.App.Tickets.Get(ctx(), tenant.System(), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, eventsAfter, _ := srv.App.Tickets.Timeline(ctx(), tenant.System(), tk.ID)
+		if after.Status != ticket.StatusNew || len(eventsAfter) != len(eventsBefore) {
+			t.Errorf("foreign callers changed the ticket: status %s, %d events (was %d)", after.Status, len(eventsAfter), len(eventsBefore))
+		}
+	})
+}
+
+func TestTicketBadInput(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		tk := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Slow network"})
+		path := "/tickets/" + itoa(tk.ID)
+		tech := signedIn(t, srv, "tech@example.com")
+		base := url.Values{"client_id": {itoa(f.a.ID)}, "type": {"incident"}, "title": {"Disk full"}, "impact": {"2"}, "urgency": {"2"}, "level": {"N1"}}
+		with := func(v url.Values, field, value string) url.Values {
+			out := url.Values{}
+			for k, vs := range v {
+				out[k] = vs
+			}
+			out.Set(field, value)
+			return out
+		}
+		tests := []struct {
+			name, path  string
+			form        url.Values
+			field, code string
+			param       string
+		}{
+			{"empty title", "/tickets/new", with(base, "title", " "), "title", "required", ""},
+			{"over-long title", "/tickets/new", with(base, "title", strings.Repeat("t", 201)), "title", "too_long", "200"},
+			{"impact out of the scale", "/tickets/new", with(base, "impact", "9"), "impact", "invalid_choice", ""},
+			{"requester of another client", "/tickets/new", with(base, "requester_id", itoa(f.contB.ID)), "requester_id", "invalid_choice", ""},
+			{"empty reply", path + "/reply", url.Values{"body": {"  "}}, "body", "required", ""},
+			{"unknown status", path + "/update", url.Values{"status": {"lost"}}, "status", "invalid_choice", ""},
+			{"junk duration", path + "/time", url.Values{"duration": {"a while"}}, "duration", "invalid_duration", ""},
+			{"travel without on-site", path + "/time", url.Values{"duration": {"30"}, "travel": {"20"}}, "travel", "travel_needs_on_site", ""},
+			{"bad start", path + "/time", url.Values{"duration": {"30"}, "start": {"yesterday"}}, "start", "invalid_datetime", ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				for _, lang := range []string{"fr", "en"} {
+					tech.lang = lang
+					r := tech.post(tt.path, tt.form)
+					wantStatus(t, lang, r, http.StatusUnprocessableEntity)
+					if got, want := fieldErrorBlock(r.body, tt.field), fieldErr(lang, tt.code, tt.param); got != want {
+						t.Errorf("%s: error under %s = %q, want %q", lang, tt.field, got, want)
+					}
+					wantBody(t, lang, r, `<html lang="`+lang+`">`, `<a href="#f-`+tt.field+`">`+msg(lang, "field."+tt.field)+`</a>`)
+				}
+			})
+		}
+		if fieldErr("fr", "invalid_duration", "") == fieldErr("en", "invalid_duration", "") {
+			t.Error("the new messages are not translated")
+		}
+		list, _, err := srv.App.Tickets.List(ctx(), tenant.System(), ticket.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, _, _ := srv.App.Tickets.Timeline(ctx(), tenant.System(), tk.ID)
+		times, _ := srv.App.Tickets.TimeEntries(ctx(), tenant.System(), tk.ID)
+		if len(list) != 1 || len(fs) != 0 || len(times) != 0 {
+			t.Errorf("bad input changed data: %d tickets, %d followups, %d time entries", len(list), len(fs), len(times))
+		}
+		// The user's input is shown back.
+		r := tech.post("/tickets/new", with(with(base, "title", ""), "description", "Keep **this** text"))
+		if !strings.Contains(r.body, "Keep **this** text</textarea>") {
+			t.Error("the form lost the description")
+		}
+	})
+}
+
+func TestMarkdownIsSanitised(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		tk := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Markdown",
+			Description: "<script>alert(1)</script>**bold**\n\n[click](javascript:alert(2)) [docs](https://example.org/doc) <img src=x onerror=alert(3)>"})
+		page := signedIn(t, srv, "tech@example.com").get("/tickets/" + itoa(tk.ID))
+		wantStatus(t, "page", page, http.StatusOK)
+		wantBody(t, "description", page, "<strong>bold</strong>", `<a href="https://example.org/doc" rel="nofollow noopener" target="_blank">docs</a>`,
+			"&lt;script&gt;alert(1)&lt;/script&gt;")
+		wantNotBody(t, "description", page, "<script>alert", "javascript:", "<img")
+	})
+}
+
+func TestQueueSortsByDueTime(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		roundTheClock(t, srv, f.a.ID, map[ticket.Priority]sla.Target{
+			ticket.P1: {TTO: 15 * time.Minute, TTR: 4 * time.Hour},
+			ticket.P2: {TTO: 30 * time.Minute, TTR: 8 * time.Hour},
+			ticket.P3: {TTO: time.Hour, TTR: 24 * time.Hour},
+		})
+		// Opened in an order that is not the order of their deadlines.
+		p3 := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Third-due P3", Impact: 2, Urgency: 2})
+		p1 := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "First-due P1", Impact: 1, Urgency: 1})
+		none := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.b.ID, Title: "No-SLA BRAVO"})
+		p2 := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Second-due P2", Impact: 1, Urgency: 2})
+		tech := signedIn(t, srv, "tech@example.com")
+		tech.lang = "en"
+		order := func(body string, titles ...string) []string {
+			type pos struct {
+				title string
+				at    int
+			}
+			var got []pos
+			for _, ti := range titles {
+				if i := strings.Index(body, ti); i >= 0 {
+					got = append(got, pos{ti, i})
+				}
+			}
+			for i := 1; i < len(got); i++ {
+				for j := i; j > 0 && got[j].at < got[j-1].at; j-- {
+					got[j], got[j-1] = got[j-1], got[j]
+				}
+			}
+			out := make([]string, len(got))
+			for i, p := range got {
+				out[i] = p.title
+			}
+			return out
+		}
+		titles := []string{p1.Title, p2.Title, p3.Title, none.Title}
+		due := tech.get("/tickets?queue=open&sort=due")
+		wantStatus(t, "due queue", due, http.StatusOK)
+		if got := strings.Join(order(due.body, titles...), ", "); got != "First-due P1, Second-due P2, Third-due P3, No-SLA BRAVO" {
+			t.Errorf("sorted by due time: %s", got)
+		}
+		// A row counts down to the nearest deadline: the time to own, until the ticket is taken.
+		wantBody(t, "countdowns", due, msg("en", "sla.due_in", "15m"), msg("en", "sla.due_in", "30m"), msg("en", "sla.due_in", "1h 00m"), msg("en", "sla.none"))
+		updated := tech.get("/tickets?queue=open&sort=updated")
+		if got := strings.Join(order(updated.body, titles...), ", "); got != "Second-due P2, No-SLA BRAVO, First-due P1, Third-due P3" {
+			t.Errorf("sorted by last update: %s", got)
+		}
+		// The breaching queue holds only the tickets whose clock runs.
+		breaching := tech.get("/tickets?queue=breaching")
+		if got := strings.Join(order(breaching.body, titles...), ", "); got != "First-due P1, Second-due P2, Third-due P3" {
+			t.Errorf("breaching queue: %s", got)
+		}
+		// Staff see the escalation instructions of the client on its tickets.
+		wantBody(t, "escalation", tech.get("/tickets/"+itoa(p1.ID)), "Call the duty manager on 01 02 03 04 05", msg("en", "ticket.escalation"))
+	})
+}
+
+func TestQueuesAndPagination(t *testing.T) {
+	srv := apptest.New(t, "sqlite")
+	f := newFixture(t, srv)
+	techID := scopeOf(t, srv, "tech@example.com").UserID
+	for i := range 55 {
+		tk := ticket.Ticket{ClientID: f.a.ID, Title: fmt.Sprintf("Bulk ticket %02d", i)}
+		if i%5 == 0 {
+			tk.AssigneeID = &techID
+		}
+		openTicket(t, srv, "admin@example.com", tk)
+	}
+	tech := signedIn(t, srv, "tech@example.com")
+	tech.lang = "en"
+	// The technician's level queue: the 44 unassigned N1 tickets first, then the 11 assigned ones.
+	seen := map[string]bool{}
+	var pages []string
+	next := "/tickets?queue=level"
+	for next != "" && len(pages) < 5 {
+		r := tech.get(next)
+		wantStatus(t, next, r, http.StatusOK)
+		pages = append(pages, r.body)
+		for _, m := range regexp.MustCompile(`Bulk ticket \d\d`).FindAllString(r.body, -1) {
+			if seen[m] {
+				t.Errorf("%s shown twice", m)
+			}
+			seen[m] = true
+		}
+		next = ""
+		if m := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(r.body); m != nil {
+			next = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if len(seen) != 55 || len(pages) != 2 {
+		t.Errorf("level queue: %d tickets over %d pages, want 55 over 2", len(seen), len(pages))
+	}
+	// Ticket 00 is assigned, 54 is not: the unassigned come first.
+	if i, j := strings.Index(pages[0], "Bulk ticket 54"), strings.Index(pages[0], "Bulk ticket 00"); i < 0 || j >= 0 && j < i {
+		t.Error("the level queue does not put the unassigned tickets first")
+	}
+	if !strings.Contains(pages[len(pages)-1], "Bulk ticket 50") {
+		t.Error("the last assigned ticket is not on the last page")
+	}
+	mine := tech.get("/tickets?queue=mine")
+	if n := len(regexp.MustCompile(`Bulk ticket \d\d`).FindAllString(mine.body, -1)); n != 11 {
+		t.Errorf("my queue shows %d tickets, want 11", n)
+	}
+	wantBody(t, "search", tech.get("/tickets?queue=all&q=ticket+07"), "Bulk ticket 07")
+	wantNotBody(t, "search", tech.get("/tickets?queue=all&q=ticket+07"), "Bulk ticket 08")
+	wantBody(t, "nothing matches", tech.get("/tickets?queue=all&q=zzz"), msg("en", "tickets.none_match"))
+	wantBody(t, "empty queue", signedIn(t, srv, "manager@example.com").get("/tickets?queue=mine"), msg("fr", "tickets.empty.mine"))
+	// The home page counts the open tickets.
+	home := signedIn(t, srv, "admin@example.com").get("/")
+	wantBody(t, "home", home, `<span class="stat-value">55</span>`)
+}
+
+func TestServiceLevelForm(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		path := fmt.Sprintf("/clients/%d/service-level", f.a.ID)
+		m := signedIn(t, srv, "manager@example.com")
+		m.lang = "en"
+		wantBody(t, "client page", m.get(fmt.Sprintf("/clients/%d", f.a.ID)), `href="`+path+`"`)
+		wantNotBody(t, "technician's client page", signedIn(t, srv, "tech@example.com").get(fmt.Sprintf("/clients/%d", f.a.ID)), path)
+		wantStatus(t, "technician", signedIn(t, srv, "tech@example.com").get(path), http.StatusForbidden)
+		wantStatus(t, "client admin", signedIn(t, srv, "cadmin@alpha.example").get(path), http.StatusForbidden)
+
+		page := m.get(path)
+		wantStatus(t, "form", page, http.StatusOK)
+		// The default calendar: Monday to Friday 08:30–12:00 and 13:30–18:00.
+		wantBody(t, "default", page, msg("en", "service_level.none"), msg("en", "service_level.weekly", "40h 00m"))
+		if inputValue(page.body, "mon.2.start") != "13:30" {
+			t.Errorf("Monday's second range starts at %q", inputValue(page.body, "mon.2.start"))
+		}
+
+		form := url.Values{
+			"time_zone": {"Europe/Paris"}, "holidays": {"FR"},
+			"mon.1.start": {"09:00"}, "mon.1.end": {"12:00"}, "mon.2.start": {"14:00"}, "mon.2.end": {"18:00"},
+			"tue.1.start": {"09:00"}, "tue.1.end": {"17:00"}, "tue.2.start": {""}, "tue.2.end": {""},
+			"sat.1.start": {"20:00"}, "sat.1.end": {"00:00"},
+			"extra":    {"2026-12-24\n2026-12-31\n"},
+			"P1.tto_h": {"0"}, "P1.tto_m": {"30"}, "P1.ttr_h": {"4"}, "P1.ttr_m": {""},
+			"P2.tto_h": {"2"}, "P2.ttr_h": {"16"}, "P2.ttr_m": {"30"},
+			"at_risk_share": {"80"}, "escalation": {"Call Jo, then the CTO."},
+		}
+		r := m.post(path, form)
+		wantStatus(t, "save", r, http.StatusSeeOther)
+		sl, found, err := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID)
+		if err != nil || !found {
+			t.Fatalf("service level: %v, found %v", err, found)
+		}
+		wantCal := `{"tz":"Europe/Paris","week":{"mon":["09:00-12:00","14:00-18:00"],"tue":["09:00-17:00"],"sat":["20:00-24:00"]},"holidays":"FR","extra":["2026-12-24","2026-12-31"]}`
+		if sl.Calendar != wantCal {
+			t.Errorf("calendar %s\nwant     %s", sl.Calendar, wantCal)
+		}
+		wantTargets := map[ticket.Priority]sla.Target{ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, ticket.P2: {TTO: 2 * time.Hour, TTR: 16*time.Hour + 30*time.Minute}}
+		if fmt.Sprint(sl.Targets) != fmt.Sprint(wantTargets) || sl.AtRiskShare != 0.8 || sl.Escalation != "Call Jo, then the CTO." {
+			t.Errorf("saved %+v", sl)
+		}
+		// The form shows back what was saved, with the weekly total.
+		page = m.get(r.loc)
+		wantBody(t, "saved", page, msg("en", "flash.service_level_saved", f.a.Name), msg("en", "service_level.weekly", "19h 00m"))
+		wantNotBody(t, "saved", page, msg("en", "service_level.none"))
+		for field, want := range map[string]string{"mon.2.start": "14:00", "sat.1.end": "00:00", "P2.ttr_m": "30", "at_risk_share": "80", "tue.2.start": ""} {
+			if got := inputValue(page.body, field); got != want {
+				t.Errorf("%s shows %q, want %q", field, got, want)
+			}
+		}
+
+		// Bad input is refused field by field, in both languages, and changes nothing.
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("tue.1.start", "17:00")
+		bad.Set("tue.1.end", "09:00") // ends before it starts
+		bad.Set("extra", "24/12/2026")
+		bad.Set("P1.tto_h", "5") // time to own after time to resolve
+		for _, lang := range []string{"fr", "en"} {
+			m.lang = lang
+			r := m.post(path, bad)
+			wantStatus(t, lang, r, http.StatusUnprocessableEntity)
+			for field, code := range map[string]string{"tue": "invalid_range", "extra": "invalid_date"} {
+				if got := fieldErrorBlock(r.body, field); got != fieldErr(lang, code, "") {
+					t.Errorf("%s: error under %s = %q", lang, field, got)
+				}
+			}
+			wantBody(t, lang, r, `<a href="#f-tue">`+msg(lang, "field.tue")+`</a>`)
+			if inputValue(r.body, "tue.1.start") != "17:00" {
+				t.Errorf("%s: the form lost the input", lang)
+			}
+		}
+		bad.Set("tue.1.start", "09:00")
+		bad.Set("tue.1.end", "17:00")
+		bad.Set("extra", "")
+		r = m.post(path, bad)
+		wantStatus(t, "tto after ttr", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "targets.P1"); got != fieldErr("en", "tto_after_ttr", "") {
+			t.Errorf("targets error = %q", got)
+		}
+		empty := url.Values{"time_zone": {"Europe/Paris"}, "mon.1.start": {""}, "mon.1.end": {""}}
+		r = m.post(path, empty)
+		wantStatus(t, "no hours", r, http.StatusUnprocessableEntity)
+		wantBody(t, "no hours", r, fieldErr("en", "no_business_hours", ""))
+		after, _, _ := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID)
+		if after.Calendar != wantCal {
+			t.Errorf("refused input changed the calendar to %s", after.Calendar)
+		}
+
+		// 24×7.
+		m.lang = "en"
+		wantStatus(t, "24x7", m.post(path, url.Values{"time_zone": {"Europe/Paris"}, "always_open": {"1"}}), http.StatusSeeOther)
+		page = m.get(path)
+		wantBody(t, "24x7", page, msg("en", "service_level.weekly", "168h 00m"))
+		if !regexp.MustCompile(`name="always_open" value="1" checked`).MatchString(page.body) {
+			t.Error("24×7 is not shown checked")
+		}
+	})
+}
+
+func TestHelpdeskSettingsAndCategories(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		newFixture(t, srv)
+		a := signedIn(t, srv, "admin@example.com")
+		a.lang = "en"
+		wantBody(t, "nav", a.get("/"), `href="/helpdesk/settings"`)
+		tech := signedIn(t, srv, "tech@example.com")
+		wantNotBody(t, "technician nav", tech.get("/"), `href="/helpdesk/settings"`)
+		wantStatus(t, "technician", tech.get("/helpdesk/settings"), http.StatusForbidden)
+		wantStatus(t, "technician", tech.post("/helpdesk/categories", url.Values{"name": {"Nope"}}), http.StatusForbidden)
+
+		page := a.get("/helpdesk/settings")
+		wantStatus(t, "settings", page, http.StatusOK)
+		vals := url.Values{"reopen_days": {"3"}, "close_days": {"10"}}
+		for i := 1; i <= 3; i++ {
+			for u := 1; u <= 3; u++ {
+				vals.Set(fmt.Sprintf("matrix.%d.%d", i, u), "P"+strconv.Itoa(max(1, i+u-2)))
+			}
+		}
+		vals.Set("matrix.3.3", "P4")
+		wantStatus(t, "save settings", a.post("/helpdesk/settings", vals), http.StatusSeeOther)
+		st, err := srv.App.Tickets.Settings(ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ReopenDays != 3 || st.CloseDays != 10 || st.Matrix[0][0] != ticket.P1 || st.Matrix[2][2] != ticket.P4 || st.Matrix[1][1] != ticket.P2 {
+			t.Errorf("settings %+v", st)
+		}
+		vals.Set("matrix.2.3", "P9")
+		vals.Set("close_days", "400")
+		r := a.post("/helpdesk/settings", vals)
+		wantStatus(t, "bad settings", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "matrix.2.3"); got != fieldErr("en", "invalid_choice", "") {
+			t.Errorf("matrix error = %q", got)
+		}
+		if got := fieldErrorBlock(r.body, "close_days"); got != fieldErr("en", "out_of_range", "") {
+			t.Errorf("close_days error = %q", got)
+		}
+
+		wantStatus(t, "category", a.post("/helpdesk/categories", url.Values{"name": {"Network"}}), http.StatusSeeOther)
+		cats, _ := srv.App.Tickets.Categories(ctx())
+		wantStatus(t, "subcategory", a.post("/helpdesk/categories", url.Values{"name": {"Wi-Fi"}, "parent_id": {itoa(cats[0].ID)}}), http.StatusSeeOther)
+		list := a.get("/helpdesk/categories")
+		wantBody(t, "tree", list, `class="depth-0"`, "Network", `class="depth-1"`, "Wi-Fi")
+		r = a.post("/helpdesk/categories", url.Values{"name": {""}})
+		wantStatus(t, "nameless", r, http.StatusUnprocessableEntity)
+		wantStatus(t, "delete a parent", a.post(fmt.Sprintf("/helpdesk/categories/%d/delete", cats[0].ID), nil), http.StatusSeeOther)
+		wantBody(t, "parent kept", a.get("/helpdesk/categories"), "Network", msg("en", "flash.warn.category_has_children", "Network"))
+		cats, _ = srv.App.Tickets.Categories(ctx())
+		for _, c := range cats {
+			if c.Name == "Wi-Fi" {
+				wantStatus(t, "delete a leaf", a.post(fmt.Sprintf("/helpdesk/categories/%d/delete", c.ID), nil), http.StatusSeeOther)
+			}
+		}
+		wantNotBody(t, "leaf deleted", a.get("/helpdesk/categories"), "<span>Wi-Fi</span>")
+		wantStatus(t, "unknown category", a.post("/helpdesk/categories/999999/delete", nil), http.StatusNotFound)
+	})
+}
+
+func TestTicketWorkflowFromThePanel(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		tk := openTicket(t, srv, "cuser@alpha.example", ticket.Ticket{Title: "Mail bounces"})
+		path := "/tickets/" + itoa(tk.ID)
+		tech := signedIn(t, srv, "tech@example.com")
+		tech.lang = "en"
+		page := tech.get(path)
+		// Assignable: staff who may see the client, not the technician limited to it? (it may) nor a disabled one.
+		wantBody(t, "assignees", page, ">tech (N1)<", ">limited (N1)<")
+		r := tech.post(path+"/update", url.Values{"assignee_id": {itoa(f.staffID)}, "impact": {"1"}, "urgency": {"1"}, "level": {"N2"}, "status": {"in-progress"}})
+		wantStatus(t, "update", r, http.StatusSeeOther)
+		got, _ := srv.App.Tickets.Get(ctx(), tenant.System(), tk.ID)
+		if got.AssigneeID == nil || *got.AssigneeID != f.staffID || got.Priority != ticket.P1 || got.Level != "N2" || got.Status != ticket.StatusInProgress {
+			t.Fatalf("after update: %+v", got)
+		}
+		page = tech.get(path)
+		// Events name their actor by display name, not by sign-in address:
+		// clients read the timeline too.
+		actor := "tech"
+		wantBody(t, "timeline", page, msg("en", "event.assigned", actor, "tech"), msg("en", "event.priority", actor, "P3", "P1"),
+			msg("en", "event.status", actor, msg("en", "status.assigned"), msg("en", "status.in-progress")))
+		// Only the fields sent change.
+		wantStatus(t, "partial update", tech.post(path+"/update", url.Values{"status": {"waiting-for-client"}}), http.StatusSeeOther)
+		got, _ = srv.App.Tickets.Get(ctx(), tenant.System(), tk.ID)
+		if got.Status != ticket.StatusWaitingClient || got.Priority != ticket.P1 || got.AssigneeID == nil {
+			t.Errorf("after a partial update: %+v", got)
+		}
+		// The client's reply resumes the work; the client sees who handles the ticket.
+		cu := signedIn(t, srv, "cuser@alpha.example")
+		cu.lang = "en"
+		wantStatus(t, "client reply", cu.post(path+"/reply", url.Values{"body": {"Here is the log."}}), http.StatusSeeOther)
+		clientPage := cu.get(path)
+		wantBody(t, "client view", clientPage, "Here is the log.", msg("en", "status.in-progress"))
+		wantStatus(t, "client updates", cu.post(path+"/update", url.Values{"status": {"closed"}}), http.StatusForbidden)
+		wantStatus(t, "client logs time", cu.post(path+"/time", url.Values{"duration": {"10"}}), http.StatusForbidden)
+		// Closing, then a client reply is refused with a message.
+		wantStatus(t, "close", tech.post(path+"/update", url.Values{"status": {"closed"}}), http.StatusSeeOther)
+		r = cu.post(path+"/reply", url.Values{"body": {"Still broken"}})
+		wantStatus(t, "reply to a closed ticket", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "body"); got != fieldErr("en", "ticket_closed", "") {
+			t.Errorf("closed ticket reply error = %q", got)
+		}
+		// Time entries add up.
+		for _, d := range []string{"45", "1:15"} {
+			wantStatus(t, "time "+d, tech.post(path+"/time", url.Values{"duration": {d}, "billable": {"1"}}), http.StatusSeeOther)
+		}
+		wantStatus(t, "on-site time", tech.post(path+"/time", url.Values{"duration": {"30"}, "on_site": {"1"}, "travel": {"0:40"}, "start": {"2026-03-02T09:00"}}), http.StatusSeeOther)
+		page = tech.get(path)
+		wantBody(t, "time totals", page, msg("en", "ticket.time_totals", "2h 30m", "2h 00m", "40m"), "2026-03-02 09:00")
+	})
+}
