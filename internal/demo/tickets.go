@@ -85,7 +85,13 @@ func seedHelpdesk(ctx context.Context, a *app.App, staff []user.User) error {
 			return err
 		}
 		for n := range 25 {
-			clock.t = businessInstant(start.Add(time.Duration(n)*90*24*time.Hour/25), rng)
+			if n < 21 {
+				clock.t = businessInstant(start.Add(time.Duration(n)*83*24*time.Hour/21), rng)
+			} else {
+				// The last few arrived today: their clocks are still running.
+				// Their whole history below takes at most two hours.
+				clock.t = time.Now().UTC().Add(-time.Duration(150+rng.IntN(240)) * time.Minute).Truncate(time.Minute)
+			}
 			r := requests[rng.IntN(len(requests))]
 			t := ticket.Ticket{ClientID: c.ID, Type: r.typ, Title: r.title, Description: r.body, Impact: r.impact, Urgency: r.urgency}
 			if len(contacts) > 0 {
@@ -133,7 +139,7 @@ func playTicket(ctx context.Context, svc *ticket.Service, clock *demoClock, rng 
 	techScope := tech.Scope()
 	// Most tickets are taken within the hour; one in six waits much longer.
 	delay := time.Duration(5+rng.IntN(50)) * time.Minute
-	if rng.IntN(6) == 0 {
+	if rng.IntN(6) == 0 && !recent {
 		delay = time.Duration(3+rng.IntN(20)) * time.Hour
 	}
 	if recent && rng.IntN(3) == 0 {
