@@ -13,9 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
@@ -36,6 +38,11 @@ type Deps struct {
 	Journal  *audit.Journal
 	// Tickets is the helpdesk; nil leaves its routes out of the API.
 	Tickets *ticket.Service
+	// HelpdeskMail is the helpdesk's e-mail (mailboxes, domain rules,
+	// quarantine); nil leaves its routes out of the API.
+	HelpdeskMail *helpdeskmail.Service
+	// Attachments keeps the files of tickets; nil leaves its routes out.
+	Attachments *attachment.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
@@ -103,6 +110,10 @@ type endpoint struct {
 	// noLocation marks a 201 whose new object has no URL of its own (a
 	// followup, a time entry): no Location header.
 	noLocation bool
+	// multipart marks a body sent as multipart/form-data (an upload).
+	multipart bool
+	// download marks a response that is a file, written by the handler.
+	download bool
 	// errors lists the problem statuses the document announces besides the
 	// ones every authenticated route can answer (401, 403 for read-only tokens, 500).
 	errors []int
@@ -195,6 +206,12 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Tickets != nil {
 		eps = append(eps, a.helpdeskEndpoints()...)
+	}
+	if a.d.Tickets != nil && a.d.HelpdeskMail != nil {
+		eps = append(eps, a.helpdeskMailEndpoints()...)
+	}
+	if a.d.Tickets != nil && a.d.Attachments != nil {
+		eps = append(eps, a.attachmentEndpoints()...)
 	}
 	return eps
 }
@@ -291,6 +308,9 @@ func (a *API) serve(e endpoint) http.HandlerFunc {
 		v, err := e.handle(c)
 		if err != nil {
 			a.fail(c, err)
+			return
+		}
+		if _, ok := v.(downloaded); ok {
 			return
 		}
 		if raw, ok := v.(json.RawMessage); ok {

@@ -155,6 +155,9 @@ func (g *schemaGen) operation(e endpoint) object {
 	if e.body != nil {
 		ref := g.ref(reflect.TypeOf(e.body))
 		content := object{"application/json": object{"schema": ref}}
+		if e.multipart {
+			content = object{"multipart/form-data": object{"schema": ref}}
+		}
 		if e.method == http.MethodPatch {
 			content["application/merge-patch+json"] = object{"schema": ref}
 		}
@@ -164,6 +167,9 @@ func (g *schemaGen) operation(e endpoint) object {
 	switch {
 	case e.status == http.StatusNoContent:
 		resp["204"] = object{"description": "Done."}
+	case e.download:
+		resp[strconv.Itoa(e.status)] = object{"description": "The file, as a download: Content-Disposition attachment, application/octet-stream unless an image, PDF or plain text.",
+			"content": object{"application/octet-stream": object{"schema": object{"type": "string", "format": "binary"}}}}
 	case reflect.TypeOf(e.result) == reflect.TypeFor[json.RawMessage]():
 		resp[strconv.Itoa(e.status)] = object{"description": "The document.", "content": object{"application/json": object{"schema": object{"type": "object"}}}}
 	default:

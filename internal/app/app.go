@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/api"
+	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
@@ -38,6 +40,8 @@ type App struct {
 	Auth     *auth.Service
 	Provider *provider.Service
 	Tickets  *ticket.Service
+	// Attachments keeps the files of tickets under <data-dir>/attachments.
+	Attachments *attachment.Service
 	// HelpdeskMail reads the helpdesk's mailboxes (IMAP) into tickets.
 	HelpdeskMail *helpdeskmail.Service
 	Router       *router.Router
@@ -87,6 +91,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Provider = provider.NewService(a.DB, a.Journal)
 	a.Users = user.NewService(a.DB, a.DB, a.Journal, auth.HashPassword)
 	a.Tickets = ticket.NewService(a.DB, a.DB, a.DB, a.Journal, opts.Now, a.Log)
+	a.Attachments = attachment.NewService(a.DB, a.Tickets, filepath.Join(a.Config.DataDir, "attachments"), opts.Now, a.Log)
 	outbox, err := a.buildMail(ctx)
 	if err != nil {
 		return err
@@ -114,6 +119,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Log: a.Log, BaseURL: a.Config.BaseURL, SecureCookies: a.Config.Secure(),
 		Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal, Mail: outbox,
 		Tickets: a.Tickets, Now: opts.Now,
+		HelpdeskMail: a.HelpdeskMail,
+		Attachments:  a.Attachments,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -129,7 +136,9 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	})
 	api.New(api.Deps{
 		Log: a.Log, Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal,
-		Tickets: a.Tickets,
+		Tickets:      a.Tickets,
+		Attachments:  a.Attachments,
+		HelpdeskMail: a.HelpdeskMail,
 	}).Register(a.Router)
 	a.http = a.handler()
 	a.bg = append(a.bg, a.pruneSessions, a.checkSLA)

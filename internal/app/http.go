@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/fault"
@@ -209,17 +211,34 @@ func (a *App) handler() http.Handler {
 	return recoverer(a.Log, h)
 }
 
+// uploadRoutes are the POST routes that take attachments: their body may
+// reach attachment.MaxRequest instead of maxBody.
+var uploadRoutes = []string{"/tickets/new", "/tickets/*/reply", "/api/v1/tickets/*/attachments"}
+
+// bodyLimit is the largest body accepted for a request.
+func bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost {
+		for _, pat := range uploadRoutes {
+			if ok, _ := path.Match(pat, r.URL.Path); ok {
+				return attachment.MaxRequest
+			}
+		}
+	}
+	return maxBody
+}
+
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.ContentLength > maxBody {
+		limit := bodyLimit(r)
+		if r.Body != nil && r.ContentLength > limit {
 			if isAPI(r) {
-				writeProblem(w, http.StatusRequestEntityTooLarge, "request body larger than 2 MiB")
+				writeProblem(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(limit>>20, 10)+" MiB")
 				return
 			}
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

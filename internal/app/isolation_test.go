@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/mail"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
@@ -67,6 +69,18 @@ const (
 	kindCategory kind = "category" // a helpdesk category: the provider's, no tenant's
 )
 
+// kindAttachment is a file on the target client's ticket.
+const kindAttachment kind = "attachment"
+
+// Kinds of the helpdesk's e-mail.
+const (
+	kindMailbox    kind = "mailbox"     // an IMAP mailbox: the provider's, no tenant's
+	kindDomainRule kind = "domain-rule" // a domain rule mapping a domain to the target client
+	// kindQuarantine is a quarantined e-mail from an unknown sender at the
+	// target client's domain, which its domain rule ties to that client.
+	kindQuarantine kind = "quarantine"
+)
+
 // kindBySegment gives the kind of a parameter from the path segment before it:
 // /clients/{id} names a client.
 var kindBySegment = map[string]kind{
@@ -79,6 +93,12 @@ var kindBySegment = map[string]kind{
 
 	"tickets":    kindTicket,
 	"categories": kindCategory,
+
+	"mailboxes":    kindMailbox,
+	"domain-rules": kindDomainRule,
+	"quarantine":   kindQuarantine,
+
+	"attachments": kindAttachment,
 }
 
 // kindByParam classifies parameters that their preceding segment does not
@@ -182,6 +202,10 @@ var specs = map[string]spec{
 	"POST /api/v1/tickets":                    {action: tenant.TicketCreate, target: true, bodyTarget: true, body: apiNewTicket},
 	"GET /api/v1/tickets/{id}":                {action: tenant.TicketRead, target: true},
 	"PATCH /api/v1/tickets/{id}":              {action: tenant.TicketWork, target: true, body: apiPatchTicket},
+	"POST /api/v1/tickets/{id}/attachments":   {action: tenant.TicketCreate, target: true, body: apiAttachment},
+	"GET /api/v1/tickets/{id}/attachments":    {action: tenant.TicketRead, target: true},
+	"GET /api/v1/attachments/{id}":            {action: tenant.TicketRead, target: true},
+	"GET /attachments/{id}":                   {action: tenant.TicketRead, target: true},
 	"GET /api/v1/tickets/{id}/timeline":       {action: tenant.TicketRead, target: true},
 	"POST /api/v1/tickets/{id}/followups":     {action: tenant.TicketCreate, target: true, body: jsonBody(`{"body":"Matrix reply %d","public":true}`)},
 	"GET /api/v1/tickets/{id}/time-entries":   {action: tenant.TicketWork, target: true},
@@ -209,6 +233,30 @@ var specs = map[string]spec{
 	"POST /helpdesk/categories/{id}/delete": {action: tenant.HelpdeskAdmin},
 	"GET /clients/{id}/service-level":       {action: tenant.HelpdeskAdmin, target: true},
 	"POST /clients/{id}/service-level":      {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
+
+	// The helpdesk's e-mail: mailboxes are the provider's (administrators);
+	// domain rules and quarantined messages belong to the client of their
+	// rule (a message without one is seen by staff of every client only).
+	"GET /api/v1/helpdesk/mailboxes":                {action: tenant.ProviderWrite},
+	"POST /api/v1/helpdesk/mailboxes":               {action: tenant.ProviderWrite, body: apiNewMailbox},
+	"PATCH /api/v1/helpdesk/mailboxes/{id}":         {action: tenant.ProviderWrite, body: jsonBody(`{"folder":"Matrix %d"}`)},
+	"GET /api/v1/helpdesk/domain-rules":             {action: tenant.TicketWork},
+	"POST /api/v1/helpdesk/domain-rules":            {action: tenant.HelpdeskAdmin, target: true, bodyTarget: true, body: apiNewDomainRule},
+	"DELETE /api/v1/helpdesk/domain-rules/{id}":     {action: tenant.HelpdeskAdmin, target: true},
+	"GET /api/v1/helpdesk/quarantine":               {action: tenant.TicketWork},
+	"GET /api/v1/helpdesk/quarantine/{id}":          {action: tenant.TicketWork, target: true},
+	"POST /api/v1/helpdesk/quarantine/{id}/release": {action: tenant.TicketWork, target: true, bodyTarget: true, body: apiRelease},
+	"POST /api/v1/helpdesk/quarantine/{id}/discard": {action: tenant.TicketWork, target: true},
+	"GET /helpdesk/mailboxes":                       {action: tenant.ProviderWrite},
+	"POST /helpdesk/mailboxes":                      {action: tenant.ProviderWrite, body: webNewMailbox},
+	"POST /helpdesk/mailboxes/{id}":                 {action: tenant.ProviderWrite, body: formBody("toggle", "off")},
+	"GET /helpdesk/domain-rules":                    {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/domain-rules":                   {action: tenant.HelpdeskAdmin, target: true, bodyTarget: true, body: webNewDomainRule},
+	"POST /helpdesk/domain-rules/{id}/delete":       {action: tenant.HelpdeskAdmin, target: true},
+	"GET /helpdesk/quarantine":                      {action: tenant.TicketWork},
+	"GET /helpdesk/quarantine/{id}":                 {action: tenant.TicketWork, target: true},
+	"POST /helpdesk/quarantine/{id}/release":        {action: tenant.TicketWork, target: true, bodyTarget: true, body: webRelease},
+	"POST /helpdesk/quarantine/{id}/discard":        {action: tenant.TicketWork, target: true},
 }
 
 // tenantData is one client and an object of each kind it owns.
@@ -220,6 +268,9 @@ type tenantData struct {
 	user    user.User // a client user: the object of users/{id}
 	mail    int64     // a logged message about the client
 	ticket  int64     // a ticket requested by contact (the client-user caller is linked to A's)
+	domain  string    // the client's e-mail domain, mapped to it by a domain rule
+	// attachment is a file on the client's ticket, named after the client.
+	attachment int64
 }
 
 // caller is a user of some role with its token and browser.
@@ -246,6 +297,10 @@ type matrix struct {
 	// markers are strings of B that a caller restricted to A must never see.
 	markers []string
 	n       int
+	// mailbox is the (disabled) mailbox quarantined messages are delivered
+	// from, and uid the last UID delivered.
+	mailbox int64
+	uid     uint32
 }
 
 func newMatrix(t *testing.T, dialect string) *matrix {
@@ -312,6 +367,19 @@ func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantDa
 		t.Fatal(err)
 	}
 	d.ticket = tk.ID
+	att, err := m.s.App.Attachments.Save(ctx, sys, tk.ID, nil, name+" scan.txt", "text/plain", strings.NewReader("Scan for "+name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.attachment = att.ID
+	d.domain = domain
+	rule := helpdeskmail.DomainRule{Domain: domain, ClientID: d.client.ID}
+	if err := m.s.App.HelpdeskMail.AddDomainRule(ctx, sys, &rule); err != nil {
+		t.Fatal(err)
+	}
+	// A message of the client's quarantine from the start, so that the
+	// listings have one of each tenant to leak.
+	m.quarantined(t, &d)
 	return d
 }
 
@@ -337,7 +405,7 @@ func (m *matrix) run(t *testing.T) {
 		}
 		tenantParams := false
 		for _, k := range kinds {
-			tenantParams = tenantParams || (k != kindToken && k != kindCategory)
+			tenantParams = tenantParams || (k != kindToken && k != kindCategory && k != kindMailbox)
 		}
 		if tenantParams && !sp.target {
 			t.Errorf("route %q has a parameter naming a tenant's object but its spec has no target: set target", rt.Pattern)
@@ -506,6 +574,29 @@ func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind
 				return "", fmt.Errorf("no disposable %s for a route that deletes: teach substitute to make one", k)
 			}
 			id = x.target.ticket
+		case kindAttachment:
+			if destructive {
+				return "", fmt.Errorf("no disposable %s for a route that deletes: teach substitute to make one", k)
+			}
+			id = x.target.attachment
+		case kindMailbox:
+			// Always a fresh one, disabled: nothing polls it.
+			mb := helpdeskmail.Mailbox{Name: fmt.Sprintf("Matrix mailbox %d", x.n), Host: "imap.msp.example", TLS: helpdeskmail.TLSImplicit,
+				Username: fmt.Sprintf("matrix%d", x.n), Password: matrixPassword}
+			if err := m.s.App.HelpdeskMail.AddMailbox(ctx, sys, &mb); err != nil {
+				t.Fatal(err)
+			}
+			id = mb.ID
+		case kindDomainRule:
+			// Always a fresh one: the only route on a rule deletes it.
+			rule := helpdeskmail.DomainRule{Domain: fmt.Sprintf("rule%d.%s", x.n, x.target.domain), ClientID: x.target.client.ID}
+			if err := m.s.App.HelpdeskMail.AddDomainRule(ctx, sys, &rule); err != nil {
+				t.Fatal(err)
+			}
+			id = rule.ID
+		case kindQuarantine:
+			// Always a fresh one: releasing or discarding ends its triage.
+			id = m.quarantined(t, x.target)
 		case kindCategory:
 			// Always a fresh one: the routes on a category delete it.
 			cat := ticket.Category{Name: fmt.Sprintf("Disposable category %d", x.n)}
@@ -550,6 +641,8 @@ func (m *matrix) do(t *testing.T, c *caller, api bool, method, path string, body
 	case nil:
 	case url.Values:
 		raw, ct = []byte(b.Encode()), "application/x-www-form-urlencoded"
+	case multipartBody:
+		raw, ct = b.raw, b.contentType
 	case json.RawMessage:
 		raw, ct = b, "application/json"
 	default:
@@ -603,6 +696,9 @@ type snapshot struct {
 	Categories  []ticket.Category
 	Helpdesk    ticket.Settings
 	Levels      []serviceLevel
+	Mailboxes   []helpdeskmail.Mailbox
+	DomainRules []helpdeskmail.DomainRule
+	Quarantine  []helpdeskmail.Quarantined
 }
 
 // serviceLevel is a client's service level in a snapshot.
@@ -673,6 +769,25 @@ func (m *matrix) snapshot(t *testing.T) snapshot {
 	if s.Categories, err = m.s.App.Tickets.Categories(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if s.Mailboxes, err = m.s.App.HelpdeskMail.Mailboxes(ctx, sys); err != nil {
+		t.Fatal(err)
+	}
+	if s.DomainRules, err = m.s.App.HelpdeskMail.DomainRules(ctx, sys); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []helpdeskmail.QuarantineStatus{helpdeskmail.QuarantinePending, helpdeskmail.QuarantineIgnored, helpdeskmail.QuarantineReleased, helpdeskmail.QuarantineDiscarded} {
+		for before := int64(0); ; {
+			page, err := m.s.App.HelpdeskMail.Quarantine(ctx, sys, helpdeskmail.QuarantineFilter{Status: st, Before: before, Limit: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Quarantine = append(s.Quarantine, page...)
+			if len(page) < 200 {
+				break
+			}
+			before = page[len(page)-1].ID
+		}
+	}
 	if s.Helpdesk, err = m.s.App.Tickets.Settings(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -698,6 +813,9 @@ func (s snapshot) diff(o snapshot) string {
 		{"category", s.Categories, o.Categories},
 		{"helpdesk settings", []ticket.Settings{s.Helpdesk}, []ticket.Settings{o.Helpdesk}},
 		{"service level", s.Levels, o.Levels},
+		{"mailbox", s.Mailboxes, o.Mailboxes},
+		{"domain rule", s.DomainRules, o.DomainRules},
+		{"quarantined message", s.Quarantine, o.Quarantine},
 	} {
 		before, now := rows(part.before), rows(part.now)
 		for id, b := range before {
@@ -921,4 +1039,75 @@ func webSettings(m *matrix, x *attempt) any {
 	}
 	return url.Values{"name": {name}, "legal_id": {p.LegalID}, "address": {fmt.Sprintf("Matrix avenue %d", x.n)}, "email": {p.Email},
 		"phone": {p.Phone}, "website": {p.Website}, "language": {lang}, "time_zone": {tz}}
+}
+
+// quarantined delivers an e-mail from an unknown sender at the target's
+// domain through the helpdesk's e-mail, as the IMAP reader would: the domain
+// rule sends it to the quarantine under the target client.
+func (m *matrix) quarantined(t *testing.T, d *tenantData) int64 {
+	t.Helper()
+	ctx, sys := m.s.Ctx(), tenant.System()
+	if m.mailbox == 0 {
+		mb := helpdeskmail.Mailbox{Name: "Matrix support", Address: "support@msp.example", Host: "imap.msp.example", TLS: helpdeskmail.TLSImplicit,
+			Username: "support@msp.example", Password: matrixPassword}
+		if err := m.s.App.HelpdeskMail.AddMailbox(ctx, sys, &mb); err != nil {
+			t.Fatal(err)
+		}
+		m.mailbox = mb.ID
+	}
+	m.uid++
+	raw := fmt.Sprintf("From: Stranger <stranger%d@%s>\r\nTo: support@msp.example\r\nSubject: %s printer %d\r\nMessage-ID: <matrix-%d@%s>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0100\r\n\r\nThe printer of %s is down.\r\n",
+		m.uid, d.domain, d.client.Name, m.uid, m.uid, d.domain, d.client.Name)
+	res, err := m.s.App.HelpdeskMail.Deliver(ctx, helpdeskmail.Delivery{MailboxID: m.mailbox, UIDValidity: 1, UID: m.uid, Raw: []byte(raw)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != helpdeskmail.OutcomeQuarantined || res.QuarantineID == 0 {
+		t.Fatalf("delivery to the quarantine: %+v", res)
+	}
+	return res.QuarantineID
+}
+
+func apiNewMailbox(_ *matrix, x *attempt) any {
+	return map[string]any{"name": fmt.Sprintf("Matrix mailbox %d", x.n), "host": "imap.msp.example", "tls_mode": "tls",
+		"username": fmt.Sprintf("matrix%d", x.n), "password": matrixPassword, "enabled": false}
+}
+
+func webNewMailbox(_ *matrix, x *attempt) any {
+	return url.Values{"name": {fmt.Sprintf("Matrix mailbox %d", x.n)}, "host": {"imap.msp.example"}, "tls_mode": {"tls"},
+		"username": {fmt.Sprintf("matrix%d", x.n)}, "password": {matrixPassword}}
+}
+
+func apiNewDomainRule(_ *matrix, x *attempt) any {
+	return map[string]any{"domain": fmt.Sprintf("new%d.%s", x.n, x.target.domain), "client_id": x.target.client.ID}
+}
+
+func webNewDomainRule(_ *matrix, x *attempt) any {
+	return url.Values{"domain": {fmt.Sprintf("new%d.%s", x.n, x.target.domain)}, "client_id": {strconv.FormatInt(x.target.client.ID, 10)}}
+}
+
+// apiRelease releases the target's message into the target client, with
+// its contact as requester.
+func apiRelease(_ *matrix, x *attempt) any {
+	return map[string]any{"client_id": x.target.client.ID, "contact_id": x.target.contact.ID}
+}
+
+func webRelease(_ *matrix, x *attempt) any {
+	return url.Values{"client_id": {strconv.FormatInt(x.target.client.ID, 10)}, "contact_id": {strconv.FormatInt(x.target.contact.ID, 10)}}
+}
+
+// multipartBody is a multipart/form-data request body (an upload).
+type multipartBody struct {
+	raw         []byte
+	contentType string
+}
+
+// apiAttachment uploads a small text file.
+func apiAttachment(m *matrix, x *attempt) any {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("file", fmt.Sprintf("matrix-%d.txt", x.n))
+	_, _ = fmt.Fprintf(w, "Matrix file %d", x.n)
+	_ = mw.Close()
+	return multipartBody{raw: buf.Bytes(), contentType: mw.FormDataContentType()}
 }

@@ -55,6 +55,7 @@ func (a *App) buildHelpdeskMail(ctx context.Context, outbox *mail.Outbox, now fu
 	if err != nil {
 		return fmt.Errorf("helpdesk mail: %w", err)
 	}
+	hm.SetAttachments(a.Attachments)
 	a.HelpdeskMail = hm
 	a.bg = append(a.bg, func(ctx context.Context) error { return hm.Run(ctx, helpdeskmail.PollOptions{}) })
 	return nil

@@ -39,7 +39,7 @@ func commands() []command {
 		{"migrate", "bring the database schema up to date and exit", "vigie migrate [flags]\n\nApplies the pending schema migrations and prints the schema version. The server also\nmigrates at start; an older binary refuses a database migrated by a newer one.", runMigrate},
 		{"user", "manage users: vigie user create …", "vigie user create --email E --name N --role R [--password P] [--client CODE] [flags]\n\nCreates a user. Roles: admin, manager, technician (with --level N1|N2|N3), client-admin\nand client-user (with --client CODE). Without --password, the password is read from\nstandard input (first line), so that it stays out of the shell history.", runUser},
 		{"backup", "write a consistent copy of the database while the server runs", "vigie backup [flags] FILE\n\nSQLite: writes a consistent copy to FILE with VACUUM INTO, safe while the server runs.\nPostgreSQL: use pg_dump; this command explains how.", runBackup},
-		{"bench", "measure start-up, memory and API latency (see docs/benchmarks.md)", benchUsage, runBench},
+		{"bench", "measure start-up, memory, API latency and ticket queries (see docs/benchmarks.md)", benchUsage + "\n\n" + benchTicketsUsage, runBenchAny},
 		{"version", "print the version", "vigie version", runVersion},
 	}
 }

@@ -57,12 +57,13 @@ type Inbound struct {
 	Size        int
 }
 
-// Attachment is a file attached to an inbound message. Files are listed, not
-// yet stored.
+// Attachment is a file attached to an inbound message, held in memory (a
+// message is at most MaxMessageSize) until the helpdesk keeps it.
 type Attachment struct {
 	Name        string
 	ContentType string
 	Size        int64
+	Content     []byte
 }
 
 func malformed(format string, args ...any) error {
@@ -153,14 +154,14 @@ func Parse(raw []byte) (Inbound, error) {
 				return err
 			}
 		default:
-			n, err := io.Copy(io.Discard, part.Body)
+			b, err := io.ReadAll(part.Body)
 			if err != nil {
 				return err
 			}
 			if t == "" {
 				t = "application/octet-stream"
 			}
-			in.Attachments = append(in.Attachments, Attachment{Name: clean(name), ContentType: t, Size: n})
+			in.Attachments = append(in.Attachments, Attachment{Name: clean(name), ContentType: t, Size: int64(len(b)), Content: b})
 		}
 		return nil
 	})

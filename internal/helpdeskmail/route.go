@@ -1,6 +1,7 @@
 package helpdeskmail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -279,12 +280,16 @@ func (svc *Service) apply(ctx context.Context, c *client.Contact, clientID int64
 		} else if err != nil {
 			return Result{}, err
 		}
-		body := truncate(in.Text, 45000) + attachmentNote(in.Attachments, lang)
-		if _, err := svc.tickets.Reply(actx, scope, ref, body, true); err != nil {
+		body := truncate(in.Text, 45000) + svc.attachmentNote(in.Attachments, lang)
+		f, err := svc.tickets.Reply(actx, scope, ref, body, true)
+		if err != nil {
 			if refused(err) {
 				return Result{}, reject("ticket_id", "reply to ticket #%d refused: %v", ref, err)
 			}
 			return Result{}, fmt.Errorf("reply to ticket %d: %w", ref, err)
+		}
+		if err := svc.keepAttachments(actx, ref, &f.ID, in.Attachments); err != nil {
+			return Result{}, err
 		}
 		return Result{Outcome: OutcomeFollowup, TicketID: ref}, nil
 	}
@@ -292,13 +297,16 @@ func (svc *Service) apply(ctx context.Context, c *client.Contact, clientID int64
 		ClientID:    clientID,
 		Type:        ticket.TypeIncident,
 		Title:       title(in.Subject, lang),
-		Description: truncate(in.Full, 45000) + attachmentNote(in.Attachments, lang),
+		Description: truncate(in.Full, 45000) + svc.attachmentNote(in.Attachments, lang),
 	}
 	if err := svc.tickets.Create(actx, scope, &t); err != nil {
 		if refused(err) {
 			return Result{}, reject("client_id", "new ticket refused: %v", err)
 		}
 		return Result{}, fmt.Errorf("create ticket from mail: %w", err)
+	}
+	if err := svc.keepAttachments(actx, t.ID, nil, in.Attachments); err != nil {
+		return Result{}, err
 	}
 	return Result{Outcome: OutcomeTicket, TicketID: t.ID}, nil
 }
@@ -330,17 +338,48 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// attachmentNote lists the attachments of a message (not stored yet).
-func attachmentNote(as []Attachment, lang string) string {
+// keepAttachments saves the files of a message that became a ticket or a
+// followup, in the delivery's transaction: a failure to store one rolls the
+// delivery back, and the message is fetched again. Files the attachment
+// service refuses are skipped (attachmentNote lists them in the text). The
+// sender's right to the ticket was checked by Create or Reply; the files
+// are saved in the system scope because an e-mail sender is no user who
+// could own the followup.
+func (svc *Service) keepAttachments(ctx context.Context, ticketID int64, followupID *int64, as []Attachment) error {
+	if svc.attachments == nil {
+		return nil
+	}
+	for _, a := range as {
+		if svc.attachments.Check(a.Name, a.Size, a.Content) != nil {
+			continue
+		}
+		if _, err := svc.attachments.Save(ctx, tenant.System(), ticketID, followupID, a.Name, a.ContentType, bytes.NewReader(a.Content)); err != nil {
+			return fmt.Errorf("keep attachment of ticket %d: %w", ticketID, err)
+		}
+	}
+	return nil
+}
+
+// attachmentNote lists, in the text of a ticket or followup, the files of
+// a message that are not kept: all of them without an attachment service,
+// else the refused ones (programs, files too large).
+func (svc *Service) attachmentNote(as []Attachment, lang string) string {
+	heading := map[bool]string{true: "\n\nAttachments received (not kept yet):", false: "\n\nPièces jointes reçues (pas encore conservées) :"}
+	if svc.attachments != nil {
+		var refusedFiles []Attachment
+		for _, a := range as {
+			if svc.attachments.Check(a.Name, a.Size, a.Content) != nil {
+				refusedFiles = append(refusedFiles, a)
+			}
+		}
+		as = refusedFiles
+		heading = map[bool]string{true: "\n\nAttachments refused (programs and files over the size limit are not kept):", false: "\n\nPièces jointes refusées (programmes et fichiers trop volumineux ne sont pas conservés) :"}
+	}
 	if len(as) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	if lang == "en" {
-		b.WriteString("\n\nAttachments received (not kept yet):")
-	} else {
-		b.WriteString("\n\nPièces jointes reçues (pas encore conservées) :")
-	}
+	b.WriteString(heading[lang == "en"])
 	for i, a := range as {
 		if i == 20 {
 			fmt.Fprintf(&b, "\n- … (+%d)", len(as)-i)

@@ -3,11 +3,13 @@ package helpdeskmail
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/tenant"
@@ -35,16 +37,31 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Attachments keeps the files of inbound messages (package attachment).
+type Attachments interface {
+	// Check says whether a file would be refused (a program, too large).
+	Check(name string, size int64, head []byte) error
+	Save(ctx context.Context, s tenant.Scope, ticketID int64, followupID *int64, name, declaredType string, r io.Reader) (attachment.Attachment, error)
+}
+
+var _ Attachments = (*attachment.Service)(nil)
+
+// SetAttachments makes the service keep the files of the messages that
+// become tickets or followups (by default they are only listed in the text).
+func (svc *Service) SetAttachments(a Attachments) { svc.attachments = a }
+
 // Service routes inbound mail into the helpdesk and manages the mailboxes,
 // the domain rules and the quarantine.
 type Service struct {
 	store   Store
 	tickets Tickets
 	journal Journal
-	log     *slog.Logger
-	host    string
-	own     []string
-	now     func() time.Time
+	// attachments keeps the files of messages; nil only lists them in the text.
+	attachments Attachments
+	log         *slog.Logger
+	host        string
+	own         []string
+	now         func() time.Time
 }
 
 // NewService returns a Service; log may be nil to discard.

@@ -150,6 +150,7 @@ var conformance = []struct {
 	{"helpdesk/settings", testHelpdeskSettings},
 	{"helpdesk/service level", testServiceLevel},
 	{"helpdesk/adapters", testHelpdeskAdapters},
+	{"attachments/scoping", testAttachmentScoping},
 }
 
 func TestStore(t *testing.T) {

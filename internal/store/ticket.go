@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/sla"
@@ -75,6 +76,7 @@ func ticketValues(t *ticket.Ticket) []any {
 	return []any{string(t.Type), t.CategoryID, t.Title, t.Description, t.RequesterID, t.SiteID, t.Impact, t.Urgency, int(t.Priority), string(t.Status), t.AssigneeID, t.Level,
 		t.Updated, t.OwnedAt, t.ResolvedAt, t.ClosedAt,
 		sl.Covered, sl.TTODue, sl.TTRDue, sl.TTOBreachAt, sl.TTRBreachAt, sl.AtRisk, sl.Paused, sl.NextCheck, dueOrder,
+		// Last: UpdateTicket compares it with the stored one.
 		fold(t.Title, t.Description)}
 }
 
@@ -111,14 +113,17 @@ func (db *DB) CreateTicket(ctx context.Context, s tenant.Scope, t *ticket.Ticket
 	cond, args := scopeSQL(s, "clients.id")
 	cols := append([]string{"client_id", "created_by", "created_at"}, ticketWritten...)
 	vals := append([]any{t.CreatedBy, t.Created}, ticketValues(t)...)
-	id, err := db.insert(ctx, `INSERT INTO tickets (`+strings.Join(cols, ", ")+`)
+	// The search index changes in the ticket's transaction.
+	return db.InTx(ctx, func(ctx context.Context) error {
+		id, err := db.insert(ctx, `INSERT INTO tickets (`+strings.Join(cols, ", ")+`)
 		SELECT clients.id, `+placeholders(len(vals))+` FROM clients WHERE clients.id = ? AND `+cond,
-		append(append(vals, t.ClientID), args...)...)
-	if err != nil {
-		return err
-	}
-	t.ID = id
-	return nil
+			append(append(vals, t.ClientID), args...)...)
+		if err != nil {
+			return err
+		}
+		t.ID = id
+		return db.indexTicket(ctx, id)
+	})
 }
 
 // UpdateTicket writes every field of a ticket the scope may see, except its
@@ -131,8 +136,22 @@ func (db *DB) UpdateTicket(ctx context.Context, s tenant.Scope, t *ticket.Ticket
 	t.Updated = utc(t.Updated)
 	cond, args := ticketScope(s)
 	set := strings.Join(ticketWritten, " = ?, ") + " = ?"
-	return affected(db.exec(ctx, `UPDATE tickets AS t SET `+set+` WHERE t.id = ? AND `+cond,
-		append(append(ticketValues(t), t.ID), args...)...))
+	vals := ticketValues(t)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		// Most updates (status, assignee, SLA checks) leave the text alone:
+		// the search index is rewritten only when the title or description
+		// changed, which the folded search column tells.
+		var before string
+		if err := db.queryRow(ctx, `SELECT search FROM tickets WHERE id = ?`, t.ID).Scan(&before); err != nil {
+			return translate(err)
+		}
+		err := affected(db.exec(ctx, `UPDATE tickets AS t SET `+set+` WHERE t.id = ? AND `+cond,
+			append(append(vals, t.ID), args...)...))
+		if err != nil || before == vals[len(vals)-1] {
+			return err
+		}
+		return db.indexTicket(ctx, t.ID)
+	})
 }
 
 // Ticket returns a ticket the scope may see. Inside a transaction on
@@ -221,7 +240,8 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 		add("t.priority = ?", int(f.Priority))
 	}
 	if f.Query != "" {
-		add(`t.search LIKE ? ESCAPE '\'`, like(f.Query))
+		c, a := db.searchCond(f.Query)
+		add(c, a...)
 	}
 
 	// Keyset pagination: the order always ends with the id, so that rows
@@ -309,13 +329,16 @@ func (db *DB) AddFollowup(ctx context.Context, f *ticket.Followup) error {
 		f.Created = now()
 	}
 	f.Created = utc(f.Created)
-	id, err := db.insert(ctx, `INSERT INTO followups (ticket_id, author_id, author, public, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		f.TicketID, f.AuthorID, f.Author, f.Public, f.Body, f.Created)
-	if err != nil {
-		return err
-	}
-	f.ID = id
-	return nil
+	// Followups are searchable: the ticket's document changes with them.
+	return db.InTx(ctx, func(ctx context.Context) error {
+		id, err := db.insert(ctx, `INSERT INTO followups (ticket_id, author_id, author, public, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			f.TicketID, f.AuthorID, f.Author, f.Public, f.Body, f.Created)
+		if err != nil {
+			return err
+		}
+		f.ID = id
+		return db.indexTicket(ctx, f.TicketID)
+	})
 }
 
 // Followups returns a ticket's followups in order; only the public ones
@@ -579,4 +602,72 @@ func (db *DB) StaffMember(ctx context.Context, userID, clientID int64) (string, 
 			OR EXISTS (SELECT 1 FROM user_clients AS uc WHERE uc.user_id = u.id AND uc.client_id = ?))`,
 		userID, string(tenant.RoleAdmin), string(tenant.RoleManager), string(tenant.RoleTechnician), clientID).Scan(&name)
 	return name, translate(err)
+}
+
+// searchWords splits a query into the words full-text search matches: the
+// folded runs of letters and digits. Everything else only separates words,
+// so that no character of the query reaches the FTS5 or tsquery syntax.
+func searchWords(q string) []string {
+	return strings.FieldsFunc(fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// searchCond returns the condition on tickets (aliased t) that their
+// document holds every word of q, the last one as a prefix (the one being
+// typed). A query without a word matches nothing.
+func (db *DB) searchCond(q string) (string, []any) {
+	words := searchWords(q)
+	if len(words) == 0 {
+		return "1 = 0", nil
+	}
+	if db.dialect == SQLite {
+		// "w1" "w2" "w3"*: words are letters and digits, safe inside quotes.
+		return `t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)`, []any{`"` + strings.Join(words, `" "`) + `"*`}
+	}
+	// The last word, as typed, is a prefix of a whole word ('simple'
+	// lexemes); stemmed ('french'), it also finds the other forms of a
+	// complete word ("imprimantes" finds "imprimante").
+	last := "'" + words[len(words)-1] + "':*"
+	cond, args := `(to_tsquery('simple', ?) || to_tsquery('french', ?))`, []any{last, last}
+	if len(words) > 1 {
+		cond = `to_tsquery('french', ?) && ` + cond
+		args = append([]any{"'" + strings.Join(words[:len(words)-1], "' & '") + "'"}, args...)
+	}
+	return `t.id IN (SELECT s.ticket_id FROM ticket_search AS s WHERE s.body @@ (` + cond + `))`, args
+}
+
+// indexTicket rewrites the search document of a ticket: its title, its
+// description and its followups. It runs in the transaction of the change.
+func (db *DB) indexTicket(ctx context.Context, id int64) error {
+	if db.dialect == SQLite {
+		// The tokenizer folds case and accents itself.
+		_, err := db.exec(ctx, `INSERT OR REPLACE INTO ticket_fts (rowid, body)
+			SELECT t.id, t.title || ' ' || t.description || ' ' || COALESCE((SELECT group_concat(f.body, ' ') FROM followups AS f WHERE f.ticket_id = t.id), '')
+			FROM tickets AS t WHERE t.id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("index ticket %d: %w", id, err)
+		}
+		return nil
+	}
+	var title, description string
+	if err := db.queryRow(ctx, `SELECT title, description FROM tickets WHERE id = ?`, id).Scan(&title, &description); err != nil {
+		return fmt.Errorf("index ticket %d: %w", id, translate(err))
+	}
+	rows, err := db.query(ctx, `SELECT body FROM followups WHERE ticket_id = ? ORDER BY id`, id)
+	if err != nil {
+		return fmt.Errorf("index ticket %d: %w", id, err)
+	}
+	texts, err := collect(rows, func(row interface{ Scan(...any) error }) (string, error) {
+		var b string
+		return b, row.Scan(&b)
+	})
+	if err != nil {
+		return fmt.Errorf("index ticket %d: %w", id, err)
+	}
+	doc := fold(append([]string{title, description}, texts...)...)
+	_, err = db.exec(ctx, `INSERT INTO ticket_search (ticket_id, body) VALUES (?, to_tsvector('french', ?) || to_tsvector('simple', ?))
+		ON CONFLICT (ticket_id) DO UPDATE SET body = excluded.body`, id, doc, doc)
+	if err != nil {
+		return fmt.Errorf("index ticket %d: %w", id, err)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/fault"
@@ -640,12 +641,13 @@ type ticketFormPage struct {
 	Urgencies  []option
 	Assignees  []option
 	Levels     []option
+	Uploads    bool // show the file input
 }
 
 // ticketForm gathers the choices of the new-ticket form; with c nil (staff
 // only) just the clients to choose from.
 func (h *Handler) ticketForm(ctx context.Context, v *view, s tenant.Scope, c *client.Client) (ticketFormPage, error) {
-	d := ticketFormPage{Client: c, Staff: s.Staff(), Types: v.typeOptions(s.Staff())}
+	d := ticketFormPage{Client: c, Staff: s.Staff(), Types: v.typeOptions(s.Staff()), Uploads: h.d.Attachments != nil}
 	if c == nil {
 		cs, err := h.allClients(ctx, s)
 		if err != nil {
@@ -754,7 +756,7 @@ func (h *Handler) ticketCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if !parseForm(w, r) {
+	if !parseUploadForm(w, r) {
 		return
 	}
 	ctx, s, vals := r.Context(), p.Scope(), r.PostForm
@@ -787,7 +789,12 @@ func (h *Handler) ticketCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	err = inv.Err()
 	if err == nil {
-		err = h.d.Tickets.Create(ctx, s, &t)
+		err = h.inTx(ctx, func(ctx context.Context) error {
+			if err := h.d.Tickets.Create(ctx, s, &t); err != nil {
+				return err
+			}
+			return h.saveUploads(ctx, r, s, t.ID, nil)
+		})
 	}
 	if err != nil {
 		v := h.view(w, r, "tickets")
@@ -840,6 +847,7 @@ type timelineItem struct {
 	Text    string        // an event, as a sentence
 	Message bool
 	Private bool
+	Files   []attachment.Attachment // a followup's attachments
 }
 
 type timeRow struct {
@@ -866,6 +874,9 @@ type ticketPage struct {
 	// Options of the side panel.
 	Statuses, Types, Categories, Assignees, Levels, Impacts, Urgencies []option
 	Visibilities                                                       []option
+	// Files are the attachments of the ticket itself; Uploads shows the file input.
+	Files   []attachment.Attachment
+	Uploads bool
 }
 
 // ticketDefaults are the values of the forms of a ticket page.
@@ -919,6 +930,15 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 	if err != nil {
 		return d, err
 	}
+	var followupFiles map[int64][]attachment.Attachment
+	if h.d.Attachments != nil {
+		as, err := h.d.Attachments.List(ctx, s, t.ID)
+		if err != nil {
+			return d, err
+		}
+		d.Files, followupFiles = filesByFollowup(as)
+		d.Uploads = true
+	}
 	var staffNames map[int64]string
 	if d.Work {
 		if staffNames, err = h.staffNames(ctx, s); err != nil {
@@ -946,7 +966,7 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 		d.Timeline = append(d.Timeline, timelineItem{At: e.At, Author: e.Actor, Text: v.eventText(e, catNames, siteNames), Private: !e.Public})
 	}
 	for _, f := range fs {
-		d.Timeline = append(d.Timeline, timelineItem{At: f.Created, Author: f.Author, Body: v.Markdown(f.Body), Message: true, Private: !f.Public})
+		d.Timeline = append(d.Timeline, timelineItem{At: f.Created, Author: f.Author, Body: v.Markdown(f.Body), Message: true, Private: !f.Public, Files: followupFiles[f.ID]})
 	}
 	slices.SortStableFunc(d.Timeline, func(a, b timelineItem) int { return a.At.Compare(b.At) })
 	if !d.Work {
@@ -1068,14 +1088,21 @@ func (h *Handler) ticketFailed(w http.ResponseWriter, r *http.Request, s tenant.
 
 func (h *Handler) ticketReply(w http.ResponseWriter, r *http.Request) {
 	t, s, ok := h.loadTicket(w, r)
-	if !ok || !parseForm(w, r) {
+	if !ok || !parseUploadForm(w, r) {
 		return
 	}
 	public := true
 	if s.CanOn(tenant.TicketWork, t.ClientID) {
 		public = r.PostForm.Get("visibility") != "private"
 	}
-	if _, err := h.d.Tickets.Reply(r.Context(), s, t.ID, r.PostForm.Get("body"), public); err != nil {
+	err := h.inTx(r.Context(), func(ctx context.Context) error {
+		f, err := h.d.Tickets.Reply(ctx, s, t.ID, r.PostForm.Get("body"), public)
+		if err != nil {
+			return err
+		}
+		return h.saveUploads(ctx, r, s, t.ID, &f.ID)
+	})
+	if err != nil {
 		h.ticketFailed(w, r, s, t, err)
 		return
 	}

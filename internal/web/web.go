@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
@@ -34,6 +36,11 @@ type Deps struct {
 	Mail Mailbox
 	// Tickets is the helpdesk; nil hides the ticket and helpdesk pages.
 	Tickets *ticket.Service
+	// Attachments keeps the files of tickets; nil hides uploads.
+	Attachments *attachment.Service
+	// HelpdeskMail is the helpdesk's e-mail (mailboxes, domain rules,
+	// quarantine); nil hides its pages.
+	HelpdeskMail *helpdeskmail.Service
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -157,6 +164,9 @@ func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("POST /tickets/{id}/reply", h.ticketReply)
 	rt.HandleFunc("POST /tickets/{id}/update", h.ticketUpdate)
 	rt.HandleFunc("POST /tickets/{id}/time", h.ticketTime)
+	if h.d.Attachments != nil {
+		rt.HandleFunc("GET /attachments/{id}", h.attachmentDownload)
+	}
 
 	rt.HandleFunc("GET /helpdesk/settings", h.helpdeskSettingsForm)
 	rt.HandleFunc("POST /helpdesk/settings", h.helpdeskSettingsSave)
@@ -165,4 +175,7 @@ func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("POST /helpdesk/categories/{id}/delete", h.categoryDelete)
 	rt.HandleFunc("GET /clients/{id}/service-level", h.serviceLevelForm)
 	rt.HandleFunc("POST /clients/{id}/service-level", h.serviceLevelSave)
+	if h.d.HelpdeskMail != nil {
+		h.registerHelpdeskMail(rt)
+	}
 }
