@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -100,6 +101,7 @@ func runBackup(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "backup written to %s\n", fs.Arg(0))
+	fmt.Fprintf(env.Stdout, "attachments are files, not in this copy: back up %s too\n", filepath.Join(cfg.DataDir, "attachments"))
 	return nil
 }
 
