@@ -189,7 +189,8 @@ func (a *App) pruneSessions(ctx context.Context) error {
 
 // checkSLA re-evaluates, every 30 s, the tickets whose SLA clock has reached
 // its at-risk or due instant with no event, so queues and escalations see
-// breaches when they happen. On several replicas each may run it: the
+// breaches when they happen; it also closes tickets resolved longer ago than
+// the helpdesk's close delay. On several replicas each may run it: the
 // update is idempotent.
 func (a *App) checkSLA(ctx context.Context) error {
 	t := time.NewTicker(30 * time.Second)
@@ -206,6 +207,9 @@ func (a *App) checkSLA(ctx context.Context) error {
 			if n < 200 {
 				break
 			}
+		}
+		if _, err := a.Tickets.AutoClose(ctx, 500); err != nil && ctx.Err() == nil {
+			a.Log.Warn("close resolved tickets", "err", err)
 		}
 		select {
 		case <-ctx.Done():

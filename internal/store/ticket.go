@@ -315,6 +315,20 @@ func (db *DB) DueForCheck(ctx context.Context, at time.Time, limit int) ([]ticke
 	return collect(rows, scanTicket)
 }
 
+// ResolvedBefore returns the ids of tickets resolved (and not closed) before
+// the given instant, oldest first, whatever their client.
+func (db *DB) ResolvedBefore(ctx context.Context, before time.Time, limit int) ([]int64, error) {
+	rows, err := db.query(ctx, `SELECT id FROM tickets WHERE status = ? AND resolved_at < ? ORDER BY resolved_at, id LIMIT ?`,
+		string(ticket.StatusResolved), utc(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("resolved tickets: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+}
+
 // ScheduleSLACheck makes the open tickets of a client due for an SLA check
 // at the given instant (after its service level changed).
 func (db *DB) ScheduleSLACheck(ctx context.Context, clientID int64, at time.Time) error {

@@ -690,3 +690,24 @@ func (svc *Service) CheckDue(ctx context.Context, limit int) (int, error) {
 	}
 	return len(ts), nil
 }
+
+// AutoClose closes the tickets resolved more than the settings' CloseDays
+// ago (nothing when CloseDays is 0), a batch at a time; it returns how many.
+func (svc *Service) AutoClose(ctx context.Context, limit int) (int, error) {
+	st, err := svc.store.Settings(ctx)
+	if err != nil || st.CloseDays == 0 {
+		return 0, err
+	}
+	ids, err := svc.store.ResolvedBefore(ctx, svc.clock().Add(-time.Duration(st.CloseDays)*24*time.Hour), limit)
+	if err != nil {
+		return 0, err
+	}
+	closed := StatusClosed
+	ctx = audit.WithActor(ctx, audit.Actor{Name: "system"})
+	for _, id := range ids {
+		if _, err := svc.Update(ctx, tenant.System(), id, Change{Status: &closed}); err != nil {
+			return 0, fmt.Errorf("close ticket %d: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}

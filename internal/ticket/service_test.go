@@ -759,3 +759,31 @@ func TestServiceLevelAppliesToOpenTickets(t *testing.T) {
 		wantTime(t, "TTO breached at", got.SLA.TTOBreachAt, march(2, 9, 30))
 	})
 }
+
+// TestAutoClose: a resolved ticket is closed once the close delay has passed,
+// not before; open tickets are left alone.
+func TestAutoClose(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		done := e.create(t, e.manager, ticket.Ticket{ClientID: e.A.ID})
+		open := e.create(t, e.manager, ticket.Ticket{ClientID: e.A.ID})
+		ctx, s := e.as(t, e.manager)
+		resolved := ticket.StatusResolved
+		if _, err := e.svc.Update(ctx, s, done.ID, ticket.Change{Status: &resolved}); err != nil {
+			t.Fatal(err)
+		}
+		e.now = e.now.Add(13 * 24 * time.Hour)
+		if n, err := e.svc.AutoClose(t.Context(), 10); err != nil || n != 0 {
+			t.Fatalf("AutoClose before 14 days = %d, %v", n, err)
+		}
+		e.now = e.now.Add(2 * 24 * time.Hour)
+		if n, err := e.svc.AutoClose(t.Context(), 10); err != nil || n != 1 {
+			t.Fatalf("AutoClose after 14 days = %d, %v", n, err)
+		}
+		if got := e.get(t, done.ID); got.Status != ticket.StatusClosed || got.ClosedAt == nil {
+			t.Errorf("resolved ticket after the delay: %s", got.Status)
+		}
+		if got := e.get(t, open.ID); got.Status != ticket.StatusNew {
+			t.Errorf("open ticket touched: %s", got.Status)
+		}
+	})
+}

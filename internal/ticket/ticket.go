@@ -177,6 +177,8 @@ type Store interface {
 	Tickets(ctx context.Context, s tenant.Scope, f Filter) ([]Ticket, string, error)
 	// DueForCheck returns tickets whose SLA NextCheck is at or before now (system scope).
 	DueForCheck(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
+	// ResolvedBefore returns ids of tickets resolved, not closed, before an instant.
+	ResolvedBefore(ctx context.Context, before time.Time, limit int) ([]int64, error)
 	// ScheduleSLACheck makes the open tickets of a client due for a check at at.
 	ScheduleSLACheck(ctx context.Context, clientID int64, at time.Time) error
 
