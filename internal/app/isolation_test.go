@@ -69,6 +69,9 @@ const (
 	kindCategory kind = "category" // a helpdesk category: the provider's, no tenant's
 )
 
+// kindReplyTemplate is a reply template: the provider's, no tenant's.
+const kindReplyTemplate kind = "reply-template"
+
 // kindAttachment is a file on the target client's ticket.
 const kindAttachment kind = "attachment"
 
@@ -93,6 +96,7 @@ var kindBySegment = map[string]kind{
 
 	"tickets":    kindTicket,
 	"categories": kindCategory,
+	"templates":  kindReplyTemplate,
 
 	"mailboxes":    kindMailbox,
 	"domain-rules": kindDomainRule,
@@ -210,11 +214,18 @@ var specs = map[string]spec{
 	"POST /api/v1/tickets/{id}/followups":     {action: tenant.TicketCreate, target: true, body: jsonBody(`{"body":"Matrix reply %d","public":true}`)},
 	"GET /api/v1/tickets/{id}/time-entries":   {action: tenant.TicketWork, target: true},
 	"POST /api/v1/tickets/{id}/time-entries":  {action: tenant.TicketWork, target: true, body: jsonBody(`{"duration_minutes":15,"note":"Matrix %d"}`)},
+	"GET /api/v1/tickets/{id}/rating":         {action: tenant.TicketRead, target: true, lenient: true},
+	"POST /api/v1/tickets/{id}/rating":        {action: tenant.TicketRead, target: true, lenient: true, body: jsonBody(`{"score":5,"comment":"Matrix %d"}`)},
+	"GET /api/v1/time-report":                 {action: tenant.TicketWork},
 	"GET /api/v1/helpdesk/settings":           {}, // every signed-in user reads the priority matrix
 	"PUT /api/v1/helpdesk/settings":           {action: tenant.HelpdeskAdmin, body: apiHelpdeskSettings},
 	"GET /api/v1/helpdesk/categories":         {}, // provider-wide, offered to whoever opens a ticket
 	"POST /api/v1/helpdesk/categories":        {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix category %d"}`)},
 	"DELETE /api/v1/helpdesk/categories/{id}": {action: tenant.HelpdeskAdmin},
+	"GET /api/v1/helpdesk/templates":          {action: tenant.TicketWork},
+	"POST /api/v1/helpdesk/templates":         {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix template %d","language":"en","body":"Hello {{requester}}"}`)},
+	"PUT /api/v1/helpdesk/templates/{id}":     {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix template %d","language":"fr","body":"Bonjour"}`)},
+	"DELETE /api/v1/helpdesk/templates/{id}":  {action: tenant.HelpdeskAdmin},
 	"GET /api/v1/clients/{id}/service-level":  {action: tenant.ClientRead, target: true},
 	"PUT /api/v1/clients/{id}/service-level":  {action: tenant.HelpdeskAdmin, target: true, body: apiServiceLevel},
 
@@ -226,11 +237,16 @@ var specs = map[string]spec{
 	"POST /tickets/{id}/reply":              {action: tenant.TicketCreate, target: true, body: formBody("body", "Matrix reply %d")},
 	"POST /tickets/{id}/update":             {action: tenant.TicketWork, target: true, body: webUpdateTicket},
 	"POST /tickets/{id}/time":               {action: tenant.TicketWork, target: true, body: formBody("duration", "15")},
+	"POST /tickets/{id}/rate":               {action: tenant.TicketRead, target: true, lenient: true, body: formBody("score", "5")}, // 422 on an open ticket
+	"GET /tickets/time":                     {action: tenant.TicketWork},
 	"GET /helpdesk/settings":                {action: tenant.HelpdeskAdmin},
 	"POST /helpdesk/settings":               {action: tenant.HelpdeskAdmin, body: webHelpdeskSettings},
 	"GET /helpdesk/categories":              {action: tenant.HelpdeskAdmin},
 	"POST /helpdesk/categories":             {action: tenant.HelpdeskAdmin, body: formBody("name", "Matrix category %d")},
 	"POST /helpdesk/categories/{id}/delete": {action: tenant.HelpdeskAdmin},
+	"GET /helpdesk/templates":               {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/templates":              {action: tenant.HelpdeskAdmin, body: webReplyTemplate},
+	"POST /helpdesk/templates/{id}/delete":  {action: tenant.HelpdeskAdmin},
 	"GET /clients/{id}/service-level":       {action: tenant.HelpdeskAdmin, target: true},
 	"POST /clients/{id}/service-level":      {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
 
@@ -405,7 +421,7 @@ func (m *matrix) run(t *testing.T) {
 		}
 		tenantParams := false
 		for _, k := range kinds {
-			tenantParams = tenantParams || (k != kindToken && k != kindCategory && k != kindMailbox)
+			tenantParams = tenantParams || (k != kindToken && k != kindCategory && k != kindMailbox && k != kindReplyTemplate)
 		}
 		if tenantParams && !sp.target {
 			t.Errorf("route %q has a parameter naming a tenant's object but its spec has no target: set target", rt.Pattern)
@@ -597,6 +613,13 @@ func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind
 		case kindQuarantine:
 			// Always a fresh one: releasing or discarding ends its triage.
 			id = m.quarantined(t, x.target)
+		case kindReplyTemplate:
+			// Always a fresh one: a route on a template may delete it.
+			rt := ticket.ReplyTemplate{Name: fmt.Sprintf("Disposable template %d", x.n), Language: "en", Body: "Hello {{requester}}"}
+			if err := m.s.App.Tickets.SaveReplyTemplate(ctx, sys, &rt); err != nil {
+				t.Fatal(err)
+			}
+			id = rt.ID
 		case kindCategory:
 			// Always a fresh one: the routes on a category delete it.
 			cat := ticket.Category{Name: fmt.Sprintf("Disposable category %d", x.n)}
@@ -936,6 +959,10 @@ func webNewTicket(_ *matrix, x *attempt) any {
 // leaving its status alone so that later replies still reach it.
 func webUpdateTicket(_ *matrix, x *attempt) any {
 	return url.Values{"level": {[]string{"N1", "N2"}[x.n%2]}}
+}
+
+func webReplyTemplate(_ *matrix, x *attempt) any {
+	return url.Values{"name": {fmt.Sprintf("Matrix template %d", x.n)}, "language": {"en"}, "body": {"Hello {{requester}}"}}
 }
 
 func webHelpdeskSettings(_ *matrix, x *attempt) any {

@@ -43,6 +43,7 @@ func (a *App) buildHelpdeskMail(ctx context.Context, outbox *mail.Outbox, now fu
 	if err != nil {
 		return fmt.Errorf("helpdesk notifier: %w", err)
 	}
+	notifier.SetRater(a.Tickets)
 	a.Tickets.SetNotifier(notifier)
 	own := []string{}
 	if a.Config.SMTP.From != "" {

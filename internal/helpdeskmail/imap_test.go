@@ -102,6 +102,7 @@ func newFixture(t *testing.T, url string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.notifier.SetRater(f.tickets)
 	f.alpha = f.mkClient(t, "ALPHA", "Alpha SARL", "fr")
 	f.bravo = f.mkClient(t, "BRAVO", "Bravo Ltd", "en")
 	f.anne = f.mkContact(t, f.alpha.ID, "Anne", "Martin", "anne@alpha.example")

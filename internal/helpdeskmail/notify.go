@@ -47,6 +47,14 @@ type HelpdeskSettings interface {
 	Settings(ctx context.Context) (ticket.Settings, error)
 }
 
+// Rater signs the one-click rating links of the resolution message
+// (ticket.Service).
+type Rater interface {
+	RatingToken(ctx context.Context, ticketID int64) (string, error)
+}
+
+var _ Rater = (*ticket.Service)(nil)
+
 //go:embed templates
 var templateFS embed.FS
 
@@ -69,8 +77,13 @@ type Notifier struct {
 	providers Providers
 	settings  HelpdeskSettings
 	host      string
+	base      string // the base URL, without a trailing slash
+	rater     Rater  // nil: no rating links
 	tpl       map[string]map[string]kindTemplates
 }
+
+// SetRater makes the resolution message carry the one-click rating links.
+func (n *Notifier) SetRater(r Rater) { n.rater = r }
 
 // NewNotifier returns a Notifier; it fails when baseURL has no host or a
 // template is missing or does not parse.
@@ -79,16 +92,16 @@ func NewNotifier(out Sender, dir Directory, providers Providers, settings Helpde
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("notifier: base URL %q has no host", baseURL)
 	}
-	n := &Notifier{out: out, dir: dir, providers: providers, settings: settings, host: u.Hostname(), tpl: map[string]map[string]kindTemplates{}}
+	n := &Notifier{out: out, dir: dir, providers: providers, settings: settings, host: u.Hostname(), base: strings.TrimRight(baseURL, "/"), tpl: map[string]map[string]kindTemplates{}}
 	for _, lang := range languages {
 		n.tpl[lang] = map[string]kindTemplates{}
 		for _, kind := range kinds {
 			base := "templates/" + lang + "/" + kind
-			text, err := texttemplate.ParseFS(templateFS, base+".txt")
+			text, err := texttemplate.New(kind+".txt").Funcs(texttemplate.FuncMap{"add1": add1}).ParseFS(templateFS, base+".txt")
 			if err != nil {
 				return nil, fmt.Errorf("helpdesk mail template %s.txt: %w", base, err)
 			}
-			html, err := htmltemplate.ParseFS(templateFS, base+".html")
+			html, err := htmltemplate.New(kind+".html").Funcs(htmltemplate.FuncMap{"add1": add1}).ParseFS(templateFS, base+".html")
 			if err != nil {
 				return nil, fmt.Errorf("helpdesk mail template %s.html: %w", base, err)
 			}
@@ -100,6 +113,9 @@ func NewNotifier(out Sender, dir Directory, providers Providers, settings Helpde
 	}
 	return n, nil
 }
+
+// add1 numbers the rating links from 1.
+func add1(i int) int { return i + 1 }
 
 // RootMessageID is the Message-ID every message about a ticket refers to.
 func (n *Notifier) RootMessageID(ticketID int64) string {
@@ -120,6 +136,8 @@ type data struct {
 	Body       string // the followup's
 	ReopenDays int
 	Provider   string
+	// RateLinks are the rating links of scores 1 to 5 (resolution only).
+	RateLinks []string
 }
 
 // TicketCreated acknowledges a new ticket to its requester.
@@ -143,7 +161,17 @@ func (n *Notifier) Resolved(ctx context.Context, t ticket.Ticket) error {
 	if err != nil {
 		return fmt.Errorf("load helpdesk settings: %w", err)
 	}
-	return n.notify(ctx, "resolved", t, data{ReopenDays: st.ReopenDays})
+	d := data{ReopenDays: st.ReopenDays}
+	if n.rater != nil {
+		token, err := n.rater.RatingToken(ctx, t.ID)
+		if err != nil {
+			return fmt.Errorf("sign rating links of ticket %d: %w", t.ID, err)
+		}
+		for _, score := range ticket.Scores {
+			d.RateLinks = append(d.RateLinks, n.base+"/rate/"+strconv.FormatInt(t.ID, 10)+"?"+url.Values{"token": {token}, "score": {strconv.Itoa(score)}}.Encode())
+		}
+	}
+	return n.notify(ctx, "resolved", t, d)
 }
 
 // notify renders a kind of message for the requester of t and queues it;

@@ -102,6 +102,16 @@ func TestNotifier(t *testing.T) {
 					if !strings.Contains(in.Text, tt.resolve) {
 						t.Errorf("resolution text %q lacks %q", in.Text, tt.resolve)
 					}
+					token, err := f.tickets.RatingToken(ctx, tk.ID)
+					if err != nil || token == "" {
+						t.Fatalf("rating token %q, %v", token, err)
+					}
+					for score := 1; score <= 5; score++ {
+						link := baseURL + "/rate/" + id + "?score=" + strconv.Itoa(score) + "&token=" + token
+						if !strings.Contains(in.Text, link) {
+							t.Errorf("resolution text lacks the rating link %s:\n%s", link, in.Text)
+						}
+					}
 				})
 			}
 

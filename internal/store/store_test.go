@@ -151,6 +151,7 @@ var conformance = []struct {
 	{"helpdesk/service level", testServiceLevel},
 	{"helpdesk/adapters", testHelpdeskAdapters},
 	{"attachments/scoping", testAttachmentScoping},
+	{"helpdesk/ratings", testRatings},
 }
 
 func TestStore(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/audit"
@@ -56,6 +57,9 @@ type Service struct {
 	notifier Notifier
 	now      func() time.Time
 	log      *slog.Logger
+
+	ratingMu  sync.Mutex
+	ratingKey []byte // loaded on first use
 }
 
 // SetNotifier makes the service notify requesters (none by default).

@@ -142,6 +142,17 @@ type TimeEntry struct {
 	Created      time.Time     `json:"created_at"`
 }
 
+// TimeTotal is the time spent on the tickets of one client over a period.
+type TimeTotal struct {
+	ClientID   int64         `json:"client_id"`
+	ClientName string        `json:"client_name"`
+	Duration   time.Duration `json:"duration"`
+	Billable   time.Duration `json:"billable"`
+	OnSite     int           `json:"on_site"` // entries worked on site
+	Travel     time.Duration `json:"travel"`
+	Tickets    int           `json:"tickets"` // tickets with time in the period
+}
+
 // Category is a node of the provider's category tree.
 type Category struct {
 	ID       int64  `json:"id"`
@@ -188,6 +199,12 @@ type Store interface {
 	Events(ctx context.Context, ticketID int64, withPrivate bool) ([]Event, error)
 	AddTimeEntry(ctx context.Context, e *TimeEntry) error
 	TimeEntries(ctx context.Context, ticketID int64) ([]TimeEntry, error)
+	// TimeReport sums time entries started in [from, to) per client (clientID 0: all in scope).
+	TimeReport(ctx context.Context, s tenant.Scope, from, to time.Time, clientID int64) ([]TimeTotal, error)
+	ReplyTemplates(ctx context.Context) ([]ReplyTemplate, error)
+	// SaveReplyTemplate inserts (ID 0) or replaces a reply template.
+	SaveReplyTemplate(ctx context.Context, rt *ReplyTemplate) error
+	DeleteReplyTemplate(ctx context.Context, id int64) error
 
 	Categories(ctx context.Context) ([]Category, error)
 	SaveCategory(ctx context.Context, c *Category) error
@@ -199,4 +216,11 @@ type Store interface {
 	// ServiceLevel returns a client's service level; ErrNotFound when it has none.
 	ServiceLevel(ctx context.Context, clientID int64) (ServiceLevel, error)
 	SaveServiceLevel(ctx context.Context, sl ServiceLevel) error
+
+	// SaveRating records a ticket's rating, replacing any earlier one.
+	SaveRating(ctx context.Context, r *Rating) error
+	// Rating returns a ticket's rating; ErrNotFound when it has none.
+	Rating(ctx context.Context, ticketID int64) (Rating, error)
+	// RatingSecret returns the key that signs the rating links.
+	RatingSecret(ctx context.Context) ([]byte, error)
 }

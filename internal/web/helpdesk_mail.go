@@ -620,6 +620,7 @@ func (v *view) HelpdeskTabs() []helpdeskTab {
 	if s.Can(tenant.HelpdeskAdmin) {
 		add("/helpdesk/settings", "helpdesk.settings")
 		add("/helpdesk/categories", "helpdesk.categories")
+		add("/helpdesk/templates", "helpdesk.templates")
 	}
 	if v.HelpdeskMailOn() {
 		if s.Can(tenant.ProviderWrite) {

@@ -66,7 +66,8 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 		pages = append(pages, "/clients?status=archived&q=AL", "/audit?action=client&from=2020-01-01&to=2099-12-31",
 			"/tickets?queue=mine", "/tickets?queue=level", "/tickets?queue=unassigned", "/tickets?queue=breaching&sort=updated",
 			"/tickets?queue=all&status=in-progress&q=nothing", "/tickets?state=done", "/tickets?state=all&q=VPN",
-			fmt.Sprintf("/tickets/new?client_id=%d", f.a.ID), "/tickets/new?client_id=")
+			fmt.Sprintf("/tickets/new?client_id=%d", f.a.ID), "/tickets/new?client_id=",
+			"/tickets/time?month=2026-11", fmt.Sprintf("/tickets/time?month=2026-11&client=%d", f.a.ID))
 		staffPages := append(append([]string{}, pages...), fmt.Sprintf("/users/%d/edit", f.staffID))
 		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {
 			t.Run(email, func(t *testing.T) {

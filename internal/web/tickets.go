@@ -874,9 +874,16 @@ type ticketPage struct {
 	// Options of the side panel.
 	Statuses, Types, Categories, Assignees, Levels, Impacts, Urgencies []option
 	Visibilities                                                       []option
+	// Replies are the reply templates offered above the staff reply box.
+	Replies []replyOption
 	// Files are the attachments of the ticket itself; Uploads shows the file input.
 	Files   []attachment.Attachment
 	Uploads bool
+	// Rating is the requester's satisfaction, nil until rated; RateForm
+	// shows clients the rating form of a resolved ticket, with Scores.
+	Rating   *ticket.Rating
+	RateForm bool
+	Scores   []option
 }
 
 // ticketDefaults are the values of the forms of a ticket page.
@@ -969,6 +976,15 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 		d.Timeline = append(d.Timeline, timelineItem{At: f.Created, Author: f.Author, Body: v.Markdown(f.Body), Message: true, Private: !f.Public, Files: followupFiles[f.ID]})
 	}
 	slices.SortStableFunc(d.Timeline, func(a, b timelineItem) int { return a.At.Compare(b.At) })
+	switch rating, err := h.d.Tickets.RatingOf(ctx, s, t.ID); {
+	case err == nil:
+		d.Rating = &rating
+	case !errors.Is(err, fault.ErrNotFound):
+		return d, err
+	}
+	if d.RateForm = !s.Staff() && !t.Status.Open(); d.RateForm {
+		d.Scores = v.scoreOptions()
+	}
 	if !d.Work {
 		return d, nil
 	}
@@ -996,6 +1012,9 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 		return d, err
 	}
 	d.Visibilities = []option{{Value: "public", Label: v.T("ticket.reply_public")}, {Value: "private", Label: v.T("ticket.reply_private")}}
+	if d.Replies, err = h.replyOptions(ctx, s, t, d.Requester); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 
@@ -1040,6 +1059,8 @@ func (v *view) eventText(e ticket.Event, cats, sites map[string]string) string {
 		return v.T("event.title", e.Actor, e.From, e.To)
 	case "owned":
 		return v.T("event.owned")
+	case "rating":
+		return v.T("event.rating", e.To)
 	case "time":
 		if d, err := time.ParseDuration(e.To); err == nil {
 			return v.T("event.time", e.Actor, v.Hours(d))
@@ -1060,7 +1081,12 @@ func (h *Handler) ticketShow(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v.Form.setValues(ticketDefaults(t))
+	vals := ticketDefaults(t)
+	if d.Rating != nil {
+		vals.Set("score", strconv.Itoa(d.Rating.Score))
+		vals.Set("comment", d.Rating.Comment)
+	}
+	v.Form.setValues(vals)
 	h.render(w, v, http.StatusOK, "ticket", d)
 }
 

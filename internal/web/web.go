@@ -158,12 +158,18 @@ func (h *Handler) Register(rt *router.Router) {
 // portal share them) and the helpdesk settings.
 func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("GET /tickets", h.ticketList)
+	rt.HandleFunc("GET /tickets/time", h.timeReport)
 	rt.HandleFunc("GET /tickets/new", h.ticketNew)
 	rt.HandleFunc("POST /tickets/new", h.ticketCreate)
 	rt.HandleFunc("GET /tickets/{id}", h.ticketShow)
 	rt.HandleFunc("POST /tickets/{id}/reply", h.ticketReply)
 	rt.HandleFunc("POST /tickets/{id}/update", h.ticketUpdate)
 	rt.HandleFunc("POST /tickets/{id}/time", h.ticketTime)
+	rt.HandleFunc("POST /tickets/{id}/rate", h.ticketRate)
+	// The one-click rating links of the resolution e-mail: the token in
+	// the link, not a session, says who may rate.
+	rt.Public("GET /rate/{id}", h.rateForm)
+	rt.Public("POST /rate/{id}", h.rate)
 	if h.d.Attachments != nil {
 		rt.HandleFunc("GET /attachments/{id}", h.attachmentDownload)
 	}
@@ -173,6 +179,9 @@ func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("GET /helpdesk/categories", h.categoryList)
 	rt.HandleFunc("POST /helpdesk/categories", h.categoryCreate)
 	rt.HandleFunc("POST /helpdesk/categories/{id}/delete", h.categoryDelete)
+	rt.HandleFunc("GET /helpdesk/templates", h.replyTemplateList)
+	rt.HandleFunc("POST /helpdesk/templates", h.replyTemplateCreate)
+	rt.HandleFunc("POST /helpdesk/templates/{id}/delete", h.replyTemplateDelete)
 	rt.HandleFunc("GET /clients/{id}/service-level", h.serviceLevelForm)
 	rt.HandleFunc("POST /clients/{id}/service-level", h.serviceLevelSave)
 	if h.d.HelpdeskMail != nil {

@@ -55,4 +55,20 @@
     summary.setAttribute("tabindex", "-1");
     summary.focus();
   }
+  // Reply templates: choosing one inserts its body (placeholders already
+  // filled by the server) at the cursor of the reply box.
+  document.querySelectorAll("select[data-insert-into]").forEach(function (sel) {
+    var box = document.getElementById(sel.dataset.insertInto);
+    if (!box) { return; }
+    sel.addEventListener("change", function () {
+      var text = sel.value;
+      if (!text) { return; }
+      var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+      if (box.value === "") { start = end = 0; }
+      box.value = box.value.slice(0, start) + text + box.value.slice(end);
+      box.selectionStart = box.selectionEnd = start + text.length;
+      sel.value = "";
+      box.focus();
+    });
+  });
 })();
