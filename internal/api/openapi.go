@@ -221,7 +221,9 @@ func (g *schemaGen) name(t reflect.Type) string {
 func (g *schemaGen) ref(t reflect.Type) object {
 	name := g.name(t)
 	if _, ok := g.schemas[name]; !ok {
-		g.schemas[name] = object{} // placeholder: a recursive type stops here
+		// Reserve the name first: a type that refers to itself gets a $ref here
+		// instead of recursing forever; the real schema replaces it below.
+		g.schemas[name] = object{}
 		g.schemas[name] = g.object(t)
 	}
 	return object{"$ref": "#/components/schemas/" + name}

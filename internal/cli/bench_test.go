@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -200,14 +199,7 @@ func buildVigie(t *testing.T) string {
 // for SQLite, the PostgreSQL test server (where they create databases).
 func benchServer(t *testing.T, dialect string) string {
 	t.Helper()
-	if dialect == "sqlite" {
-		return ""
-	}
-	base := os.Getenv("VIGIE_TEST_POSTGRES_URL")
-	if base == "" {
-		testdb.URL(t, dialect) // skips loudly, or fails in CI
-	}
-	return base
+	return testdb.Require(t, dialect)
 }
 
 func TestBenchStartupRunsTheServer(t *testing.T) {

@@ -1,6 +1,7 @@
 package helpdeskmail
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -222,15 +223,15 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, mb Mailbox,
 		uid  imap.UID
 		size int64
 	}
-	var todo []item
+	var pending []item
 	for _, m := range msgs {
 		// "n:*" always matches the last message, even below n.
 		if uint32(m.UID) > last {
-			todo = append(todo, item{m.UID, m.RFC822Size})
+			pending = append(pending, item{m.UID, m.RFC822Size})
 		}
 	}
-	slices.SortFunc(todo, func(a, b item) int { return int(int64(a.uid) - int64(b.uid)) })
-	for _, it := range todo {
+	slices.SortFunc(pending, func(a, b item) int { return cmp.Compare(a.uid, b.uid) })
+	for _, it := range pending {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -2,44 +2,22 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create and drop test databases
 
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/store"
+	"github.com/vigie-hq/vigie/internal/testdb"
 )
-
-// pgURLEnv names the PostgreSQL server the suite runs against. The test
-// creates one database per test on it and drops it afterwards.
-const pgURLEnv = "VIGIE_TEST_POSTGRES_URL"
 
 var dialects = []store.Dialect{store.SQLite, store.Postgres}
 
 // requireDialect skips (or, in CI, fails) when a dialect cannot be tested
-// here, and returns the PostgreSQL server URL for Postgres.
-func requireDialect(t testing.TB, d store.Dialect) string {
+// here, so a whole dialect is skipped once rather than case by case.
+func requireDialect(t testing.TB, d store.Dialect) {
 	t.Helper()
-	if d != store.Postgres {
-		return ""
-	}
-	u := os.Getenv(pgURLEnv)
-	if u != "" {
-		return u
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not set: CI must run the store suite on PostgreSQL too (point it at a server where the test may CREATE DATABASE)", pgURLEnv)
-	}
-	t.Skipf("!!! %s is not set: the PostgreSQL half of the store suite is SKIPPED; set it to postgres://user@host:port/postgres?sslmode=disable to run it !!!", pgURLEnv)
-	return ""
+	testdb.Require(t, string(d))
 }
 
 // newTestDB opens a fresh, migrated database of the dialect: a file in
@@ -48,15 +26,7 @@ func requireDialect(t testing.TB, d store.Dialect) string {
 func newTestDB(t testing.TB, d store.Dialect) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	var dsn string
-	switch d {
-	case store.SQLite:
-		dsn = "sqlite:" + filepath.Join(t.TempDir(), "vigie.db")
-	case store.Postgres:
-		dsn = newPostgresDatabase(t, requireDialect(t, d))
-	default:
-		t.Fatalf("unknown dialect %q", d)
-	}
+	dsn := testdb.URL(t, string(d))
 	db, err := store.Open(ctx, dsn, nil)
 	if err != nil {
 		t.Fatalf("open %s: %v", d, err)
@@ -73,37 +43,6 @@ func newTestDB(t testing.TB, d store.Dialect) *store.DB {
 		t.Fatalf("migrate applied %d migrations on an empty database, want %d", applied, db.LatestVersion())
 	}
 	return db
-}
-
-// newPostgresDatabase creates a database with a random name on the server
-// and returns its URL; t.Cleanup drops it (after the store is closed, since
-// cleanups run last-registered first).
-func newPostgresDatabase(t testing.TB, serverURL string) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", serverURL)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", pgURLEnv, err)
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "vigie_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database (does the %s user have CREATEDB?): %v", pgURLEnv, err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(serverURL)
-	if err != nil {
-		t.Fatalf("parse %s: %v", pgURLEnv, err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // conformance is the store suite: every case runs on every dialect, each

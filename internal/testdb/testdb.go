@@ -22,12 +22,13 @@ import (
 // Dialects are the databases every store and API suite runs on.
 var Dialects = []string{"sqlite", "postgres"}
 
-// URL returns the URL of a fresh, empty database of the dialect, removed at
-// the end of the test.
-func URL(t testing.TB, dialect string) string {
+// Require returns the PostgreSQL server to create test databases on ("" for
+// SQLite, which is always there). Without VIGIE_TEST_POSTGRES_URL it skips
+// the test loudly, or fails it when CI=true.
+func Require(t testing.TB, dialect string) string {
 	t.Helper()
 	if dialect == "sqlite" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "vigie.db")
+		return ""
 	}
 	base := os.Getenv("VIGIE_TEST_POSTGRES_URL")
 	if base == "" {
@@ -36,6 +37,17 @@ func URL(t testing.TB, dialect string) string {
 		}
 		t.Skip("!!! SKIPPING PostgreSQL variant: VIGIE_TEST_POSTGRES_URL is not set (run `make test` to start a throwaway cluster) !!!")
 	}
+	return base
+}
+
+// URL returns the URL of a fresh, empty database of the dialect, removed at
+// the end of the test.
+func URL(t testing.TB, dialect string) string {
+	t.Helper()
+	if dialect == "sqlite" {
+		return "sqlite:" + filepath.Join(t.TempDir(), "vigie.db")
+	}
+	base := Require(t, dialect)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)

@@ -417,28 +417,36 @@ func (h *Handler) siteCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadSite loads the site of the path and its client, through the scope.
 func (h *Handler) loadSite(w http.ResponseWriter, r *http.Request) (client.Site, client.Client, tenant.Scope, bool) {
+	return loadOfClient(h, w, r, h.d.Clients.Site, func(st client.Site) int64 { return st.ClientID })
+}
+
+// loadOfClient loads the object named by the path's id with get, then its
+// client, both through the caller's scope; on failure it answers (404, 403…)
+// and returns false.
+func loadOfClient[T any](h *Handler, w http.ResponseWriter, r *http.Request, get func(context.Context, tenant.Scope, int64) (T, error), clientOf func(T) int64) (T, client.Client, tenant.Scope, bool) {
+	var zero T
 	p, err := principal(r)
 	if err != nil {
 		h.fail(w, r, err)
-		return client.Site{}, client.Client{}, tenant.Scope{}, false
+		return zero, client.Client{}, tenant.Scope{}, false
 	}
 	id, ok := pathID(r, "id")
 	if !ok {
 		h.notFound(w, r)
-		return client.Site{}, client.Client{}, tenant.Scope{}, false
+		return zero, client.Client{}, tenant.Scope{}, false
 	}
 	s := p.Scope()
-	st, err := h.d.Clients.Site(r.Context(), s, id)
+	obj, err := get(r.Context(), s, id)
 	if err != nil {
 		h.fail(w, r, err)
-		return client.Site{}, client.Client{}, tenant.Scope{}, false
+		return zero, client.Client{}, tenant.Scope{}, false
 	}
-	c, err := h.d.Clients.Get(r.Context(), s, st.ClientID)
+	c, err := h.d.Clients.Get(r.Context(), s, clientOf(obj))
 	if err != nil {
 		h.fail(w, r, err)
-		return client.Site{}, client.Client{}, tenant.Scope{}, false
+		return zero, client.Client{}, tenant.Scope{}, false
 	}
-	return st, c, s, true
+	return obj, c, s, true
 }
 
 func (h *Handler) siteEdit(w http.ResponseWriter, r *http.Request) {
@@ -563,28 +571,7 @@ func (h *Handler) contactCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadContact loads the contact of the path and its client, through the scope.
 func (h *Handler) loadContact(w http.ResponseWriter, r *http.Request) (client.Contact, client.Client, tenant.Scope, bool) {
-	p, err := principal(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return client.Contact{}, client.Client{}, tenant.Scope{}, false
-	}
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r)
-		return client.Contact{}, client.Client{}, tenant.Scope{}, false
-	}
-	s := p.Scope()
-	ct, err := h.d.Clients.Contact(r.Context(), s, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return client.Contact{}, client.Client{}, tenant.Scope{}, false
-	}
-	c, err := h.d.Clients.Get(r.Context(), s, ct.ClientID)
-	if err != nil {
-		h.fail(w, r, err)
-		return client.Contact{}, client.Client{}, tenant.Scope{}, false
-	}
-	return ct, c, s, true
+	return loadOfClient(h, w, r, h.d.Clients.Contact, func(ct client.Contact) int64 { return ct.ClientID })
 }
 
 func (h *Handler) contactEdit(w http.ResponseWriter, r *http.Request) {
