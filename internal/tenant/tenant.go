@@ -48,13 +48,16 @@ const (
 	TicketWork      Action = "ticket.work"      // assign, change status or priority, private notes, time entries
 	TicketAll       Action = "ticket.all"       // see every ticket of the client, not only one's own requests
 	HelpdeskAdmin   Action = "helpdesk.admin"   // edit categories, the priority matrix, service levels
+	AssetRead       Action = "asset.read"       // see a client's fleet: assets, agents, inventories, metrics
+	AssetWrite      Action = "asset.write"      // create, edit, import, delete assets
+	AgentAdmin      Action = "agent.admin"      // enrollment tokens, agent settings, revoke agents
 )
 
 var matrix = map[Role][]Action{
-	RoleAdmin:       {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin},
-	RoleManager:     {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin},
-	RoleTechnician:  {ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll},
-	RoleClientAdmin: {ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll},
+	RoleAdmin:       {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin},
+	RoleManager:     {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin},
+	RoleTechnician:  {ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll, AssetRead, AssetWrite, AgentAdmin},
+	RoleClientAdmin: {ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll, AssetRead},
 	RoleClientUser:  {ClientRead, TicketRead, TicketCreate},
 }
 

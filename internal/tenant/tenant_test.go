@@ -41,12 +41,12 @@ func TestPermissionMatrix(t *testing.T) {
 		role    Role
 		allowed []Action
 	}
-	all := []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin}
+	all := []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin}
 	rows := []row{
 		{RoleAdmin, all},
-		{RoleManager, []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin}},
-		{RoleTechnician, []Action{ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll}},
-		{RoleClientAdmin, []Action{ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll}},
+		{RoleManager, []Action{ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin}},
+		{RoleTechnician, []Action{ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll, AssetRead, AssetWrite, AgentAdmin}},
+		{RoleClientAdmin, []Action{ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll, AssetRead}},
 		{RoleClientUser, []Action{ClientRead, TicketRead, TicketCreate}},
 	}
 	for _, r := range rows {

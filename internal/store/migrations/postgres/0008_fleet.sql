@@ -1,0 +1,2 @@
+-- Reserved: filled in by the change that owns this migration.
+SELECT 1;
