@@ -131,6 +131,7 @@ type serviceLevel struct {
 	AtRiskShare   float64                       `json:"at_risk_share" doc:"Share of a target after which a clock is at risk (0: 0.75)"`
 	PauseStatuses []ticket.Status               `json:"pause_statuses" doc:"Statuses that pause the time to resolve. null: both waiting statuses"`
 	Escalation    string                        `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
+	Rules         []ticket.EscalationRule       `json:"rules" doc:"Escalation rules: on trigger at-risk or breached of clock tto, ttr or \"\" (either), notify the assignee and managers, raise_level N2/N3, reassign_to a staff user id. Each trigger of each clock escalates a ticket once"`
 	Updated       *time.Time                    `json:"updated_at" doc:"null when not configured"`
 }
 
@@ -141,6 +142,7 @@ type serviceLevelInput struct {
 	AtRiskShare   float64                       `json:"at_risk_share" doc:"Share of a target after which a clock is at risk, 0 to 1 (0: 0.75)"`
 	PauseStatuses []ticket.Status               `json:"pause_statuses" doc:"Statuses that pause the time to resolve: waiting-for-client, waiting-for-third-party. Absent or null: both. []: none"`
 	Escalation    string                        `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
+	Rules         []ticket.EscalationRule       `json:"rules" doc:"Escalation rules (at most 10); absent or null: none"`
 }
 
 // calendarJSON is a business-hours calendar in package sla's JSON form,
@@ -556,7 +558,7 @@ func (a *API) putServiceLevel(c *call) (any, error) {
 	}
 	var v fault.Invalid
 	sl := ticket.ServiceLevel{ClientID: cl.ID, Calendar: calendarText(in.Calendar, &v), Targets: map[ticket.Priority]sla.Target{},
-		AtRiskShare: in.AtRiskShare, PauseStatuses: in.PauseStatuses, Escalation: in.Escalation}
+		AtRiskShare: in.AtRiskShare, PauseStatuses: in.PauseStatuses, Escalation: in.Escalation, Rules: in.Rules}
 	keys := make([]string, 0, len(in.Targets))
 	for k := range in.Targets {
 		keys = append(keys, k)
@@ -640,7 +642,10 @@ func calendarReason(err error) string {
 func serviceLevelOf(sl ticket.ServiceLevel, found bool) serviceLevel {
 	out := serviceLevel{ClientID: sl.ClientID, Configured: found, Calendar: calendarJSON(sl.Calendar),
 		Targets: map[string]serviceLevelTarget{}, AtRiskShare: sl.AtRiskShare, PauseStatuses: sl.PauseStatuses,
-		Escalation: sl.Escalation}
+		Escalation: sl.Escalation, Rules: sl.Rules}
+	if out.Rules == nil {
+		out.Rules = []ticket.EscalationRule{}
+	}
 	for p, t := range sl.Targets {
 		out.Targets[p.String()] = serviceLevelTarget{TTOMinutes: minutes(t.TTO), TTRMinutes: minutes(t.TTR)}
 	}

@@ -755,10 +755,17 @@ type level struct {
 		TTO int `json:"tto_minutes"`
 		TTR int `json:"ttr_minutes"`
 	} `json:"targets"`
-	AtRiskShare   float64    `json:"at_risk_share"`
-	PauseStatuses []string   `json:"pause_statuses"`
-	Escalation    string     `json:"escalation"`
-	Updated       *time.Time `json:"updated_at"`
+	AtRiskShare   float64  `json:"at_risk_share"`
+	PauseStatuses []string `json:"pause_statuses"`
+	Escalation    string   `json:"escalation"`
+	Rules         []struct {
+		Trigger    string `json:"trigger"`
+		Clock      string `json:"clock"`
+		Notify     bool   `json:"notify"`
+		RaiseLevel string `json:"raise_level"`
+		ReassignTo *int64 `json:"reassign_to"`
+	} `json:"rules"`
+	Updated *time.Time `json:"updated_at"`
 }
 
 // sameJSON reports whether two JSON texts hold the same value.
@@ -785,7 +792,8 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 
 	calendar := `{"tz":"Europe/Paris","week":{"mon":["08:00-12:00","14:00-18:00"],"tue":["08:00-18:00"]},"holidays":"FR","extra":["2026-12-24"]}`
 	body := `{"calendar":` + calendar + `,"targets":{"P1":{"tto_minutes":30,"ttr_minutes":240},"P3":{"tto_minutes":240,"ttr_minutes":2880}},` +
-		`"at_risk_share":0.8,"pause_statuses":["waiting-for-client"],"escalation":"Appeler le 01 23 45 67 89"}`
+		`"at_risk_share":0.8,"pause_statuses":["waiting-for-client"],"escalation":"Appeler le 01 23 45 67 89",` +
+		`"rules":[{"trigger":"breached","clock":"ttr","notify":true,"raise_level":"N2","reassign_to":null}]}`
 	r := h.do(t, "PUT", path, h.managerTok, body).want(t, 200)
 	if !bytes.Contains(r.body, []byte(`"calendar":{`)) {
 		t.Errorf("the calendar is not a JSON object: %s", r.body)
@@ -794,6 +802,7 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 	r.decode(t, &saved)
 	if !saved.Configured || saved.Updated == nil || saved.AtRiskShare != 0.8 || !slices.Equal(saved.PauseStatuses, []string{"waiting-for-client"}) ||
 		saved.Escalation != "Appeler le 01 23 45 67 89" || len(saved.Targets) != 2 ||
+		len(saved.Rules) != 1 || saved.Rules[0].RaiseLevel != "N2" || saved.Rules[0].Clock != "ttr" || !saved.Rules[0].Notify ||
 		saved.Targets["P1"].TTO != 30 || saved.Targets["P1"].TTR != 240 || saved.Targets["P3"].TTO != 240 || saved.Targets["P3"].TTR != 2880 ||
 		!sameJSON(t, saved.Calendar, []byte(calendar)) {
 		t.Fatalf("saved %+v (calendar %s)", saved, saved.Calendar)
@@ -830,6 +839,9 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 		{"pause on new", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"pause_statuses":["new"]}`, 422, "pause_statuses", "invalid_choice"},
 		{"share over one", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"at_risk_share":2}`, 422, "at_risk_share", "out_of_range"},
 		{"technician", h.techTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}}}`, 403, "", ""},
+		{"rule on an unknown trigger", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"rules":[{"trigger":"late","notify":true}]}`, 422, "rules.0.trigger", "invalid_choice"},
+		{"rule that does nothing", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"rules":[{"trigger":"breached"}]}`, 422, "rules.0", "rule_does_nothing"},
+		{"rule reassigning to nobody", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"rules":[{"trigger":"breached","reassign_to":999999}]}`, 422, "rules.0.reassign_to", "invalid_choice"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := h.do(t, "PUT", path, c.tok, c.body).problem(t, c.status)

@@ -45,6 +45,8 @@ func (a *App) buildHelpdeskMail(ctx context.Context, outbox *mail.Outbox, now fu
 	}
 	notifier.SetRater(a.Tickets)
 	a.Tickets.SetNotifier(notifier)
+	notifier.SetStaff(a.DB)
+	a.Tickets.SetEscalator(notifier)
 	own := []string{}
 	if a.Config.SMTP.From != "" {
 		own = append(own, a.Config.SMTP.From)

@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
+	"github.com/vigie-hq/vigie/internal/user"
 )
 
 // Sender queues an outgoing message (mail.Outbox), in the context's transaction.
@@ -60,7 +61,7 @@ var templateFS embed.FS
 
 var languages = []string{"fr", "en"}
 
-var kinds = []string{"ticket_created", "public_reply", "resolved"}
+var kinds = []string{"ticket_created", "public_reply", "resolved", "escalated"}
 
 type kindTemplates struct {
 	text *texttemplate.Template
@@ -77,8 +78,9 @@ type Notifier struct {
 	providers Providers
 	settings  HelpdeskSettings
 	host      string
-	base      string // the base URL, without a trailing slash
-	rater     Rater  // nil: no rating links
+	base      string         // the base URL, without a trailing slash
+	rater     Rater          // nil: no rating links
+	staff     StaffDirectory // nil: escalations reach nobody
 	tpl       map[string]map[string]kindTemplates
 }
 
@@ -138,6 +140,98 @@ type data struct {
 	Provider   string
 	// RateLinks are the rating links of scores 1 to 5 (resolution only).
 	RateLinks []string
+	// Escalations only: what happened, the client, the ticket's priority,
+	// level and address.
+	Escalation, Client, Priority, Level, Link string
+}
+
+// escalationText names a trigger and clock in a language.
+var escalationText = map[string]map[string]string{
+	"fr": {"at-risk:tto": "délai de prise en charge bientôt dépassé", "breached:tto": "délai de prise en charge dépassé", "at-risk:ttr": "délai de résolution bientôt dépassé", "breached:ttr": "délai de résolution dépassé"},
+	"en": {"at-risk:tto": "time to own at risk", "breached:tto": "time to own breached", "at-risk:ttr": "time to resolve at risk", "breached:ttr": "time to resolve breached"},
+}
+
+// StaffDirectory finds the staff users an escalation warns.
+type StaffDirectory interface {
+	User(ctx context.Context, s tenant.Scope, id int64) (user.User, error)
+}
+
+// SetStaff makes Escalated able to reach staff users.
+func (n *Notifier) SetStaff(d StaffDirectory) { n.staff = d }
+
+var _ ticket.Escalator = (*Notifier)(nil)
+
+// Escalated e-mails each recipient of an escalation in their language (the
+// provider's French by default). Disabled users and users without an
+// address are skipped.
+func (n *Notifier) Escalated(ctx context.Context, t ticket.Ticket, e ticket.Escalation) error {
+	if n.staff == nil {
+		return nil
+	}
+	sys := tenant.System()
+	c, err := n.dir.Client(ctx, sys, t.ClientID)
+	if err != nil {
+		return fmt.Errorf("load client of ticket %d: %w", t.ID, err)
+	}
+	p, err := n.providers.Get(ctx)
+	if err != nil {
+		return fmt.Errorf("load provider: %w", err)
+	}
+	for _, id := range e.Recipients {
+		u, err := n.staff.User(ctx, sys, id)
+		if errors.Is(err, fault.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("load user %d: %w", id, err)
+		}
+		if u.Disabled || u.Email == "" {
+			continue
+		}
+		lang := u.Language
+		if _, ok := n.tpl[lang]; !ok {
+			lang = languages[0]
+		}
+		d := data{ID: t.ID, Title: t.Title, Name: u.Name, Provider: p.Name, Client: c.Name, Priority: t.Priority.String(), Level: t.Level,
+			Escalation: escalationText[lang][string(e.Trigger)+":"+e.Clock], Link: n.base + "/tickets/" + strconv.FormatInt(t.ID, 10)}
+		if d.Provider == "" {
+			d.Provider = "Vigie"
+		}
+		subject, text, html, err := n.render(lang, "escalated", d)
+		if err != nil {
+			return err
+		}
+		root := n.RootMessageID(t.ID)
+		to := (&netmail.Address{Name: u.Name, Address: u.Email}).String()
+		if _, _, err := n.out.Send(ctx, mail.Message{
+			To: []string{to}, Subject: subject, Text: text, HTML: html,
+			MessageID: n.messageID(t.ID), InReplyTo: root, References: []string{root},
+			Headers: map[string]string{"X-Vigie-Ticket": strconv.FormatInt(t.ID, 10), "Auto-Submitted": "auto-generated"},
+		}); err != nil {
+			return fmt.Errorf("queue escalation of ticket %d: %w", t.ID, err)
+		}
+	}
+	return nil
+}
+
+// render executes the subject, text and HTML templates of a kind.
+func (n *Notifier) render(lang, kind string, d data) (subject, text, html string, err error) {
+	kt := n.tpl[lang][kind]
+	var b bytes.Buffer
+	if err := kt.text.ExecuteTemplate(&b, "subject", d); err != nil {
+		return "", "", "", fmt.Errorf("render %s subject: %w", kind, err)
+	}
+	subject = strings.TrimSpace(b.String())
+	b.Reset()
+	if err := kt.text.ExecuteTemplate(&b, "text", d); err != nil {
+		return "", "", "", fmt.Errorf("render %s text: %w", kind, err)
+	}
+	text = b.String()
+	b.Reset()
+	if err := kt.html.ExecuteTemplate(&b, "html", d); err != nil {
+		return "", "", "", fmt.Errorf("render %s html: %w", kind, err)
+	}
+	return subject, text, b.String(), nil
 }
 
 // TicketCreated acknowledges a new ticket to its requester.
@@ -207,26 +301,15 @@ func (n *Notifier) notify(ctx context.Context, kind string, t ticket.Ticket, d d
 	if _, ok := n.tpl[lang]; !ok {
 		lang = languages[0]
 	}
-	kt := n.tpl[lang][kind]
-	var b bytes.Buffer
-	if err := kt.text.ExecuteTemplate(&b, "subject", d); err != nil {
-		return fmt.Errorf("render %s subject: %w", kind, err)
-	}
-	subject := strings.TrimSpace(b.String())
-	b.Reset()
-	if err := kt.text.ExecuteTemplate(&b, "text", d); err != nil {
-		return fmt.Errorf("render %s text: %w", kind, err)
-	}
-	text := b.String()
-	b.Reset()
-	if err := kt.html.ExecuteTemplate(&b, "html", d); err != nil {
-		return fmt.Errorf("render %s html: %w", kind, err)
+	subject, text, html, err := n.render(lang, kind, d)
+	if err != nil {
+		return err
 	}
 	root := n.RootMessageID(t.ID)
 	to := (&netmail.Address{Name: contact.FullName(), Address: contact.Email}).String()
 	clientID := t.ClientID
 	_, _, err = n.out.Send(ctx, mail.Message{
-		To: []string{to}, Subject: subject, Text: text, HTML: b.String(), ClientID: &clientID,
+		To: []string{to}, Subject: subject, Text: text, HTML: html, ClientID: &clientID,
 		MessageID: n.messageID(t.ID), InReplyTo: root, References: []string{root},
 		Headers: headers(kind, t.ID),
 	})

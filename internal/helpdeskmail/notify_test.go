@@ -13,6 +13,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
 	"github.com/vigie-hq/vigie/internal/ticket"
+	"github.com/vigie-hq/vigie/internal/user"
 )
 
 // lastMail returns the newest logged message with its raw content, parsed.
@@ -231,6 +232,54 @@ func TestLoopAndRelease(t *testing.T) {
 			}
 			if qs, _ := f.svc.Quarantine(ctx, sys, helpdeskmail.QuarantineFilter{Status: helpdeskmail.QuarantineDiscarded}); len(qs) != 1 || qs[0].ID != other.QuarantineID {
 				t.Errorf("discarded: %+v", qs)
+			}
+		})
+	}
+}
+
+func TestEscalatedMail(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			f := newFixture(t, testdb.URL(t, dialect))
+			ctx := context.Background()
+			f.notifier.SetStaff(f.db)
+			mk := func(email, name, lang string, disabled bool) int64 {
+				u := user.User{Email: email, Name: name, Role: tenant.RoleManager, Language: lang, Disabled: disabled}
+				if err := f.db.CreateUser(ctx, &u, "$argon2id$fake"); err != nil {
+					t.Fatal(err)
+				}
+				return u.ID
+			}
+			en := mk("maria@msp.example", "Maria", "en", false)
+			fr := mk("marc@msp.example", "Marc", "", false)
+			gone := mk("gone@msp.example", "Gone", "fr", true)
+			tk := f.newTicket(t, f.anne, "Sauvegarde en échec")
+			before := len(mustList(t, f))
+			err := f.notifier.Escalated(ctx, tk, ticket.Escalation{Trigger: ticket.TriggerBreached, Clock: ticket.ClockTTR, Recipients: []int64{en, fr, gone, 9999}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			list := mustList(t, f)
+			if len(list) != before+2 {
+				t.Fatalf("%d messages queued, want 2 (the disabled and the unknown user get none)", len(list)-before)
+			}
+			id := strconv.FormatInt(tk.ID, 10)
+			subjects := map[string]string{}
+			for _, e := range list[:2] {
+				full, err := f.outbox.Get(ctx, sys, e.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				subjects[full.To[0]] = full.Subject
+				if !strings.Contains(string(full.Raw), "/tickets/"+id) {
+					t.Errorf("escalation to %s has no link to the ticket", full.To[0])
+				}
+			}
+			if s := subjects["maria@msp.example"]; s != "[#"+id+"] Escalation: time to resolve breached — Sauvegarde en échec" {
+				t.Errorf("English subject %q", s)
+			}
+			if s := subjects["marc@msp.example"]; s != "[#"+id+"] Escalade : délai de résolution dépassé — Sauvegarde en échec" {
+				t.Errorf("French subject %q", s)
 			}
 		})
 	}

@@ -516,13 +516,20 @@ func (db *DB) ServiceLevel(ctx context.Context, clientID int64) (ticket.ServiceL
 		sl      ticket.ServiceLevel
 		targets string
 		pause   sql.NullString
+		rules   string
 	)
-	err := db.queryRow(ctx, `SELECT client_id, calendar, targets, at_risk_share, pause_statuses, escalation, updated_at FROM service_levels WHERE client_id = ?`, clientID).
-		Scan(&sl.ClientID, &sl.Calendar, &targets, &sl.AtRiskShare, &pause, &sl.Escalation, &sl.Updated)
+	err := db.queryRow(ctx, `SELECT client_id, calendar, targets, at_risk_share, pause_statuses, escalation, escalation_rules, updated_at FROM service_levels WHERE client_id = ?`, clientID).
+		Scan(&sl.ClientID, &sl.Calendar, &targets, &sl.AtRiskShare, &pause, &sl.Escalation, &rules, &sl.Updated)
 	if err != nil {
 		return ticket.ServiceLevel{}, translate(err)
 	}
 	sl.Updated = sl.Updated.UTC()
+	if err := json.Unmarshal([]byte(rules), &sl.Rules); err != nil {
+		return ticket.ServiceLevel{}, fmt.Errorf("read service level of client %d: escalation rules: %w", clientID, err)
+	}
+	if len(sl.Rules) == 0 {
+		sl.Rules = nil
+	}
 	var stored map[string]storedTarget
 	if err := json.Unmarshal([]byte(targets), &stored); err != nil {
 		return ticket.ServiceLevel{}, fmt.Errorf("read service level of client %d: targets: %w", clientID, err)
@@ -573,10 +580,18 @@ func (db *DB) SaveServiceLevel(ctx context.Context, sl ticket.ServiceLevel) erro
 	if sl.Updated.IsZero() {
 		sl.Updated = now()
 	}
-	_, err = db.exec(ctx, `INSERT INTO service_levels (client_id, calendar, targets, at_risk_share, pause_statuses, escalation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	rules := []ticket.EscalationRule{}
+	if sl.Rules != nil {
+		rules = sl.Rules
+	}
+	rulesJSON, err := json.Marshal(rules)
+	if err != nil {
+		return err
+	}
+	_, err = db.exec(ctx, `INSERT INTO service_levels (client_id, calendar, targets, at_risk_share, pause_statuses, escalation, escalation_rules, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (client_id) DO UPDATE SET calendar = excluded.calendar, targets = excluded.targets, at_risk_share = excluded.at_risk_share,
-			pause_statuses = excluded.pause_statuses, escalation = excluded.escalation, updated_at = excluded.updated_at`,
-		sl.ClientID, sl.Calendar, string(targets), sl.AtRiskShare, pause, sl.Escalation, utc(sl.Updated))
+			pause_statuses = excluded.pause_statuses, escalation = excluded.escalation, escalation_rules = excluded.escalation_rules, updated_at = excluded.updated_at`,
+		sl.ClientID, sl.Calendar, string(targets), sl.AtRiskShare, pause, sl.Escalation, string(rulesJSON), utc(sl.Updated))
 	return err
 }
 
@@ -616,6 +631,28 @@ func (db *DB) StaffMember(ctx context.Context, userID, clientID int64) (string, 
 			OR EXISTS (SELECT 1 FROM user_clients AS uc WHERE uc.user_id = u.id AND uc.client_id = ?))`,
 		userID, string(tenant.RoleAdmin), string(tenant.RoleManager), string(tenant.RoleTechnician), clientID).Scan(&name)
 	return name, translate(err)
+}
+
+// Managers returns the enabled managers who may see the client; when there
+// is none, the enabled admins (someone must hear of an escalation).
+func (db *DB) Managers(ctx context.Context, clientID int64) ([]int64, error) {
+	for _, role := range []tenant.Role{tenant.RoleManager, tenant.RoleAdmin} {
+		rows, err := db.query(ctx, `SELECT u.id FROM users AS u WHERE u.role = ? AND u.client_id IS NULL AND NOT u.disabled
+			AND (NOT EXISTS (SELECT 1 FROM user_clients AS uc WHERE uc.user_id = u.id)
+				OR EXISTS (SELECT 1 FROM user_clients AS uc WHERE uc.user_id = u.id AND uc.client_id = ?))
+			ORDER BY u.id`, string(role), clientID)
+		if err != nil {
+			return nil, fmt.Errorf("list %ss of client %d: %w", role, clientID, err)
+		}
+		ids, err := collect(rows, func(r interface{ Scan(...any) error }) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		})
+		if err != nil || len(ids) > 0 {
+			return ids, err
+		}
+	}
+	return nil, nil
 }
 
 // searchWords splits a query into the words full-text search matches: the

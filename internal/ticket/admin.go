@@ -60,6 +60,18 @@ func (svc *Service) SaveServiceLevel(ctx context.Context, s tenant.Scope, sl Ser
 	if err := sl.Validate(); err != nil {
 		return err
 	}
+	var v fault.Invalid
+	for i, r := range sl.Rules {
+		if r.ReassignTo == nil {
+			continue
+		}
+		if _, err := svc.staff.StaffMember(ctx, *r.ReassignTo, sl.ClientID); err != nil {
+			v.Add(fmt.Sprintf("rules.%d.reassign_to", i), "invalid_choice")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
 	sl.Updated = svc.clock()
 	return svc.store.InTx(ctx, func(ctx context.Context) error {
 		if err := svc.store.SaveServiceLevel(ctx, sl); err != nil {

@@ -32,6 +32,9 @@ type Clients interface {
 type Staff interface {
 	// StaffMember returns the name of a staff user who may see the client, or ErrNotFound.
 	StaffMember(ctx context.Context, userID, clientID int64) (string, error)
+	// Managers returns the enabled managers who may see the client, or the
+	// admins when there is none.
+	Managers(ctx context.Context, clientID int64) ([]int64, error)
 }
 
 // Journal appends to the audit journal.
@@ -55,8 +58,10 @@ type Service struct {
 	staff    Staff
 	journal  Journal
 	notifier Notifier
-	now      func() time.Time
-	log      *slog.Logger
+	// escalator warns staff of escalated tickets; nil sends nothing.
+	escalator Escalator
+	now       func() time.Time
+	log       *slog.Logger
 
 	ratingMu  sync.Mutex
 	ratingKey []byte // loaded on first use
@@ -597,6 +602,23 @@ func (svc *Service) refreshSLA(ctx context.Context, t *Ticket) error {
 	}
 	state, err := sla.Evaluate(policy, slaEvents(*t, events), svc.clock())
 	if err != nil {
+		return fmt.Errorf("evaluate sla of ticket %d: %w", t.ID, err)
+	}
+	t.SLA = summarize(state)
+	if !t.Status.Open() {
+		return nil
+	}
+	changed, err := svc.escalate(ctx, t, sl, state, events)
+	if err != nil || !changed {
+		return err
+	}
+	// A reassignment or a new level is in the timeline now: evaluate again
+	// (without escalating: every trigger that fired is recorded).
+	events, err = svc.store.Events(ctx, t.ID, true)
+	if err != nil {
+		return err
+	}
+	if state, err = sla.Evaluate(policy, slaEvents(*t, events), svc.clock()); err != nil {
 		return fmt.Errorf("evaluate sla of ticket %d: %w", t.ID, err)
 	}
 	t.SLA = summarize(state)

@@ -70,8 +70,10 @@ type ServiceLevel struct {
 	PauseStatuses []Status `json:"pause_statuses"`
 	// Escalation is free text shown on every ticket of the client: whom to
 	// call, when.
-	Escalation string    `json:"escalation"`
-	Updated    time.Time `json:"updated_at"`
+	Escalation string `json:"escalation"`
+	// Rules escalate tickets whose clocks become at risk or breached.
+	Rules   []EscalationRule `json:"rules"`
+	Updated time.Time        `json:"updated_at"`
 }
 
 // Policy returns the sla.Policy of a service level.
@@ -123,5 +125,6 @@ func (sl ServiceLevel) Validate() error {
 		}
 	}
 	v.Text("escalation", sl.Escalation, 5000, false, true)
+	validateRules(sl.Rules, &v)
 	return v.Err()
 }

@@ -1,2 +1,3 @@
--- Reserved: filled in by the change that owns this migration.
-SELECT 1;
+-- Escalation rules of a client's service level (JSON list of
+-- ticket.EscalationRule): at risk / breached → notify, raise level, reassign.
+ALTER TABLE service_levels ADD COLUMN escalation_rules TEXT NOT NULL DEFAULT '[]';
