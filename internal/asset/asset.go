@@ -86,6 +86,9 @@ type Asset struct {
 	Notes          string            `json:"notes"`
 	ParentID       *int64            `json:"parent_id"` // for dependencies (router, hypervisor)
 	Fields         map[string]string `json:"fields"`    // per KindFields
+	// Hostname is the machine's name as its agent last reported it (read
+	// only; searched with the name and the serial number).
+	Hostname string `json:"hostname"`
 	// OS is the operating system family reported by an agent (linux,
 	// windows, darwin); OSName the platform and version as shown.
 	OS      string    `json:"os"`
@@ -176,4 +179,72 @@ type Change struct {
 	Item     string    `json:"item,omitempty"`
 	Old      string    `json:"old"`
 	New      string    `json:"new"`
+}
+
+// Filter selects assets. After is the cursor: the last ID of the previous
+// page (assets come by id).
+type Filter struct {
+	ClientID int64 // 0: every client the scope sees
+	Kind     Kind
+	OS       string // linux, windows, darwin
+	SiteID   int64
+	// Status is StatusOnline, StatusOffline or StatusRevoked: assets with an
+	// agent in that state. "" for every asset.
+	Status Status
+	// Outdated keeps assets whose agent runs another version than the
+	// server's (Options.AgentVersion).
+	Outdated bool
+	// LowDisk keeps assets whose fullest file system is at least
+	// LowDiskPercent full or has less than LowDiskFree bytes free.
+	LowDisk bool
+	Query   string // matched against name, hostname and serial number
+	After   int64
+	Limit   int
+
+	// Now and AgentVersion are set by the Service for the store: the instant
+	// that decides online and offline, the version that is current.
+	Now          time.Time `json:"-"`
+	AgentVersion string    `json:"-"`
+}
+
+// Thresholds of the low-disk filter.
+const (
+	LowDiskPercent = 90
+	LowDiskFree    = 1 << 30
+)
+
+// ChangeFilter selects inventory changes, newest first. After is the
+// cursor: the last ID of the previous page (the next page has older ones).
+type ChangeFilter struct {
+	AssetID  int64
+	ClientID int64
+	After    int64
+	Limit    int
+}
+
+// OfflineAfter is how many report intervals without a report make an agent
+// offline.
+const OfflineAfter = 3
+
+// StatusAt returns the agent's status at now.
+func (ag Agent) StatusAt(now time.Time) Status {
+	switch {
+	case ag.Revoked != nil:
+		return StatusRevoked
+	case ag.LastSeen == nil:
+		return StatusOffline
+	}
+	interval := time.Duration(ag.ReportInterval) * time.Second
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	if now.Sub(*ag.LastSeen) > OfflineAfter*interval {
+		return StatusOffline
+	}
+	return StatusOnline
+}
+
+// LowDisk reports whether vitals show a nearly full file system.
+func (v *Vitals) LowDisk() bool {
+	return v != nil && v.FSMaxMount != "" && (v.FSMaxPercent >= LowDiskPercent || v.FSMinFree < LowDiskFree)
 }
