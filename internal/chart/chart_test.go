@@ -89,7 +89,7 @@ func TestGolden(t *testing.T) {
 func wellFormed(t *testing.T, out []byte) {
 	t.Helper()
 	s := string(out)
-	for _, bad := range []string{"NaN", "Inf", "style=", "<script", "on"+"load="} {
+	for _, bad := range []string{"NaN", "Inf", "style=", "<script", "on" + "load="} {
 		if strings.Contains(s, bad) {
 			t.Errorf("output contains %q", bad)
 		}
