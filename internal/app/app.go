@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
+	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -40,6 +41,8 @@ type App struct {
 	Auth     *auth.Service
 	Provider *provider.Service
 	Tickets  *ticket.Service
+	// Metrics keeps the agents' samples; compacted every 5 minutes in the background.
+	Metrics *metric.Service
 	// Attachments keeps the files of tickets under <data-dir>/attachments.
 	Attachments *attachment.Service
 	// HelpdeskMail reads the helpdesk's mailboxes (IMAP) into tickets.
@@ -91,6 +94,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Provider = provider.NewService(a.DB, a.Journal)
 	a.Users = user.NewService(a.DB, a.DB, a.Journal, auth.HashPassword)
 	a.Tickets = ticket.NewService(a.DB, a.DB, a.DB, a.Journal, opts.Now, a.Log)
+	a.Metrics = metric.NewService(a.DB, opts.Now, a.Log)
 	a.Attachments = attachment.NewService(a.DB, a.Tickets, filepath.Join(a.Config.DataDir, "attachments"), opts.Now, a.Log)
 	outbox, err := a.buildMail(ctx)
 	if err != nil {
@@ -141,7 +145,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		HelpdeskMail: a.HelpdeskMail,
 	}).Register(a.Router)
 	a.http = a.handler()
-	a.bg = append(a.bg, a.pruneSessions, a.checkSLA)
+	a.bg = append(a.bg, a.pruneSessions, a.checkSLA, a.compactMetrics)
 	return nil
 }
 
@@ -183,6 +187,33 @@ func (a *App) pruneSessions(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+		}
+	}
+}
+
+// compactMetrics folds the agents' recent samples into compressed chunks, builds
+// the rollups and applies the metric retention every 5 minutes. On several
+// replicas each may run it: compaction is idempotent and locks what it folds.
+func (a *App) compactMetrics(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		start := time.Now()
+		st, err := a.Metrics.Compact(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.Log.Warn("compact metrics", "err", err)
+			}
+			continue
+		}
+		if st.IngestRows > 0 || st.DeletedChunks > 0 {
+			a.Log.Debug("compact metrics", "assets", st.Assets, "rows", st.IngestRows, "samples", st.Samples,
+				"rolled", st.RolledSeries, "deleted_chunks", st.DeletedChunks, "took", time.Since(start))
 		}
 	}
 }

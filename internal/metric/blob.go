@@ -1,0 +1,191 @@
+package metric
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/vigie-hq/vigie/internal/metric/chunk"
+)
+
+// An ingest row's data is, after a version byte, for each series of the call:
+// uvarint series id, uvarint length, and the series' samples as a chunk (package chunk,
+// without zstd: Append must be fast and a few samples do not compress).
+const ingestVersion = 1
+
+type ingestSeries struct {
+	id      int64
+	samples []chunk.Sample
+}
+
+func encodeIngest(series []ingestSeries) ([]byte, error) {
+	out := make([]byte, 1, 64*len(series))
+	out[0] = ingestVersion
+	for _, s := range series {
+		c, err := chunk.Encode(s.samples, chunk.Options{Compression: chunk.CompressNone})
+		if err != nil {
+			return nil, fmt.Errorf("encode series %d: %w", s.id, err)
+		}
+		out = binary.AppendUvarint(out, uint64(s.id))
+		out = binary.AppendUvarint(out, uint64(len(c)))
+		out = append(out, c...)
+	}
+	return out, nil
+}
+
+// decodeIngest calls fn with each series of an ingest row; want, when not nil, selects the
+// series to decode.
+func decodeIngest(data []byte, want func(id int64) bool, fn func(id int64, samples []chunk.Sample)) error {
+	if len(data) == 0 || data[0] != ingestVersion {
+		return fmt.Errorf("ingest row: unknown version")
+	}
+	b := data[1:]
+	for len(b) > 0 {
+		id, n := binary.Uvarint(b)
+		if n <= 0 || id > math.MaxInt64 {
+			return fmt.Errorf("ingest row: bad series id")
+		}
+		b = b[n:]
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l > uint64(len(b)-n) {
+			return fmt.Errorf("ingest row: bad length")
+		}
+		b = b[n:]
+		c := b[:l]
+		b = b[l:]
+		if want != nil && !want(int64(id)) {
+			continue
+		}
+		samples, err := chunk.Decode(c)
+		if err != nil {
+			return fmt.Errorf("ingest row, series %d: %w", id, err)
+		}
+		fn(int64(id), samples)
+	}
+	return nil
+}
+
+// bucket is one rollup point: its start, and the min, sum, max and count of its samples.
+type bucket struct {
+	T             int64
+	Min, Sum, Max float64
+	Count         float64
+}
+
+func (b bucket) point() Point {
+	return Point{T: msTime(b.T), Min: b.Min, Avg: b.Sum / b.Count, Max: b.Max}
+}
+
+// A rollup chunk's data is uvarint n, then four chunks (package chunk) of n samples, each
+// preceded by its uvarint length: (start, min), (i, sum), (i, max), (i, count). Only the
+// first carries the bucket starts; the others are numbered 0…n-1, which costs nothing.
+func encodeRollup(bs []bucket) ([]byte, error) {
+	cols := [4][]chunk.Sample{}
+	for c := range cols {
+		cols[c] = make([]chunk.Sample, len(bs))
+	}
+	for i, b := range bs {
+		cols[0][i] = chunk.Sample{T: b.T, V: b.Min}
+		cols[1][i] = chunk.Sample{T: int64(i), V: b.Sum}
+		cols[2][i] = chunk.Sample{T: int64(i), V: b.Max}
+		cols[3][i] = chunk.Sample{T: int64(i), V: b.Count}
+	}
+	out := binary.AppendUvarint(nil, uint64(len(bs)))
+	for _, col := range cols {
+		c, err := chunk.Encode(col, chunk.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("encode rollup: %w", err)
+		}
+		out = binary.AppendUvarint(out, uint64(len(c)))
+		out = append(out, c...)
+	}
+	return out, nil
+}
+
+func decodeRollup(data []byte) ([]bucket, error) {
+	n, k := binary.Uvarint(data)
+	if k <= 0 || n > chunk.MaxSamples {
+		return nil, fmt.Errorf("rollup chunk: bad count")
+	}
+	data = data[k:]
+	var cols [4][]chunk.Sample
+	for c := range cols {
+		l, k := binary.Uvarint(data)
+		if k <= 0 || l > uint64(len(data)-k) {
+			return nil, fmt.Errorf("rollup chunk: bad length")
+		}
+		data = data[k:]
+		s, err := chunk.Decode(data[:l])
+		if err != nil {
+			return nil, fmt.Errorf("rollup chunk: %w", err)
+		}
+		if len(s) != int(n) {
+			return nil, fmt.Errorf("rollup chunk: column %d has %d values, want %d", c, len(s), n)
+		}
+		cols[c] = s
+		data = data[l:]
+	}
+	if len(data) != 0 {
+		return nil, fmt.Errorf("rollup chunk: trailing bytes")
+	}
+	out := make([]bucket, n)
+	for i := range out {
+		out[i] = bucket{T: cols[0][i].T, Min: cols[0][i].V, Sum: cols[1][i].V, Max: cols[2][i].V, Count: cols[3][i].V}
+	}
+	return out, nil
+}
+
+// decimals returns how many decimals v has, up to 9 (10 when it has more).
+func decimals(v float64) int {
+	for d := 0; d <= 9; d++ {
+		p := math.Pow10(d)
+		if math.Round(v*p)/p == v {
+			return d
+		}
+	}
+	return 10
+}
+
+// rollup groups sorted samples into buckets of step ms. The sum is rounded to the decimals of
+// its values, so that it stays a short decimal the chunk codec stores in a few bits: the
+// exact decimal sum, which float64 additions would otherwise blur.
+func rollup(samples []chunk.Sample, step int64) []bucket {
+	var out []bucket
+	d := 0
+	flush := func() {
+		if len(out) == 0 {
+			return
+		}
+		b := &out[len(out)-1]
+		if d <= 9 {
+			p := math.Pow10(d)
+			if r := math.Round(b.Sum*p) / p; !math.IsInf(r, 0) && !math.IsNaN(r) {
+				b.Sum = r
+			}
+		}
+	}
+	for _, s := range samples {
+		start := floorDiv(s.T, step) * step
+		if len(out) == 0 || out[len(out)-1].T != start {
+			flush()
+			out = append(out, bucket{T: start, Min: s.V, Max: s.V})
+			d = 0
+		}
+		b := &out[len(out)-1]
+		b.Min = math.Min(b.Min, s.V)
+		b.Max = math.Max(b.Max, s.V)
+		b.Sum += s.V
+		b.Count++
+		d = max(d, decimals(s.V))
+	}
+	flush()
+	return out
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
