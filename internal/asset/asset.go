@@ -248,3 +248,6 @@ func (ag Agent) StatusAt(now time.Time) Status {
 func (v *Vitals) LowDisk() bool {
 	return v != nil && v.FSMaxMount != "" && (v.FSMaxPercent >= LowDiskPercent || v.FSMinFree < LowDiskFree)
 }
+
+// Settings are a client's agent settings (intervals, collectors, spool), versioned.
+type Settings = agentproto.Settings

@@ -129,6 +129,11 @@ func (svc *Service) storeInventory(ctx context.Context, ag Agent, inv *Inventory
 	before := a
 	before.Fields = cloneFields(a.Fields)
 	applyInventory(&a, inv)
+	if old == nil && (a.Kind == KindServer || a.Kind == KindWorkstation) {
+		// The first inventory names the platform (Windows Server or not),
+		// which enrollment did not know; a kind changed later by hand stays.
+		a.Kind = GuessKind(inv.OS, inv.Platform)
+	}
 	if auditDiff(before, a) == "no change" {
 		return nil
 	}
