@@ -1,0 +1,315 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/agent/spool"
+	"github.com/vigie-hq/vigie/internal/agentproto"
+)
+
+// Budget is what the agent allows itself. Over it, it logs a warning and
+// skips optional work (the software inventory) until it is back under.
+type Budget struct {
+	RSSBytes   uint64  // resident memory
+	CPUPercent float64 // of one core, averaged over the last metric intervals
+}
+
+// DefaultBudget is the agent's promise: 15 MiB, 0.5 % of a core on average
+// (the steady state is far below; inventory runs are the peaks).
+var DefaultBudget = Budget{RSSBytes: 15 << 20, CPUPercent: 0.5}
+
+// Agent runs the collectors, the spool and the sender.
+type Agent struct {
+	Config     *Config
+	ConfigPath string
+	StateDir   string
+	Version    string
+	Log        *slog.Logger
+	Budget     Budget
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Inventory collects the inventory; CollectInventory when nil.
+	Inventory func(ctx context.Context, set agentproto.Settings, withSoftware bool) *agentproto.Inventory
+
+	mu       sync.Mutex
+	settings agentproto.Settings
+	changed  chan struct{} // settings changed
+	invNow   chan struct{} // collect the inventory now
+	overCPU  float64       // EWMA of the agent's CPU %
+	over     bool
+}
+
+// InventoryHashFile is the file, in the state directory, that holds the
+// hash of the last inventory put in the spool.
+const InventoryHashFile = "inventory.sha256"
+
+// Run works until ctx is done.
+func (a *Agent) Run(ctx context.Context) error {
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	if a.Inventory == nil {
+		a.Inventory = func(ctx context.Context, set agentproto.Settings, sw bool) *agentproto.Inventory {
+			return CollectInventory(ctx, set, sw, a.Version, a.Log)
+		}
+	}
+	if a.Budget == (Budget{}) {
+		a.Budget = DefaultBudget
+	}
+	a.settings = NormalizeSettings(a.Config.Settings)
+	a.changed = make(chan struct{}, 1)
+	a.invNow = make(chan struct{}, 1)
+	sp, err := spool.Open(filepath.Join(a.StateDir, "spool"), a.settings.SpoolBytes, a.Log)
+	if err != nil {
+		return err
+	}
+	client := NewClient(a.Config.Server, a.Config.Secret, a.Version)
+	wake := make(chan struct{}, 1)
+	invHash := a.loadInventoryHash()
+	lostInventory := func() {
+		a.mu.Lock()
+		invHash = ""
+		a.mu.Unlock()
+		_ = os.Remove(filepath.Join(a.StateDir, InventoryHashFile))
+		select {
+		case a.invNow <- struct{}{}:
+		default:
+		}
+	}
+	sender := &Sender{
+		Spool: sp, Client: client, Log: a.Log, Wake: wake,
+		OnAck:  a.onAck(client),
+		OnLost: lostInventory,
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := sender.Run(ctx); errors.Is(err, ErrRevoked) {
+			a.Log.Error("sending stopped; metrics keep being spooled until the agent is enrolled again and restarted")
+		}
+	}()
+	invCh := make(chan *agentproto.Inventory, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.inventoryLoop(ctx, invCh)
+	}()
+	defer wg.Wait()
+
+	a.Log.Info("vigie-agent running", "server", a.Config.Server, "agent_id", a.Config.AgentID, "version", a.Version,
+		"metric_interval", a.settings.MetricInterval, "report_interval", a.settings.ReportInterval, "spooled", sp.Len())
+	sampler := NewSampler()
+	var batch Batch
+	var pendingInv *agentproto.Inventory
+	set := a.currentSettings()
+	metricT := time.NewTicker(time.Duration(set.MetricInterval) * time.Second)
+	reportT := time.NewTicker(time.Duration(set.ReportInterval) * time.Second)
+	defer metricT.Stop()
+	defer reportT.Stop()
+	sampler.Sample(ctx, a.Now(), &batch, set, sp.Bytes(), sp.Dropped()) // counters for the first rates
+
+	flush := func() {
+		if batch.Samples() == 0 && pendingInv == nil {
+			return
+		}
+		seq, err := sp.NextSeq()
+		if err != nil {
+			a.Log.Error("spool seq", "err", err)
+			return
+		}
+		r := &agentproto.Report{
+			Seq: seq, Sent: a.Now().UTC(), AgentVersion: a.Version, SettingsVersion: set.Version,
+			Inventory: pendingInv, Series: batch.Series(),
+		}
+		dropped, err := sp.Put(r)
+		if err != nil {
+			a.Log.Error("spool batch", "seq", seq, "err", err)
+			return
+		}
+		if pendingInv != nil {
+			h := InventoryHash(pendingInv)
+			a.mu.Lock()
+			invHash = h
+			a.mu.Unlock()
+			if err := os.WriteFile(filepath.Join(a.StateDir, InventoryHashFile), []byte(h+"\n"), 0o600); err != nil {
+				a.Log.Warn("save inventory hash", "err", err)
+			}
+		}
+		for _, e := range dropped {
+			if e.Inventory {
+				lostInventory()
+			}
+		}
+		pendingInv = nil
+		batch.Reset()
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+
+	for {
+		select {
+		case <-ctx.Done():
+			flush() // what was sampled is kept for the next run
+			return nil
+		case <-a.changed:
+			set = a.currentSettings()
+			metricT.Reset(time.Duration(set.MetricInterval) * time.Second)
+			reportT.Reset(time.Duration(set.ReportInterval) * time.Second)
+			sp.SetMax(set.SpoolBytes)
+			a.Log.Info("settings applied", "version", set.Version, "metric_interval", set.MetricInterval,
+				"report_interval", set.ReportInterval, "inventory_interval", set.InventoryInterval)
+		case <-metricT.C:
+			sampler.Sample(ctx, a.Now(), &batch, set, sp.Bytes(), sp.Dropped())
+			a.checkBudget(sampler, set)
+		case <-reportT.C:
+			flush()
+		case inv := <-invCh:
+			h := InventoryHash(inv)
+			a.mu.Lock()
+			same := h == invHash
+			a.mu.Unlock()
+			if same {
+				a.Log.Debug("inventory unchanged")
+				continue
+			}
+			a.Log.Info("inventory changed; sent with the next batch", "software", len(inv.Software))
+			pendingInv = inv
+		}
+	}
+}
+
+func (a *Agent) currentSettings() agentproto.Settings {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.settings
+}
+
+// overBudget says whether optional work should be skipped.
+func (a *Agent) overBudget() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.over
+}
+
+func (a *Agent) checkBudget(s *Sampler, set agentproto.Settings) {
+	rss, cpu := s.Self()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// EWMA over about ten metric intervals.
+	a.overCPU = 0.9*a.overCPU + 0.1*cpu
+	over := rss > a.Budget.RSSBytes || a.overCPU > a.Budget.CPUPercent
+	if over && !a.over {
+		a.Log.Warn("agent over its budget: skipping the software inventory until back under",
+			"rss_bytes", rss, "rss_budget", a.Budget.RSSBytes, "cpu_percent", round2(a.overCPU), "cpu_budget", a.Budget.CPUPercent)
+	} else if !over && a.over {
+		a.Log.Info("agent back under its budget", "rss_bytes", rss, "cpu_percent", round2(a.overCPU))
+	}
+	a.over = over
+}
+
+func (a *Agent) inventoryLoop(ctx context.Context, out chan<- *agentproto.Inventory) {
+	var lastSoftware []agentproto.Software
+	for {
+		set := a.currentSettings()
+		sw := collectorOn(set, agentproto.CollectorSoftware)
+		skipped := false
+		if sw && a.overBudget() {
+			a.Log.Warn("software inventory skipped: agent over its budget")
+			sw, skipped = false, true
+		}
+		inv := a.Inventory(ctx, set, sw)
+		if inv != nil && skipped {
+			// Keep the software last seen rather than report it all removed.
+			inv.Software = lastSoftware
+		} else if inv != nil {
+			lastSoftware = inv.Software
+		}
+		if inv != nil {
+			select {
+			case out <- inv:
+			case <-ctx.Done():
+				return
+			}
+		}
+		wait := time.NewTimer(time.Duration(set.InventoryInterval) * time.Second)
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return
+		case <-wait.C:
+		case <-a.invNow:
+			wait.Stop()
+		}
+	}
+}
+
+// onAck fetches and applies the settings when the server's version differs.
+func (a *Agent) onAck(client *Client) func(ctx context.Context, ack agentproto.Ack) {
+	return func(ctx context.Context, ack agentproto.Ack) {
+		if ack.SettingsVersion == 0 || ack.SettingsVersion == a.currentSettings().Version {
+			return
+		}
+		s, err := client.Settings(ctx)
+		if err != nil {
+			a.Log.Warn("fetch settings", "version", ack.SettingsVersion, "err", err)
+			return
+		}
+		s = NormalizeSettings(s)
+		a.mu.Lock()
+		a.settings = s
+		a.Config.Settings = s
+		cfg := *a.Config
+		a.mu.Unlock()
+		if a.ConfigPath != "" {
+			if err := SaveConfig(a.ConfigPath, &cfg); err != nil {
+				a.Log.Warn("save settings", "err", err)
+			}
+		}
+		select {
+		case a.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (a *Agent) loadInventoryHash() string {
+	b, err := os.ReadFile(filepath.Join(a.StateDir, InventoryHashFile))
+	if err != nil {
+		return ""
+	}
+	return string(trimNL(b))
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// InventoryHash is the SHA-256 of the inventory's JSON without its
+// collection time. The inventory is normalized when collected (sorted
+// lists, file system usage rounded to 1 %), so the hash changes only when
+// something a technician cares about changed.
+func InventoryHash(inv *agentproto.Inventory) string {
+	c := *inv
+	c.Collected = time.Time{}
+	b, err := jsonMarshal(&c)
+	if err != nil {
+		return fmt.Sprint(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
