@@ -270,7 +270,20 @@ type serviceLevelPage struct {
 	Weekly      string // the weekly business hours of the saved or entered calendar
 	TimeZones   []string
 	HolidaySets []option
+	// Rules are the rows of escalation rules (the saved ones, then blanks).
+	Rules                                  []ruleRow
+	Triggers, Clocks, Levels, Reassignable []option
 }
+
+// ruleRow names the inputs of one escalation rule row.
+type ruleRow struct {
+	N int
+	// Key is the row's own error field ("rules.0"), the others its inputs.
+	Key, Trigger, Clock, Notify, Level, Assign string
+}
+
+// escalationRows is how many rule rows the form offers beyond the saved ones.
+const escalationRows = 3
 
 func (h *Handler) serviceLevelPage(v *view, c client.Client, found bool, ranges map[string]int, weekly time.Duration) serviceLevelPage {
 	d := serviceLevelPage{Client: c, Found: found, TimeZones: timeZones}
@@ -304,7 +317,85 @@ func (h *Handler) serviceLevelPage(v *view, c client.Client, found bool, ranges 
 	if weekly > 0 {
 		d.Weekly = v.Hours(weekly)
 	}
+	n := min(ticket.MaxEscalationRules, max(escalationRows, ruleCount(v.Form.values)+1))
+	for i := range n {
+		p := fmt.Sprintf("rules.%d.", i)
+		d.Rules = append(d.Rules, ruleRow{N: i + 1, Key: fmt.Sprintf("rules.%d", i), Trigger: p + "trigger", Clock: p + "clock", Notify: p + "notify", Level: p + "raise_level", Assign: p + "reassign_to"})
+	}
+	d.Triggers = []option{{Value: "", Label: v.T("service_level.rule_none")}, {Value: string(ticket.TriggerAtRisk), Label: v.T("service_level.trigger_at_risk")}, {Value: string(ticket.TriggerBreached), Label: v.T("service_level.trigger_breached")}}
+	d.Clocks = []option{{Value: "", Label: v.T("service_level.clock_any")}, {Value: ticket.ClockTTO, Label: v.T("service_level.tto")}, {Value: ticket.ClockTTR, Label: v.T("service_level.ttr")}}
+	d.Levels = []option{{Value: "", Label: v.T("service_level.level_keep")}, {Value: "N2", Label: "N2"}, {Value: "N3", Label: "N3"}}
 	return d
+}
+
+// reassignOptions are the staff an escalation rule may give a ticket to.
+func (h *Handler) reassignOptions(ctx context.Context, v *view, s tenant.Scope, clientID int64) ([]option, error) {
+	opts, err := h.assigneeOptions(ctx, v, s, clientID)
+	if err != nil {
+		return nil, err
+	}
+	opts[0].Label = v.T("service_level.assignee_keep")
+	return opts, nil
+}
+
+// ruleCount is how many rule rows values hold (rules.N.trigger set).
+func ruleCount(vals url.Values) int {
+	n := 0
+	for i := range ticket.MaxEscalationRules {
+		if vals.Get(fmt.Sprintf("rules.%d.trigger", i)) != "" {
+			n = i + 1
+		}
+	}
+	return n
+}
+
+// rulesFromForm reads the escalation rule rows, leaving out rows without
+// a trigger; rows[i] is the form row of rule i (for error messages).
+func rulesFromForm(vals url.Values, inv *fault.Invalid) (rules []ticket.EscalationRule, rows []int) {
+	for i := range ticket.MaxEscalationRules {
+		p := fmt.Sprintf("rules.%d.", i)
+		trig := vals.Get(p + "trigger")
+		if trig == "" {
+			continue
+		}
+		r := ticket.EscalationRule{Trigger: ticket.Trigger(trig), Clock: vals.Get(p + "clock"), Notify: formBool(vals, p+"notify"), RaiseLevel: vals.Get(p + "raise_level")}
+		if a := vals.Get(p + "reassign_to"); a != "" {
+			id, err := strconv.ParseInt(a, 10, 64)
+			if err != nil {
+				inv.Add(p+"reassign_to", "invalid_choice")
+				continue
+			}
+			r.ReassignTo = &id
+		}
+		rules, rows = append(rules, r), append(rows, i)
+	}
+	return rules, rows
+}
+
+// ruleErrorsToRows renames the "rules.K…" fields of a validation error to
+// the form rows the rules came from.
+func ruleErrorsToRows(err error, rows []int) error {
+	inv, ok := fault.AsInvalid(err)
+	if !ok {
+		return err
+	}
+	for i, f := range inv.Fields {
+		rest, found := strings.CutPrefix(f.Field, "rules.")
+		if !found {
+			continue
+		}
+		k, tail, _ := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 0 || n >= len(rows) {
+			continue
+		}
+		name := fmt.Sprintf("rules.%d", rows[n])
+		if tail != "" {
+			name += "." + tail
+		}
+		inv.Fields[i].Field = name
+	}
+	return inv
 }
 
 // alwaysOpen reports whether a calendar is open round the clock every day.
@@ -328,6 +419,18 @@ func clockText(d time.Duration) string {
 // many ranges each day has.
 func serviceLevelValues(sl ticket.ServiceLevel, cal *sla.Calendar) (url.Values, map[string]int) {
 	vals := url.Values{"escalation": {sl.Escalation}}
+	for i, r := range sl.Rules {
+		p := fmt.Sprintf("rules.%d.", i)
+		vals.Set(p+"trigger", string(r.Trigger))
+		vals.Set(p+"clock", r.Clock)
+		vals.Set(p+"raise_level", r.RaiseLevel)
+		if r.Notify {
+			vals.Set(p+"notify", "1")
+		}
+		if r.ReassignTo != nil {
+			vals.Set(p+"reassign_to", strconv.FormatInt(*r.ReassignTo, 10))
+		}
+	}
 	counts := map[string]int{}
 	cfg := cal.Config()
 	vals.Set("time_zone", cfg.Zone)
@@ -414,7 +517,12 @@ func (h *Handler) serviceLevelForm(w http.ResponseWriter, r *http.Request) {
 	vals, counts := serviceLevelValues(sl, cal)
 	v := h.view(w, r, "clients")
 	v.Form.setValues(vals)
-	h.render(w, v, http.StatusOK, "service_level", h.serviceLevelPage(v, c, found, counts, cal.WeeklyHours()))
+	d := h.serviceLevelPage(v, c, found, counts, cal.WeeklyHours())
+	if d.Reassignable, err = h.reassignOptions(r.Context(), v, s, c.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, v, http.StatusOK, "service_level", d)
 }
 
 // calendarField maps a field of sla's validation to the form field that
@@ -587,6 +695,8 @@ func (h *Handler) serviceLevelSave(w http.ResponseWriter, r *http.Request) {
 	var inv fault.Invalid
 	cal, counts := calendarFromForm(vals, &inv)
 	sl := ticket.ServiceLevel{ClientID: c.ID, Targets: targetsFromForm(vals, &inv), Escalation: vals.Get("escalation"), PauseStatuses: old.PauseStatuses}
+	var ruleRows []int
+	sl.Rules, ruleRows = rulesFromForm(vals, &inv)
 	if share := formInt(vals, "at_risk_share", &inv); share < 0 || share > 100 {
 		addOnce(&inv, "at_risk_share", "out_of_range")
 	} else {
@@ -595,7 +705,7 @@ func (h *Handler) serviceLevelSave(w http.ResponseWriter, r *http.Request) {
 	err = inv.Err()
 	if err == nil {
 		sl.Calendar = cal.String()
-		err = h.d.Tickets.SaveServiceLevel(ctx, s, sl)
+		err = ruleErrorsToRows(h.d.Tickets.SaveServiceLevel(ctx, s, sl), ruleRows)
 	}
 	if err != nil {
 		v := h.view(w, r, "clients")
@@ -604,7 +714,13 @@ func (h *Handler) serviceLevelSave(w http.ResponseWriter, r *http.Request) {
 		if cal != nil {
 			weekly = cal.WeeklyHours()
 		}
-		h.formFailed(w, v, "service_level", h.serviceLevelPage(v, c, found, counts, weekly), err)
+		d := h.serviceLevelPage(v, c, found, counts, weekly)
+		var oerr error
+		if d.Reassignable, oerr = h.reassignOptions(ctx, v, s, c.ID); oerr != nil {
+			h.fail(w, r, oerr)
+			return
+		}
+		h.formFailed(w, v, "service_level", d, err)
 		return
 	}
 	h.redirect(w, r, fmt.Sprintf("/clients/%d/service-level", c.ID), "flash.service_level_saved", c.Name)

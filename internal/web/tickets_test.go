@@ -668,3 +668,43 @@ func TestTicketWorkflowFromThePanel(t *testing.T) {
 		wantBody(t, "time totals", page, msg("en", "ticket.time_totals", "2h 30m", "2h 00m", "40m"), "2026-03-02 09:00")
 	})
 }
+
+func TestServiceLevelEscalationRules(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		path := fmt.Sprintf("/clients/%d/service-level", f.a.ID)
+		m := signedIn(t, srv, "manager@example.com")
+		m.lang = "en"
+		techID := f.staffID // tech@example.com
+		page := m.get(path)
+		wantBody(t, "form", page, msg("en", "service_level.rules_title"), `name="rules.2.trigger"`, `<option value="`+itoa(techID)+`"`)
+		form := url.Values{
+			"time_zone": {"Europe/Paris"}, "mon.1.start": {"09:00"}, "mon.1.end": {"12:00"},
+			"P1.tto_h": {"1"}, "P1.ttr_h": {"4"},
+			// Row 1 left empty, row 2 a rule: rows without a trigger are no rule.
+			"rules.1.trigger": {"breached"}, "rules.1.clock": {"ttr"}, "rules.1.notify": {"1"}, "rules.1.raise_level": {"N3"}, "rules.1.reassign_to": {itoa(techID)},
+		}
+		r := m.post(path, form)
+		wantStatus(t, "save", r, http.StatusSeeOther)
+		sl, _, err := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID)
+		if err != nil || len(sl.Rules) != 1 {
+			t.Fatalf("rules %+v, %v", sl.Rules, err)
+		}
+		if r := sl.Rules[0]; r.Trigger != ticket.TriggerBreached || r.Clock != "ttr" || !r.Notify || r.RaiseLevel != "N3" || r.ReassignTo == nil || *r.ReassignTo != techID {
+			t.Errorf("saved rule %+v", r)
+		}
+		// The form shows the saved rule in the first row.
+		page = m.get(path)
+		wantBody(t, "saved", page, `<option value="breached" selected>`, `<option value="N3" selected>`)
+		// A rule that does nothing is refused on its own row, and nothing changes.
+		form.Set("rules.3.trigger", "at-risk")
+		r = m.post(path, form)
+		wantStatus(t, "rule doing nothing", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "rules.3"); got != fieldErr("en", "rule_does_nothing", "") {
+			t.Errorf("error on row 4 = %q", got)
+		}
+		if sl2, _, _ := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID); len(sl2.Rules) != 1 {
+			t.Errorf("a refused form changed the rules: %+v", sl2.Rules)
+		}
+	})
+}
