@@ -8,12 +8,12 @@ STATICCHECK_VERSION := v0.8.2
 COMMANDS    := $(notdir $(wildcard cmd/*))
 FUZZTIME    ?= 15s
 
-.PHONY: all test lint fmt vet staticcheck build bench bench-go bench-vigie demo fuzz clean
+.PHONY: all test lint fmt vet staticcheck build bench bench-go bench-vigie demo fuzz clean agents cross
 
 all: build
 
-## test: lint, then every test on SQLite and PostgreSQL, and the browser tests.
-test: lint
+## test: lint, the agent's cross-compilation, then every test on SQLite and PostgreSQL, and the browser tests.
+test: lint cross
 	bash scripts/test.sh
 
 ## lint: gofmt, go vet and staticcheck must all be clean.
@@ -38,6 +38,27 @@ build:
 	@mkdir -p bin
 	@set -e; for c in $(COMMANDS); do echo "$(GO) build -o bin/$$c ./cmd/$$c"; $(GO) build -o bin/$$c ./cmd/$$c; done
 
+# vigie-agent targets: what `agents` builds and `cross` checks.
+AGENT_TARGETS := linux/amd64 linux/arm64 windows/amd64 darwin/arm64
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+AGENT_LDFLAGS := -s -w -X main.version=$(VERSION)
+
+## agents: vigie-agent for every target, stripped, into dist/.
+agents:
+	@mkdir -p dist
+	@set -e; for t in $(AGENT_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		out=dist/vigie-agent-$$os-$$arch$$ext; echo "build $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(AGENT_LDFLAGS)" -o $$out ./cmd/vigie-agent; \
+	done
+
+## cross: vigie-agent compiles for every target (nothing written).
+cross:
+	@set -e; for t in $(AGENT_TARGETS); do \
+		echo "cross $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/vigie-agent; \
+	done
+
 ## bench: Go benchmarks, then vigie bench startup and api (SQLite, and PostgreSQL when available).
 bench: bench-go bench-vigie
 
@@ -56,5 +77,5 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
 	$(GO) clean -testcache

@@ -182,4 +182,3 @@ func windowsSoftware() []agentproto.Software {
 	}
 	return out
 }
-
