@@ -189,3 +189,68 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// An open raw chunk may be stored as pieces: the byte piecesMark (no chunk version byte has
+// it), then chunks of consecutive samples, each preceded by its uvarint length. Appending a
+// piece costs only the new samples' encoding; a full chunk is always a single chunk.
+const piecesMark = 0xff
+
+func appendPiece(data []byte, samples []chunk.Sample) ([]byte, error) {
+	c, err := chunk.Encode(samples, chunk.Options{Compression: chunk.CompressNone})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(data)+len(c)+8)
+	if len(data) > 0 && data[0] == piecesMark {
+		out = append(out, data...)
+	} else {
+		out = append(out, piecesMark)
+		if len(data) > 0 {
+			out = binary.AppendUvarint(out, uint64(len(data)))
+			out = append(out, data...)
+		}
+	}
+	out = binary.AppendUvarint(out, uint64(len(c)))
+	return append(out, c...), nil
+}
+
+// pieceCount returns how many pieces a raw chunk has (1 for a plain chunk).
+func pieceCount(data []byte) int {
+	if len(data) == 0 || data[0] != piecesMark {
+		return 1
+	}
+	n := 0
+	for b := data[1:]; len(b) > 0; n++ {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k) {
+			return n + 1
+		}
+		b = b[k+int(l):]
+	}
+	return n
+}
+
+// decodeRaw appends the samples of a raw chunk, plain or in pieces, to dst.
+func decodeRaw(dst []chunk.Sample, data []byte) ([]chunk.Sample, error) {
+	if len(data) == 0 || data[0] != piecesMark {
+		return chunk.DecodeAppend(dst, data)
+	}
+	start := len(dst)
+	for b := data[1:]; len(b) > 0; {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k) {
+			return dst, fmt.Errorf("raw chunk pieces: bad length: %w", chunk.ErrCorrupt)
+		}
+		var err error
+		if dst, err = chunk.DecodeAppend(dst, b[k:k+int(l)]); err != nil {
+			return dst, err
+		}
+		b = b[k+int(l):]
+	}
+	for i := start + 1; i < len(dst); i++ {
+		if dst[i].T <= dst[i-1].T {
+			return dst, fmt.Errorf("raw chunk pieces: out of order: %w", chunk.ErrCorrupt)
+		}
+	}
+	return dst, nil
+}

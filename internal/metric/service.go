@@ -328,7 +328,7 @@ func (svc *Service) rawSamples(ctx context.Context, assetID int64, ids []int64, 
 	}
 	base := make(map[int64][]chunk.Sample, len(ids))
 	for _, c := range chunks {
-		ss, err := chunk.Decode(c.Data)
+		ss, err := decodeRaw(nil, c.Data)
 		if err != nil {
 			return nil, fmt.Errorf("decode chunk of series %d at %d: %w", c.SeriesID, c.Start, err)
 		}
@@ -525,16 +525,16 @@ func (svc *Service) foldAsset(ctx context.Context, assetID, before int64, st *Co
 		if err != nil {
 			return err
 		}
-		client := make(map[int64]int64, len(states))
+		state := make(map[int64]SeriesState, len(states))
 		for _, s := range states {
-			client[s.ID] = s.ClientID
+			state[s.ID] = s
 		}
 		for _, id := range order {
-			c, ok := client[id]
+			c, ok := state[id]
 			if !ok {
 				continue // the series was deleted with its asset
 			}
-			added, dups, err := svc.foldSeries(ctx, c, id, news[id])
+			added, dups, err := svc.foldSeries(ctx, c, news[id])
 			if err != nil {
 				return fmt.Errorf("series %d: %w", id, err)
 			}
@@ -550,66 +550,100 @@ func (svc *Service) foldAsset(ctx context.Context, assetID, before int64, st *Co
 	})
 }
 
-// foldSeries merges new samples (arrival order) into a series' raw chunks, rewriting the
-// chunks from the one holding the earliest new sample (usually only the open one).
-func (svc *Service) foldSeries(ctx context.Context, clientID, id int64, news []chunk.Sample) (added, dups int, err error) {
+// foldSeries merges new samples (arrival order) into a series' raw chunks. Usually they
+// all follow the newest chunk: when it is open (not full) they are appended to it as one
+// more piece, without decoding it; every maxPieces pieces, or when it fills, the open chunk
+// is encoded again as one chunk. Samples before the newest chunk's end rewrite the chunks
+// from the one holding the earliest of them.
+func (svc *Service) foldSeries(ctx context.Context, st SeriesState, news []chunk.Sample) (added, dups int, err error) {
+	news, dups = mergeFirst(nil, news)
 	if len(news) == 0 {
-		return 0, 0, nil
+		return 0, dups, nil
 	}
-	minT := news[0].T
-	for _, s := range news {
-		minT = min(minT, s.T)
-	}
-	loaded, err := svc.store.Chunks(ctx, []int64{id}, Raw, minT, math.MaxInt64)
-	if err != nil {
+	id := st.ID
+	minT, maxT := news[0].T, news[len(news)-1].T
+	last, err := svc.store.LastChunk(ctx, id, Raw)
+	found := err == nil
+	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return 0, 0, err
 	}
-	if len(loaded) == 0 {
-		last, err := svc.store.LastChunk(ctx, id, Raw)
-		switch {
-		case err == nil && last.Count < rawChunkSize:
-			loaded = []Chunk{last}
-		case err != nil && !errors.Is(err, fault.ErrNotFound):
+	var starts []int64
+	var add []Chunk
+	late := 0 // duplicates of stored samples
+	switch {
+	case found && minT > last.End && last.Count < rawChunkSize && last.Count+len(news) < rawChunkSize && pieceCount(last.Data) < maxPieces:
+		data, err := appendPiece(last.Data, news)
+		if err != nil {
+			return 0, 0, err
+		}
+		starts = []int64{last.Start}
+		add = []Chunk{{SeriesID: id, Resolution: Raw, Start: last.Start, End: maxT, Count: last.Count + len(news), Data: data}}
+	case found && minT > last.End && last.Count < rawChunkSize:
+		existing, err := decodeRaw(nil, last.Data)
+		if err != nil {
+			return 0, 0, fmt.Errorf("decode chunk at %d: %w", last.Start, err)
+		}
+		starts = []int64{last.Start}
+		if add, err = rawChunks(id, append(existing, news...)); err != nil {
+			return 0, 0, err
+		}
+	case !found || minT > last.End:
+		if add, err = rawChunks(id, news); err != nil {
+			return 0, 0, err
+		}
+	default:
+		loaded, err := svc.store.Chunks(ctx, []int64{id}, Raw, minT, math.MaxInt64)
+		if err != nil {
+			return 0, 0, err
+		}
+		var existing []chunk.Sample
+		for _, c := range loaded {
+			starts = append(starts, c.Start)
+			if existing, err = decodeRaw(existing, c.Data); err != nil {
+				return 0, 0, fmt.Errorf("decode chunk at %d: %w", c.Start, err)
+			}
+		}
+		merged, d := mergeFirst(existing, news)
+		dups += d
+		late = d
+		if d == len(news) {
+			return 0, dups, nil
+		}
+		if add, err = rawChunks(id, merged); err != nil {
+			return 0, 0, err
+		}
+		maxT = max(maxT, merged[len(merged)-1].T)
+	}
+	if err := svc.store.ReplaceChunks(ctx, st.ClientID, id, Raw, starts, add); err != nil {
+		return 0, 0, err
+	}
+	// The series row is written only when its rollups must be extended or rebuilt: last_t
+	// need only say that raw samples exist after the rollup mark.
+	rewind := floorDiv(minT, hourMs) * hourMs
+	if st.LastT < st.RolledUntil || rewind < st.RolledUntil || st.LastT < 0 {
+		if err := svc.store.Folded(ctx, id, maxT, rewind); err != nil {
 			return 0, 0, err
 		}
 	}
-	var existing []chunk.Sample
-	starts := make([]int64, len(loaded))
-	for i, c := range loaded {
-		starts[i] = c.Start
-		existing, err = chunk.DecodeAppend(existing, c.Data)
-		if err != nil {
-			return 0, 0, fmt.Errorf("decode chunk at %d: %w", c.Start, err)
-		}
-	}
-	merged, dups := mergeFirst(existing, news)
-	if dups == len(news) {
-		return 0, dups, nil
-	}
-	add, err := rawChunks(id, merged)
-	if err != nil {
-		return 0, 0, err
-	}
-	if err := svc.store.ReplaceChunks(ctx, clientID, id, Raw, starts, add); err != nil {
-		return 0, 0, err
-	}
-	if err := svc.store.Folded(ctx, id, merged[len(merged)-1].T, floorDiv(minT, hourMs)*hourMs); err != nil {
-		return 0, 0, err
-	}
-	return len(news) - dups, dups, nil
+	return len(news) - late, dups, nil
 }
 
+// maxPieces bounds the pieces of an open chunk before it is encoded again as one.
+const maxPieces = 12
+
+// rawChunks cuts sorted samples into chunks: full ones (rawChunkSize) sealed with the best
+// encoding, and the last one open.
 func rawChunks(id int64, ss []chunk.Sample) ([]Chunk, error) {
 	var out []Chunk
 	for len(ss) > 0 {
 		n := min(len(ss), rawChunkSize)
-		// Do not leave a tiny chunk behind a full one when rewriting several.
-		if len(ss) > rawChunkSize && len(ss) < rawChunkSize+rawChunkSize/4 {
-			n = len(ss) / 2
-		}
 		part := ss[:n]
 		ss = ss[n:]
-		data, err := chunk.Encode(part, chunk.Options{})
+		opts := chunk.Options{}
+		if n < rawChunkSize {
+			opts.Compression = chunk.CompressNone // open: encoded again soon
+		}
+		data, err := chunk.Encode(part, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -665,7 +699,7 @@ func (svc *Service) rollSeries(ctx context.Context, s SeriesState, target int64)
 	}
 	var raw []chunk.Sample
 	for _, c := range chunks {
-		ss, err := chunk.Decode(c.Data)
+		ss, err := decodeRaw(nil, c.Data)
 		if err != nil {
 			return fmt.Errorf("decode chunk at %d: %w", c.Start, err)
 		}
