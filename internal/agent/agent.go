@@ -122,18 +122,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		if batch.Samples() == 0 && pendingInv == nil {
 			return
 		}
-		seq, err := sp.NextSeq()
-		if err != nil {
-			a.Log.Error("spool seq", "err", err)
-			return
-		}
 		r := &agentproto.Report{
-			Seq: seq, Sent: a.Now().UTC(), AgentVersion: a.Version, SettingsVersion: set.Version,
+			Sent: a.Now().UTC(), AgentVersion: a.Version, SettingsVersion: set.Version,
 			Inventory: pendingInv, Series: batch.Series(),
 		}
 		dropped, err := sp.Put(r)
 		if err != nil {
-			a.Log.Error("spool batch", "seq", seq, "err", err)
+			a.Log.Error("spool batch", "err", err)
 			return
 		}
 		if pendingInv != nil {

@@ -17,10 +17,14 @@ import (
 	"github.com/vigie-hq/vigie/internal/agentproto"
 )
 
-// sink is a fake agent API that stores each Seq once, as the server does.
+// sink is a fake agent API that stores each Seq once, as the server does:
+// it keeps the highest Seq stored and takes anything at or below it for a
+// duplicate.
 type sink struct {
 	mu       sync.Mutex
 	stored   map[uint64]agentproto.Report
+	order    []uint64 // seqs as stored
+	lastSeq  uint64
 	requests int
 	dropped  uint64
 	// fail answers the i-th request (from 0) with a status instead of
@@ -83,9 +87,11 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		problem(status, code)
 		return
 	}
-	_, dup := s.stored[r.Seq]
+	dup := r.Seq <= s.lastSeq
 	if !dup {
 		s.stored[r.Seq] = r
+		s.order = append(s.order, r.Seq)
+		s.lastSeq = r.Seq
 		s.dropped += r.Dropped
 	}
 	if lostAck {
@@ -124,8 +130,7 @@ func newTestSender(t *testing.T, url string, batches, seriesPer int) *testSender
 	}
 	ts := &testSender{want: map[string]int{}}
 	for b := range batches {
-		seq, _ := sp.NextSeq()
-		r := &agentproto.Report{Seq: seq}
+		r := &agentproto.Report{}
 		for i := range seriesPer {
 			se := agentproto.Series{Name: "fs.used_percent", Labels: map[string]string{"mount": fmt.Sprintf("/m%d", i)}, T: []int64{int64(b * 10), int64(b*10 + 5)}, V: []float64{1, 2}}
 			r.Series = append(r.Series, se)
@@ -166,6 +171,22 @@ func (ts *testSender) run(t *testing.T) error {
 		t.Fatal("sender did not drain the spool")
 	}
 	return err
+}
+
+// checkOrder checks that the batches were stored in the order they were
+// made: each series' samples come in increasing time.
+func checkOrder(t *testing.T, s *sink) {
+	t.Helper()
+	last := map[string]int64{}
+	for _, seq := range s.order {
+		for _, se := range s.stored[seq].Series {
+			k := fmt.Sprint(se.Name, se.Labels)
+			if l, ok := last[k]; ok && se.T[0] <= l {
+				t.Fatalf("batch %d: series %s goes back in time (%d after %d)", seq, k, se.T[0], l)
+			}
+			last[k] = se.T[len(se.T)-1]
+		}
+	}
 }
 
 func checkExactlyOnce(t *testing.T, s *sink, want map[string]int) {
@@ -229,12 +250,7 @@ func TestSenderRetriesUntilServerBack(t *testing.T) {
 			if tt.wantWaits != nil && fmt.Sprint(ts.waits) != fmt.Sprint(tt.wantWaits) {
 				t.Errorf("waits %v, want %v", ts.waits, tt.wantWaits)
 			}
-			// Replayed in order: stored seqs are 1..5.
-			for seq := uint64(1); seq <= 5; seq++ {
-				if _, ok := s.stored[seq]; !ok {
-					t.Errorf("batch %d not stored", seq)
-				}
-			}
+			checkOrder(t, s)
 		})
 	}
 }
@@ -284,6 +300,7 @@ func TestSenderSplitsTooLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkExactlyOnce(t, s, ts.want)
+	checkOrder(t, s)
 	for seq, r := range s.stored {
 		if len(r.Series) > 2 {
 			t.Errorf("batch %d stored with %d series", seq, len(r.Series))
@@ -292,9 +309,9 @@ func TestSenderSplitsTooLarge(t *testing.T) {
 }
 
 func TestSenderDropsInvalid(t *testing.T) {
-	s, srv := newSink(t, func(_ int, r *agentproto.Report) (int, bool) {
-		if r.Seq == 2 {
-			return 400, false
+	s, srv := newSink(t, func(i int, r *agentproto.Report) (int, bool) {
+		if i == 1 { // the second batch
+			return 422, false
 		}
 		return 0, false
 	})
@@ -304,8 +321,8 @@ func TestSenderDropsInvalid(t *testing.T) {
 	if err := ts.run(t); !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
-	if _, ok := s.stored[2]; ok || len(s.stored) != 2 {
-		t.Fatalf("stored %d batches, want 1 and 3", len(s.stored))
+	if len(s.stored) != 2 {
+		t.Fatalf("stored %d batches, want 2", len(s.stored))
 	}
 	// The drop is told to the server with the next batch.
 	if s.dropped != 1 || ts.Spool.Dropped() != 0 {

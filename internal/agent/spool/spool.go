@@ -3,15 +3,22 @@
 // it is sent, and removed only once the server acknowledged it. The spool is
 // bounded; when full the oldest batches go first and are counted.
 //
+// A batch gets its Seq when it first reaches the head of the queue, not
+// when it is spooled: the server keeps the highest Seq it stored and takes
+// anything at or below it for a duplicate, so Seqs must be sent in
+// increasing order, and a batch the server found too large must be split
+// into halves that still come before every later batch. The head's Seq is
+// persisted before it is sent, so a batch whose acknowledgement was lost is
+// sent again with the same Seq (and acknowledged as a duplicate).
+//
 // Layout of the directory:
 //
-//	state.json                      next Seq and the pending dropped count
-//	b-<seq:20 digits><split>.<k>.json.gz
+//	state.json   next Seq, next position, the head's Seq, the pending dropped count
+//	b-<position:20 digits><split>.<k>.json.gz
 //
 // where <split> is empty or a run of 'a'/'b' letters for the halves of a
-// batch the server found too large (so halves keep the original's place in
-// the order), and <k> is "i" when the batch carries an inventory, "m"
-// otherwise. File names sort in replay order.
+// batch the server found too large, and <k> is "i" when the batch carries
+// an inventory, "m" otherwise. File names sort in replay order.
 package spool
 
 import (
@@ -24,10 +31,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vigie-hq/vigie/internal/agentproto"
 )
@@ -40,13 +49,17 @@ const stateFile = "state.json"
 // Entry is a spooled batch.
 type Entry struct {
 	Name      string // file name; sorts in replay order
-	Seq       uint64
+	Pos       uint64 // position in the queue
 	Size      int64
 	Inventory bool // the batch carries an inventory
 }
 
 type state struct {
 	NextSeq uint64 `json:"next_seq"`
+	NextPos uint64 `json:"next_pos"`
+	// Head and HeadSeq: the batch being sent and its Seq.
+	Head    string `json:"head,omitempty"`
+	HeadSeq uint64 `json:"head_seq,omitempty"`
 	Dropped uint64 `json:"dropped"`
 }
 
@@ -65,8 +78,14 @@ type Spool struct {
 }
 
 // Open opens (creating it 0700) the spool in dir, bounded to maxBytes.
-// It recovers the Seq counter and the batches left by a previous run.
+// It recovers the Seq counter and the batches left by a previous run. now
+// gives the first Seq of a spool without state (see seqFloor).
 func Open(dir string, maxBytes int64, log *slog.Logger) (*Spool, error) {
+	return OpenAt(dir, maxBytes, log, time.Now())
+}
+
+// OpenAt is Open with the clock given.
+func OpenAt(dir string, maxBytes int64, log *slog.Logger, now time.Time) (*Spool, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -76,12 +95,18 @@ func Open(dir string, maxBytes int64, log *slog.Logger) (*Spool, error) {
 	s := &Spool{dir: dir, log: log, max: maxBytes}
 	if b, err := os.ReadFile(filepath.Join(dir, stateFile)); err == nil {
 		if err := json.Unmarshal(b, &s.st); err != nil {
-			// A torn state file must not make Seqs go back: the batch
-			// names below give a floor.
-			log.Warn("spool state unreadable, recovering from batch names", "err", err)
+			log.Warn("spool state unreadable: Seqs restart from the clock", "err", err)
+			s.st = state{}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read spool state: %w", err)
+	}
+	if s.st.NextSeq == 0 {
+		// No state (first run, or state lost with the state directory):
+		// start above any Seq this agent can have used, or the server
+		// would take the next batches for duplicates of stored ones.
+		s.st.NextSeq = seqFloor(now)
+		s.st.Head, s.st.HeadSeq = "", 0
 	}
 	des, err := os.ReadDir(dir)
 	if err != nil {
@@ -118,15 +143,21 @@ func Open(dir string, maxBytes int64, log *slog.Logger) (*Spool, error) {
 	s.entries = kept
 	for _, e := range s.entries {
 		s.bytes += e.Size
-		if e.Seq >= s.st.NextSeq {
-			s.st.NextSeq = e.Seq + 1
+		if e.Pos >= s.st.NextPos {
+			s.st.NextPos = e.Pos + 1
 		}
 	}
-	if s.st.NextSeq == 0 {
-		s.st.NextSeq = 1
+	if err := s.saveState(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
+
+// seqFloor is the Seq a spool without state starts from: milliseconds since
+// 1970. An agent makes at most one batch every ten seconds, so every Seq it
+// used before is below, and the Seqs stay exact in a JSON number (< 2^53)
+// for thousands of years.
+func seqFloor(now time.Time) uint64 { return uint64(max(now.UnixMilli(), 1)) }
 
 // stem is a batch name without its kind and extension: "b-000…42a".
 func stem(name string) string {
@@ -149,7 +180,7 @@ func parseName(name string) (Entry, bool) {
 	if kind != "i" && kind != "m" {
 		return Entry{}, false
 	}
-	seq, err := strconv.ParseUint(core[:20], 10, 64)
+	pos, err := strconv.ParseUint(core[:20], 10, 64)
 	if err != nil {
 		return Entry{}, false
 	}
@@ -158,15 +189,15 @@ func parseName(name string) (Entry, bool) {
 			return Entry{}, false
 		}
 	}
-	return Entry{Name: name, Seq: seq, Inventory: kind == "i"}, true
+	return Entry{Name: name, Pos: pos, Inventory: kind == "i"}, true
 }
 
-func makeName(seq uint64, split string, inv bool) string {
+func makeName(pos uint64, split string, inv bool) string {
 	k := "m"
 	if inv {
 		k = "i"
 	}
-	return fmt.Sprintf("b-%020d%s.%s.json.gz", seq, split, k)
+	return fmt.Sprintf("b-%020d%s.%s.json.gz", pos, split, k)
 }
 
 // SetMax changes the bound (settings from the server); it applies at the next Put.
@@ -174,20 +205,6 @@ func (s *Spool) SetMax(maxBytes int64) {
 	s.mu.Lock()
 	s.max = maxBytes
 	s.mu.Unlock()
-}
-
-// NextSeq reserves the next Seq and persists the counter before returning
-// it, so a Seq is never reused across restarts.
-func (s *Spool) NextSeq() (uint64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	seq := s.st.NextSeq
-	s.st.NextSeq++
-	if err := s.saveState(); err != nil {
-		s.st.NextSeq--
-		return 0, err
-	}
-	return seq, nil
 }
 
 func (s *Spool) saveState() error {
@@ -198,13 +215,20 @@ func (s *Spool) saveState() error {
 	return writeAtomic(s.dir, stateFile, b)
 }
 
-// Put writes r (whose Seq came from NextSeq) to disk. When the spool would
-// grow past its bound the oldest batches are removed and counted; Put
-// returns them so the caller can tell what was lost (e.g. an inventory).
+// Put writes r to disk, at the end of the queue (its Seq is given when it
+// reaches the head). When the spool would grow past its bound the oldest
+// batches are removed and counted; Put returns them so the caller can tell
+// what was lost (e.g. an inventory).
 func (s *Spool) Put(r *agentproto.Report) ([]Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.put(r, makeName(r.Seq, "", r.Inventory != nil))
+	r.Seq = 0
+	pos := s.st.NextPos
+	s.st.NextPos++
+	if err := s.saveState(); err != nil {
+		return nil, err
+	}
+	return s.put(r, makeName(pos, "", r.Inventory != nil))
 }
 
 func (s *Spool) put(r *agentproto.Report, name string) ([]Entry, error) {
@@ -250,7 +274,7 @@ func (s *Spool) encode(r *agentproto.Report) ([]byte, error) {
 		s.zw.Reset(&s.buf)
 	}
 	if err := json.NewEncoder(s.zw).Encode(r); err != nil {
-		return nil, fmt.Errorf("encode batch %d: %w", r.Seq, err)
+		return nil, fmt.Errorf("encode batch: %w", err)
 	}
 	if err := s.zw.Close(); err != nil {
 		return nil, err
@@ -326,9 +350,11 @@ func (s *Spool) Reported(n uint64) error {
 	return s.saveState()
 }
 
-// Oldest returns the first batch to send, or ErrEmpty. A file that cannot
-// be read or decoded is removed, counted as dropped, and the next one is
-// tried.
+// Oldest returns the first batch to send, with its Seq, or ErrEmpty. The
+// Seq is given (and persisted) the first time a batch is returned, and the
+// same one every time after, across restarts, until the batch is removed.
+// A file that cannot be read or decoded is removed, counted as dropped,
+// and the next one is tried.
 func (s *Spool) Oldest() (Entry, *agentproto.Report, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -336,6 +362,14 @@ func (s *Spool) Oldest() (Entry, *agentproto.Report, error) {
 		e := s.entries[0]
 		r, err := readBatch(filepath.Join(s.dir, e.Name))
 		if err == nil {
+			if s.st.Head != e.Name {
+				s.st.Head, s.st.HeadSeq = e.Name, s.st.NextSeq
+				s.st.NextSeq++
+				if err := s.saveState(); err != nil {
+					return Entry{}, nil, err
+				}
+			}
+			r.Seq = s.st.HeadSeq
 			return e, r, nil
 		}
 		s.log.Warn("corrupted spool batch skipped", "file", e.Name, "err", err)
@@ -377,7 +411,7 @@ func (s *Spool) Remove(e Entry) error {
 
 func (s *Spool) remove(e Entry) error {
 	if err := os.Remove(filepath.Join(s.dir, e.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove batch %d: %w", e.Seq, err)
+		return fmt.Errorf("remove batch %s: %w", e.Name, err)
 	}
 	for i := range s.entries {
 		if s.entries[i].Name == e.Name {
@@ -391,8 +425,9 @@ func (s *Spool) remove(e Entry) error {
 
 // Split replaces batch e (whose report is r) by two halves holding its
 // series, in its place in the order. The first half keeps r's Seq (the
-// server refused r, so never stored it); the second gets a new one. It
-// returns false when r cannot be split further (one series).
+// server refused r, so never stored it); the second gets the next one when
+// it reaches the head. It returns false when r cannot be split further
+// (one series of one sample).
 func (s *Spool) Split(e Entry, r *agentproto.Report) (bool, error) {
 	first, second, ok := splitReport(r)
 	if !ok {
@@ -400,18 +435,25 @@ func (s *Spool) Split(e Entry, r *agentproto.Report) (bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	second.Seq = s.st.NextSeq
-	s.st.NextSeq++
-	if err := s.saveState(); err != nil {
-		return false, err
+	if !slices.ContainsFunc(s.entries, func(x Entry) bool { return x.Name == e.Name }) {
+		return true, nil // dropped meanwhile (spool full)
 	}
-	base := stem(e.Name)[2+20:]
+	second.Seq = 0
+	split := stem(e.Name)[2+20:]
+	nameA := makeName(e.Pos, split+"a", first.Inventory != nil)
+	nameB := makeName(e.Pos, split+"b", second.Inventory != nil)
 	// Written before the original goes; Open prefers halves over originals.
-	if _, err := s.put(first, makeName(first.Seq, base+"a", first.Inventory != nil)); err != nil {
+	if _, err := s.put(first, nameA); err != nil {
 		return false, err
 	}
-	if _, err := s.put(second, makeName(first.Seq, base+"b", second.Inventory != nil)); err != nil {
+	if _, err := s.put(second, nameB); err != nil {
 		return false, err
+	}
+	if s.st.Head == e.Name {
+		s.st.Head = nameA
+		if err := s.saveState(); err != nil {
+			return false, err
+		}
 	}
 	return true, s.remove(e)
 }
