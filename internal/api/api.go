@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
@@ -43,6 +44,8 @@ type Deps struct {
 	HelpdeskMail *helpdeskmail.Service
 	// Attachments keeps the files of tickets; nil leaves its routes out.
 	Attachments *attachment.Service
+	// Assets is the fleet; nil leaves its routes out.
+	Assets *asset.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
@@ -112,6 +115,9 @@ type endpoint struct {
 	noLocation bool
 	// multipart marks a body sent as multipart/form-data (an upload).
 	multipart bool
+	// rawBody is the media type of a body that is not JSON (text/csv),
+	// read by the handler itself.
+	rawBody string
 	// download marks a response that is a file, written by the handler.
 	download bool
 	// errors lists the problem statuses the document announces besides the
@@ -212,6 +218,9 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Tickets != nil && a.d.Attachments != nil {
 		eps = append(eps, a.attachmentEndpoints()...)
+	}
+	if a.d.Assets != nil {
+		eps = append(eps, a.assetEndpoints()...)
 	}
 	return eps
 }

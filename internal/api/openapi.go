@@ -152,7 +152,9 @@ func (g *schemaGen) operation(e endpoint) object {
 	if params != nil {
 		op["parameters"] = params
 	}
-	if e.body != nil {
+	if e.rawBody != "" {
+		op["requestBody"] = object{"required": true, "content": object{e.rawBody: object{"schema": object{"type": "string"}}}}
+	} else if e.body != nil {
 		ref := g.ref(reflect.TypeOf(e.body))
 		content := object{"application/json": object{"schema": ref}}
 		if e.multipart {
@@ -367,6 +369,8 @@ func (g *schemaGen) schema(t reflect.Type) object {
 		return object{"type": "integer"}
 	case reflect.Int64:
 		return object{"type": "integer", "format": "int64"}
+	case reflect.Uint64:
+		return object{"type": "integer", "minimum": 0}
 	case reflect.Float64:
 		return object{"type": "number"}
 	case reflect.Slice:

@@ -136,7 +136,7 @@ func TestOpenAPIDocument(t *testing.T) {
 			if _, ok := resp["500"]; !ok {
 				t.Errorf("%s %s: no problem response", method, path)
 			}
-			if (method == "post" || method == "patch") && op["requestBody"] == nil && !strings.HasSuffix(path, "/archive") && !strings.HasSuffix(path, "/restore") && !strings.HasSuffix(path, "/discard") {
+			if (method == "post" || method == "patch") && op["requestBody"] == nil && !strings.HasSuffix(path, "/archive") && !strings.HasSuffix(path, "/restore") && !strings.HasSuffix(path, "/discard") && !strings.HasSuffix(path, "/revoke") {
 				t.Errorf("%s %s: no request body", method, path)
 			}
 		}

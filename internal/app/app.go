@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/agentapi"
 	"github.com/vigie-hq/vigie/internal/api"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
@@ -43,6 +46,8 @@ type App struct {
 	Tickets  *ticket.Service
 	// Metrics keeps the agents' samples; compacted every 5 minutes in the background.
 	Metrics *metric.Service
+	// Assets is the fleet: assets, agents, enrollment, inventories.
+	Assets *asset.Service
 	// Attachments keeps the files of tickets under <data-dir>/attachments.
 	Attachments *attachment.Service
 	// HelpdeskMail reads the helpdesk's mailboxes (IMAP) into tickets.
@@ -61,6 +66,9 @@ type App struct {
 type Options struct {
 	// Now replaces the clock of every service.
 	Now func() time.Time
+	// AgentVersion is the vigie-agent version this server ships (agents
+	// running another are out of date); empty: the server's own version.
+	AgentVersion string
 }
 
 // New opens the database, migrates it and builds every service and route.
@@ -95,6 +103,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Users = user.NewService(a.DB, a.DB, a.Journal, auth.HashPassword)
 	a.Tickets = ticket.NewService(a.DB, a.DB, a.DB, a.Journal, opts.Now, a.Log)
 	a.Metrics = metric.NewService(a.DB, opts.Now, a.Log)
+	a.Assets = asset.NewService(a.DB, a.Journal, a.Metrics, asset.Options{Now: opts.Now, Log: a.Log, AgentVersion: agentVersion(opts)})
 	a.Attachments = attachment.NewService(a.DB, a.Tickets, filepath.Join(a.Config.DataDir, "attachments"), opts.Now, a.Log)
 	outbox, err := a.buildMail(ctx)
 	if err != nil {
@@ -125,6 +134,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Tickets: a.Tickets, Now: opts.Now,
 		HelpdeskMail: a.HelpdeskMail,
 		Attachments:  a.Attachments,
+		Assets:       a.Assets,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -143,7 +153,9 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Tickets:      a.Tickets,
 		Attachments:  a.Attachments,
 		HelpdeskMail: a.HelpdeskMail,
+		Assets:       a.Assets,
 	}).Register(a.Router)
+	agentapi.New(agentapi.Deps{Assets: a.Assets, Log: a.Log, DataDir: a.Config.DataDir, Now: opts.Now}).Register(a.Router)
 	a.http = a.handler()
 	a.bg = append(a.bg, a.pruneSessions, a.checkSLA, a.compactMetrics)
 	return nil
@@ -282,4 +294,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err = errors.Join(err, a.queue.Stop(shutCtx))
 	stopBg()
 	return errors.Join(err, a.Close(shutCtx))
+}
+
+// agentVersion is the agent version of Options, else the version this
+// binary was built as (agents are built from the same tree: make agents).
+func agentVersion(opts Options) string {
+	if opts.AgentVersion != "" {
+		return opts.AgentVersion
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
 }
