@@ -47,6 +47,7 @@ func (a *App) buildHelpdeskMail(ctx context.Context, outbox *mail.Outbox, now fu
 	a.Tickets.SetNotifier(notifier)
 	notifier.SetStaff(a.DB)
 	a.Tickets.SetEscalator(notifier)
+	a.Tickets.SetWatcherNotifier(notifier)
 	own := []string{}
 	if a.Config.SMTP.From != "" {
 		own = append(own, a.Config.SMTP.From)

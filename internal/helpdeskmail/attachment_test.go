@@ -87,3 +87,30 @@ func TestInboundAttachmentsKept(t *testing.T) {
 		})
 	}
 }
+
+func TestReplyToMergedTicket(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			f := newFixture(t, testdb.URL(t, dialect))
+			ctx := context.Background()
+			mb := helpdeskmail.Mailbox{Address: "support@msp.example", Host: "imap.msp.example", TLS: helpdeskmail.TLSImplicit, Username: "support", Password: "p", Enabled: true}
+			if err := f.svc.AddMailbox(ctx, sys, &mb); err != nil {
+				t.Fatal(err)
+			}
+			dup := f.newTicket(t, f.anne, "Imprimante")
+			target := f.newTicket(t, f.bruno, "Impression impossible")
+			if _, err := f.tickets.Merge(ctx, sys, dup.ID, target.ID); err != nil {
+				t.Fatal(err)
+			}
+			subject := "Re: Imprimante [#" + strconv.FormatInt(dup.ID, 10) + "]"
+			res, err := f.svc.Deliver(ctx, helpdeskmail.Delivery{MailboxID: mb.ID, UIDValidity: 1, UID: 1, Raw: eml("anne@alpha.example", subject, "", "Toujours rien.")})
+			if err != nil || res.Outcome != helpdeskmail.OutcomeFollowup || res.TicketID != target.ID {
+				t.Fatalf("reply to the duplicate: %+v, %v; want a followup on #%d", res, err, target.ID)
+			}
+			fs, _, err := f.tickets.Timeline(ctx, sys, target.ID)
+			if err != nil || len(fs) == 0 || !strings.Contains(fs[len(fs)-1].Body, "Toujours rien.") {
+				t.Fatalf("followups of the target: %+v, %v", fs, err)
+			}
+		})
+	}
+}

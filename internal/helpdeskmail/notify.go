@@ -61,7 +61,7 @@ var templateFS embed.FS
 
 var languages = []string{"fr", "en"}
 
-var kinds = []string{"ticket_created", "public_reply", "resolved", "escalated"}
+var kinds = []string{"ticket_created", "public_reply", "resolved", "escalated", "watch_followup", "watch_resolved"}
 
 type kindTemplates struct {
 	text *texttemplate.Template
@@ -140,9 +140,10 @@ type data struct {
 	Provider   string
 	// RateLinks are the rating links of scores 1 to 5 (resolution only).
 	RateLinks []string
-	// Escalations only: what happened, the client, the ticket's priority,
-	// level and address.
-	Escalation, Client, Priority, Level, Link string
+	// Messages to staff and watchers: what happened, the client, the
+	// ticket's priority, level and address, the followup's author.
+	Escalation, Client, Priority, Level, Link, Author string
+	Private                                           bool // the followup is an internal note
 }
 
 // escalationText names a trigger and clock in a language.
@@ -165,7 +166,38 @@ var _ ticket.Escalator = (*Notifier)(nil)
 // provider's French by default). Disabled users and users without an
 // address are skipped.
 func (n *Notifier) Escalated(ctx context.Context, t ticket.Ticket, e ticket.Escalation) error {
-	if n.staff == nil {
+	return n.toUsers(ctx, t, "escalated", e.Recipients, func(d *data, lang string) {
+		d.Escalation = escalationText[lang][string(e.Trigger)+":"+e.Clock]
+	})
+}
+
+var _ ticket.WatcherNotifier = (*Notifier)(nil)
+
+// WatchedFollowup tells watchers of a new followup, with its text.
+func (n *Notifier) WatchedFollowup(ctx context.Context, t ticket.Ticket, f ticket.Followup, to []ticket.Watcher) error {
+	return n.toUsers(ctx, t, "watch_followup", watcherIDs(to), func(d *data, _ string) {
+		d.Body, d.Author, d.Private = f.Body, f.Author, !f.Public
+	})
+}
+
+// WatchedResolved tells watchers that the ticket is resolved.
+func (n *Notifier) WatchedResolved(ctx context.Context, t ticket.Ticket, to []ticket.Watcher) error {
+	return n.toUsers(ctx, t, "watch_resolved", watcherIDs(to), func(*data, string) {})
+}
+
+func watcherIDs(ws []ticket.Watcher) []int64 {
+	ids := make([]int64, len(ws))
+	for i, w := range ws {
+		ids[i] = w.UserID
+	}
+	return ids
+}
+
+// toUsers renders a kind of message for each user (in their language) and
+// queues it, threaded under the ticket. Unknown and disabled users and users
+// without an address are skipped.
+func (n *Notifier) toUsers(ctx context.Context, t ticket.Ticket, kind string, ids []int64, fill func(d *data, lang string)) error {
+	if n.staff == nil || len(ids) == 0 {
 		return nil
 	}
 	sys := tenant.System()
@@ -177,7 +209,7 @@ func (n *Notifier) Escalated(ctx context.Context, t ticket.Ticket, e ticket.Esca
 	if err != nil {
 		return fmt.Errorf("load provider: %w", err)
 	}
-	for _, id := range e.Recipients {
+	for _, id := range ids {
 		u, err := n.staff.User(ctx, sys, id)
 		if errors.Is(err, fault.ErrNotFound) {
 			continue
@@ -190,25 +222,34 @@ func (n *Notifier) Escalated(ctx context.Context, t ticket.Ticket, e ticket.Esca
 		}
 		lang := u.Language
 		if _, ok := n.tpl[lang]; !ok {
+			lang = p.Language
+		}
+		if _, ok := n.tpl[lang]; !ok {
 			lang = languages[0]
 		}
 		d := data{ID: t.ID, Title: t.Title, Name: u.Name, Provider: p.Name, Client: c.Name, Priority: t.Priority.String(), Level: t.Level,
-			Escalation: escalationText[lang][string(e.Trigger)+":"+e.Clock], Link: n.base + "/tickets/" + strconv.FormatInt(t.ID, 10)}
+			Link: n.base + "/tickets/" + strconv.FormatInt(t.ID, 10)}
 		if d.Provider == "" {
 			d.Provider = "Vigie"
 		}
-		subject, text, html, err := n.render(lang, "escalated", d)
+		fill(&d, lang)
+		subject, text, html, err := n.render(lang, kind, d)
 		if err != nil {
 			return err
 		}
 		root := n.RootMessageID(t.ID)
 		to := (&netmail.Address{Name: u.Name, Address: u.Email}).String()
-		if _, _, err := n.out.Send(ctx, mail.Message{
+		m := mail.Message{
 			To: []string{to}, Subject: subject, Text: text, HTML: html,
 			MessageID: n.messageID(t.ID), InReplyTo: root, References: []string{root},
 			Headers: map[string]string{"X-Vigie-Ticket": strconv.FormatInt(t.ID, 10), "Auto-Submitted": "auto-generated"},
-		}); err != nil {
-			return fmt.Errorf("queue escalation of ticket %d: %w", t.ID, err)
+		}
+		if u.ClientID != nil {
+			// A client user's mail is the client's, in its mail log.
+			m.ClientID = u.ClientID
+		}
+		if _, _, err := n.out.Send(ctx, m); err != nil {
+			return fmt.Errorf("queue %s of ticket %d: %w", kind, t.ID, err)
 		}
 	}
 	return nil

@@ -280,6 +280,18 @@ func (svc *Service) apply(ctx context.Context, c *client.Contact, clientID int64
 		} else if err != nil {
 			return Result{}, err
 		}
+		// A reply to a merged duplicate goes to the ticket it was merged
+		// into (a ticket of the same client, maybe of another requester).
+		for hops := 0; hops < maxMergeHops; hops++ {
+			t, err := svc.tickets.Get(ctx, scope, ref)
+			if err != nil {
+				return Result{}, err
+			}
+			if t.MergedInto == nil {
+				break
+			}
+			ref, scope.Role = *t.MergedInto, tenant.RoleClientAdmin
+		}
 		body := truncate(in.Text, 45000) + svc.attachmentNote(in.Attachments, lang)
 		f, err := svc.tickets.Reply(actx, scope, ref, body, true)
 		if err != nil {
@@ -363,6 +375,9 @@ func (svc *Service) keepAttachments(ctx context.Context, ticketID int64, followu
 // attachmentNote lists, in the text of a ticket or followup, the files of
 // a message that are not kept: all of them without an attachment service,
 // else the refused ones (programs, files too large).
+// maxMergeHops bounds the chain of merged tickets a reply follows.
+const maxMergeHops = 5
+
 func (svc *Service) attachmentNote(as []Attachment, lang string) string {
 	heading := map[bool]string{true: "\n\nAttachments received (not kept yet):", false: "\n\nPièces jointes reçues (pas encore conservées) :"}
 	if svc.attachments != nil {

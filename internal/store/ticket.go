@@ -30,24 +30,26 @@ var farFuture = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
 const ticketCols = `id, client_id, type, category_id, title, description, requester_id, site_id, impact, urgency, priority, status, assignee_id, level, created_by,
 	created_at, updated_at, owned_at, resolved_at, closed_at,
-	sla_covered, tto_due, ttr_due, tto_breached_at, ttr_breached_at, sla_at_risk, sla_paused, sla_next_check`
+	sla_covered, tto_due, ttr_due, tto_breached_at, ttr_breached_at, sla_at_risk, sla_paused, sla_next_check, merged_into`
 
 func scanTicket(row interface{ Scan(...any) error }) (ticket.Ticket, error) {
 	var (
 		t                                               ticket.Ticket
 		typ, status                                     string
 		category, requester, site, assignee, createdBy  sql.NullInt64
+		mergedInto                                      sql.NullInt64
 		owned, resolved, closed                         sql.NullTime
 		ttoDue, ttrDue, ttoBreach, ttrBreach, nextCheck sql.NullTime
 	)
 	err := row.Scan(&t.ID, &t.ClientID, &typ, &category, &t.Title, &t.Description, &requester, &site, &t.Impact, &t.Urgency, &t.Priority, &status, &assignee, &t.Level, &createdBy,
 		&t.Created, &t.Updated, &owned, &resolved, &closed,
-		&t.SLA.Covered, &ttoDue, &ttrDue, &ttoBreach, &ttrBreach, &t.SLA.AtRisk, &t.SLA.Paused, &nextCheck)
+		&t.SLA.Covered, &ttoDue, &ttrDue, &ttoBreach, &ttrBreach, &t.SLA.AtRisk, &t.SLA.Paused, &nextCheck, &mergedInto)
 	if err != nil {
 		return ticket.Ticket{}, translate(err)
 	}
 	t.Type, t.Status = ticket.Type(typ), ticket.Status(status)
 	t.CategoryID, t.RequesterID, t.SiteID, t.AssigneeID, t.CreatedBy = nullInt(category), nullInt(requester), nullInt(site), nullInt(assignee), nullInt(createdBy)
+	t.MergedInto = nullInt(mergedInto)
 	t.Created, t.Updated = t.Created.UTC(), t.Updated.UTC()
 	t.OwnedAt, t.ResolvedAt, t.ClosedAt = nullTime(owned), nullTime(resolved), nullTime(closed)
 	t.SLA.TTODue, t.SLA.TTRDue, t.SLA.TTOBreachAt, t.SLA.TTRBreachAt, t.SLA.NextCheck = nullTime(ttoDue), nullTime(ttrDue), nullTime(ttoBreach), nullTime(ttrBreach), nullTime(nextCheck)
@@ -653,6 +655,50 @@ func (db *DB) Managers(ctx context.Context, clientID int64) ([]int64, error) {
 		}
 	}
 	return nil, nil
+}
+
+// MergeTicket moves the followups, attachments and time entries of source
+// onto target, marks source merged into target and rewrites both search
+// documents. The helpdesk has checked both tickets.
+func (db *DB) MergeTicket(ctx context.Context, source, target int64) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		for _, table := range []string{"followups", "attachments", "time_entries"} {
+			if _, err := db.exec(ctx, `UPDATE `+table+` SET ticket_id = ? WHERE ticket_id = ?`, target, source); err != nil {
+				return fmt.Errorf("move %s of ticket %d: %w", table, source, err)
+			}
+		}
+		if err := affected(db.exec(ctx, `UPDATE tickets SET merged_into = ? WHERE id = ? AND merged_into IS NULL`, target, source)); err != nil {
+			return fmt.Errorf("merge ticket %d: %w", source, err)
+		}
+		if err := db.indexTicket(ctx, source); err != nil {
+			return err
+		}
+		return db.indexTicket(ctx, target)
+	})
+}
+
+// AddWatcher makes a user watch a ticket; watching twice is no error.
+func (db *DB) AddWatcher(ctx context.Context, ticketID, userID int64) error {
+	_, err := db.exec(ctx, `INSERT INTO ticket_watchers (ticket_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, ticketID, userID)
+	return translate(err)
+}
+
+// RemoveWatcher stops a user watching a ticket; ErrNotFound when it did not.
+func (db *DB) RemoveWatcher(ctx context.Context, ticketID, userID int64) error {
+	return affected(db.exec(ctx, `DELETE FROM ticket_watchers WHERE ticket_id = ? AND user_id = ?`, ticketID, userID))
+}
+
+// Watchers returns the watchers of a ticket, by name.
+func (db *DB) Watchers(ctx context.Context, ticketID int64) ([]ticket.Watcher, error) {
+	rows, err := db.query(ctx, `SELECT u.id, u.name, u.email, u.client_id IS NULL FROM ticket_watchers AS w JOIN users AS u ON u.id = w.user_id
+		WHERE w.ticket_id = ? AND NOT u.disabled ORDER BY u.name, u.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("watchers of ticket %d: %w", ticketID, err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (ticket.Watcher, error) {
+		var w ticket.Watcher
+		return w, r.Scan(&w.UserID, &w.Name, &w.Email, &w.Staff)
+	})
 }
 
 // searchWords splits a query into the words full-text search matches: the

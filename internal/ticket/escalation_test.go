@@ -134,4 +134,3 @@ func TestEscalationRulesValidation(t *testing.T) {
 		}
 	})
 }
-

@@ -60,8 +60,10 @@ type Service struct {
 	notifier Notifier
 	// escalator warns staff of escalated tickets; nil sends nothing.
 	escalator Escalator
-	now       func() time.Time
-	log       *slog.Logger
+	// watchNotifier tells watchers of followups and resolution; nil: nothing.
+	watchNotifier WatcherNotifier
+	now           func() time.Time
+	log           *slog.Logger
 
 	ratingMu  sync.Mutex
 	ratingKey []byte // loaded on first use
@@ -351,9 +353,20 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 		if err := svc.store.UpdateTicket(ctx, s, &t); err != nil {
 			return fmt.Errorf("update ticket %d: %w", id, err)
 		}
-		if svc.notifier != nil && t.Status == StatusResolved && old.Status != StatusResolved {
-			if err := svc.notifier.Resolved(ctx, t); err != nil {
+		if t.Status == StatusResolved && old.Status != StatusResolved {
+			if svc.notifier != nil {
+				if err := svc.notifier.Resolved(ctx, t); err != nil {
+					return err
+				}
+			}
+			to, err := svc.watchersFor(ctx, t.ID, true)
+			if err != nil {
 				return err
+			}
+			if len(to) > 0 {
+				if err := svc.watchNotifier.WatchedResolved(ctx, t, to); err != nil {
+					return err
+				}
 			}
 		}
 		out = t
@@ -504,9 +517,15 @@ func (svc *Service) Reply(ctx context.Context, s tenant.Scope, id int64, body st
 			return err
 		}
 		if svc.notifier != nil && s.Staff() && public {
-			return svc.notifier.PublicReply(ctx, t, f)
+			if err := svc.notifier.PublicReply(ctx, t, f); err != nil {
+				return err
+			}
 		}
-		return nil
+		to, err := svc.watchersFor(ctx, t.ID, public)
+		if err != nil || len(to) == 0 {
+			return err
+		}
+		return svc.watchNotifier.WatchedFollowup(ctx, t, f, to)
 	})
 	return f, err
 }

@@ -84,7 +84,17 @@ type Ticket struct {
 	OwnedAt     *time.Time `json:"owned_at"`
 	ResolvedAt  *time.Time `json:"resolved_at"`
 	ClosedAt    *time.Time `json:"closed_at"`
-	SLA         SLA        `json:"sla"`
+	// MergedInto is the ticket this duplicate was merged into.
+	MergedInto *int64 `json:"merged_into"`
+	SLA        SLA    `json:"sla"`
+}
+
+// Watcher is a user who follows a ticket besides its requester.
+type Watcher struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Email  string `json:"-"`
+	Staff  bool   `json:"staff"` // staff watchers are told of private notes too
 }
 
 // SLA is the stored summary of a ticket's SLA state, recomputed on every
@@ -223,4 +233,12 @@ type Store interface {
 	Rating(ctx context.Context, ticketID int64) (Rating, error)
 	// RatingSecret returns the key that signs the rating links.
 	RatingSecret(ctx context.Context) ([]byte, error)
+
+	// MergeTicket moves the followups, attachments and time entries of
+	// source onto target and marks source merged into it.
+	MergeTicket(ctx context.Context, source, target int64) error
+	AddWatcher(ctx context.Context, ticketID, userID int64) error
+	// RemoveWatcher is ErrNotFound when the user did not watch the ticket.
+	RemoveWatcher(ctx context.Context, ticketID, userID int64) error
+	Watchers(ctx context.Context, ticketID int64) ([]Watcher, error)
 }
