@@ -299,17 +299,18 @@ func ParseSystemProfilerApps(b []byte) ([]agentproto.Software, error) {
 			continue
 		}
 		s := agentproto.Software{Name: a.Name, Version: a.Version, Source: "applications"}
-		if len(a.SignedBy) > 0 {
-			p := a.SignedBy[0]
+		// The first signer names the developer ("Developer ID Application:
+		// Mozilla Corporation (43AQ936H96)"); Apple's own software is signed
+		// "Software Signing"; the App Store's signature names no developer.
+		switch p := firstOr(a.SignedBy); {
+		case a.ObtainedFrom == "apple" || p == "Software Signing":
+			s.Publisher = "Apple"
+		case strings.HasPrefix(p, "Developer ID Application: "):
 			p = strings.TrimPrefix(p, "Developer ID Application: ")
-			p = strings.TrimPrefix(p, "Apple Mac OS Application Signing")
 			if i := strings.LastIndex(p, " ("); i > 0 {
 				p = p[:i]
 			}
 			s.Publisher = strings.TrimSpace(p)
-		}
-		if s.Publisher == "" && a.ObtainedFrom == "apple" {
-			s.Publisher = "Apple"
 		}
 		out = append(out, s)
 	}
@@ -329,4 +330,11 @@ func ParseLocaltimeLink(target string) string {
 		return ""
 	}
 	return name
+}
+
+func firstOr(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
 }
