@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/mail"
@@ -84,6 +86,13 @@ const (
 	kindQuarantine kind = "quarantine"
 )
 
+// Kinds of the fleet.
+const (
+	kindAsset       kind = "asset"        // an asset of the target client (an agent reports for it)
+	kindEnrollToken kind = "enroll-token" // an enrollment token of the target client
+	kindAgent       kind = "agent"        // an agent of the target client
+)
+
 // kindBySegment gives the kind of a parameter from the path segment before it:
 // /clients/{id} names a client.
 var kindBySegment = map[string]kind{
@@ -103,6 +112,10 @@ var kindBySegment = map[string]kind{
 	"quarantine":   kindQuarantine,
 
 	"attachments": kindAttachment,
+
+	"assets":        kindAsset,
+	"enroll-tokens": kindEnrollToken,
+	"agents":        kindAgent,
 }
 
 // kindByParam classifies parameters that their preceding segment does not
@@ -131,6 +144,8 @@ type spec struct {
 	// body returns the request body: url.Values for a web form, a value
 	// sent as JSON for the API; nil sends none.
 	body func(m *matrix, x *attempt) any
+	// query is appended to the path ("?name=cpu.percent").
+	query string
 }
 
 // specs classifies every non-public route. A route missing here fails the
@@ -273,6 +288,34 @@ var specs = map[string]spec{
 	"GET /helpdesk/quarantine/{id}":                 {action: tenant.TicketWork, target: true},
 	"POST /helpdesk/quarantine/{id}/release":        {action: tenant.TicketWork, target: true, bodyTarget: true, body: webRelease},
 	"POST /helpdesk/quarantine/{id}/discard":        {action: tenant.TicketWork, target: true},
+
+	// Fleet API.
+	"GET /api/v1/assets":                      {action: tenant.AssetRead},
+	"POST /api/v1/assets":                     {action: tenant.AssetWrite, target: true, bodyTarget: true, body: apiNewAsset},
+	"GET /api/v1/assets/{id}":                 {action: tenant.AssetRead, target: true},
+	"PATCH /api/v1/assets/{id}":               {action: tenant.AssetWrite, target: true, body: jsonBody(`{"notes":"Matrix note %d"}`)},
+	"DELETE /api/v1/assets/{id}":              {action: tenant.AssetWrite, target: true},
+	"GET /api/v1/assets/{id}/inventory":       {action: tenant.AssetRead, target: true},
+	"GET /api/v1/assets/{id}/changes":         {action: tenant.AssetRead, target: true},
+	"GET /api/v1/assets/{id}/metrics":         {action: tenant.AssetRead, target: true, query: "?name=cpu.percent"},
+	"POST /api/v1/clients/{id}/assets/import": {action: tenant.AssetWrite, target: true, body: apiImportCSV},
+	"GET /api/v1/clients/{id}/assets/export":  {action: tenant.AssetRead, target: true},
+	"GET /api/v1/clients/{id}/enroll-tokens":  {action: tenant.AgentAdmin, target: true},
+	"POST /api/v1/clients/{id}/enroll-tokens": {action: tenant.AgentAdmin, target: true, body: jsonBody(`{"name":"Matrix token %d"}`)},
+	"POST /api/v1/enroll-tokens/{id}/revoke":  {action: tenant.AgentAdmin, target: true},
+	"POST /api/v1/agents/{id}/revoke":         {action: tenant.AgentAdmin, target: true},
+	"GET /api/v1/clients/{id}/fleet-settings": {action: tenant.AssetRead, target: true},
+	"PUT /api/v1/clients/{id}/fleet-settings": {action: tenant.AgentAdmin, target: true, body: apiFleetSettings},
+}
+
+// agentRoutes are the routes of vigie-agent: public for the router (no
+// user session), each authenticated by what it says here. TestAgentIsolation
+// checks that an agent's secret reaches its own asset only.
+var agentRoutes = map[string]string{
+	"POST /api/agent/v1/enroll":       "an enrollment token in the body, of one client",
+	"POST /api/agent/v1/report":       "the agent's secret: writes its own asset only",
+	"GET /api/agent/v1/settings":      "the agent's secret: its own client's settings",
+	"GET /agent/download/{os}/{arch}": "none: the agent binaries are no tenant's",
 }
 
 // tenantData is one client and an object of each kind it owns.
@@ -287,6 +330,10 @@ type tenantData struct {
 	domain  string    // the client's e-mail domain, mapped to it by a domain rule
 	// attachment is a file on the client's ticket, named after the client.
 	attachment int64
+	// asset is a server of the client, named after it, reported by an
+	// enrolled agent.
+	asset int64
+	agent int64
 }
 
 // caller is a user of some role with its token and browser.
@@ -396,7 +443,25 @@ func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantDa
 	// A message of the client's quarantine from the start, so that the
 	// listings have one of each tenant to leak.
 	m.quarantined(t, &d)
+	d.agent, d.asset = m.enrolled(t, &d, name+" server")
 	return d
+}
+
+// enrolled enrolls an agent in the target client with a fresh token and
+// returns its id and its asset's.
+func (m *matrix) enrolled(t *testing.T, d *tenantData, host string) (agentID, assetID int64) {
+	t.Helper()
+	ctx := m.s.Ctx()
+	tok := asset.EnrollToken{ClientID: d.client.ID, Name: host}
+	secret, err := m.s.App.Assets.CreateEnrollToken(ctx, tenant.System(), &tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := m.s.App.Assets.Enroll(ctx, agentproto.EnrollRequest{Token: secret, Hostname: host, OS: "linux", Arch: "amd64", AgentVersion: "1.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.AgentID, resp.AssetID
 }
 
 func (m *matrix) run(t *testing.T) {
@@ -406,6 +471,13 @@ func (m *matrix) run(t *testing.T) {
 	calls := 0
 	for _, rt := range routes {
 		registered[rt.Pattern] = true
+		if _, agent := agentRoutes[rt.Pattern]; agent {
+			continue // authenticated by agent secret: TestAgentIsolation
+		}
+		if strings.HasPrefix(rt.Path, "/api/agent/") || strings.HasPrefix(rt.Path, "/agent/") {
+			t.Errorf("agent route %q is not classified: add it to agentRoutes in internal/app/isolation_test.go with what authenticates it", rt.Pattern)
+			continue
+		}
 		if rt.Public {
 			continue // open to anonymous visitors: nothing of a tenant to protect
 		}
@@ -436,6 +508,11 @@ func (m *matrix) run(t *testing.T) {
 				m.check(t, rt, sp, kinds, c, tg)
 				calls++
 			}
+		}
+	}
+	for p := range agentRoutes {
+		if !registered[p] {
+			t.Errorf("agentRoutes classifies %q, which the router does not register: remove it", p)
 		}
 	}
 	for p := range specs {
@@ -494,6 +571,7 @@ func (m *matrix) check(t *testing.T, rt router.Route, sp spec, kinds map[string]
 		t.Errorf("%s: %v", label, err)
 		return
 	}
+	path += sp.query
 	var body any
 	if sp.body != nil {
 		body = sp.body(m, x)
@@ -627,6 +705,25 @@ func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind
 				t.Fatal(err)
 			}
 			id = cat.ID
+		case kindAsset:
+			id = x.target.asset
+			if destructive {
+				a := asset.Asset{ClientID: x.target.client.ID, Kind: asset.KindPrinter, Name: fmt.Sprintf("Disposable printer %d", x.n)}
+				if err := m.s.App.Assets.Create(ctx, sys, &a); err != nil {
+					t.Fatal(err)
+				}
+				id = a.ID
+			}
+		case kindEnrollToken:
+			// Always a fresh one: the only route on a token revokes it.
+			tok := asset.EnrollToken{ClientID: x.target.client.ID, Name: fmt.Sprintf("Disposable token %d", x.n)}
+			if _, err := m.s.App.Assets.CreateEnrollToken(ctx, sys, &tok); err != nil {
+				t.Fatal(err)
+			}
+			id = tok.ID
+		case kindAgent:
+			// Always a fresh one: the only route on an agent revokes it.
+			id, _ = m.enrolled(t, x.target, fmt.Sprintf("%s disposable %d", x.target.client.Name, x.n))
 		case kindSite:
 			id = x.target.site.ID
 			if destructive {
@@ -722,6 +819,10 @@ type snapshot struct {
 	Mailboxes   []helpdeskmail.Mailbox
 	DomainRules []helpdeskmail.DomainRule
 	Quarantine  []helpdeskmail.Quarantined
+	Assets      []asset.Asset
+	// EnrollTokens and FleetSettings are those of A and B.
+	EnrollTokens  []asset.EnrollToken
+	FleetSettings []agentproto.Settings
 }
 
 // serviceLevel is a client's service level in a snapshot.
@@ -814,6 +915,29 @@ func (m *matrix) snapshot(t *testing.T) snapshot {
 	if s.Helpdesk, err = m.s.App.Tickets.Settings(ctx); err != nil {
 		t.Fatal(err)
 	}
+	for after := int64(0); ; {
+		page, err := m.s.App.Assets.List(ctx, sys, asset.Filter{After: after, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Assets = append(s.Assets, page...)
+		if len(page) < 500 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	for _, d := range []*tenantData{&m.a, &m.b} {
+		toks, err := m.s.App.Assets.EnrollTokens(ctx, sys, d.client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.EnrollTokens = append(s.EnrollTokens, toks...)
+		st, err := m.s.App.Assets.Settings(ctx, sys, d.client.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.FleetSettings = append(s.FleetSettings, st)
+	}
 	return s
 }
 
@@ -839,6 +963,9 @@ func (s snapshot) diff(o snapshot) string {
 		{"mailbox", s.Mailboxes, o.Mailboxes},
 		{"domain rule", s.DomainRules, o.DomainRules},
 		{"quarantined message", s.Quarantine, o.Quarantine},
+		{"asset", s.Assets, o.Assets},
+		{"enrollment token", s.EnrollTokens, o.EnrollTokens},
+		{"fleet settings", s.FleetSettings, o.FleetSettings},
 	} {
 		before, now := rows(part.before), rows(part.now)
 		for id, b := range before {
@@ -1137,4 +1264,17 @@ func apiAttachment(m *matrix, x *attempt) any {
 	_, _ = fmt.Fprintf(w, "Matrix file %d", x.n)
 	_ = mw.Close()
 	return multipartBody{raw: buf.Bytes(), contentType: mw.FormDataContentType()}
+}
+
+func apiNewAsset(_ *matrix, x *attempt) any {
+	return map[string]any{"client_id": x.target.client.ID, "kind": "printer", "name": fmt.Sprintf("Matrix printer %d", x.n), "fields": map[string]string{"ip": "10.0.0.9"}}
+}
+
+// apiImportCSV imports one asset into the target client.
+func apiImportCSV(_ *matrix, x *attempt) any {
+	return multipartBody{raw: []byte(fmt.Sprintf("kind;name;ip\nprinter;Matrix import %d;10.0.0.7\n", x.n)), contentType: "text/csv"}
+}
+
+func apiFleetSettings(_ *matrix, x *attempt) any {
+	return map[string]any{"metric_interval": 60, "report_interval": 60 + x.n%1000}
 }
