@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
 
@@ -41,10 +42,19 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 		ids["tickets"] = helpdeskFixture(t, srv, f)
 		// A quarantined e-mail of ALPHA (a domain rule's), for its page.
 		ids["helpdesk/quarantine"] = quarantineFixture(t, srv, f)
+		// An asset of ALPHA, for the fleet's pages.
+		ast := asset.Asset{ClientID: f.a.ID, Kind: asset.KindServer, Name: "srv-alpha", Fields: map[string]string{"ip": "192.0.2.1"}}
+		if err := srv.App.Assets.Create(srv.Ctx(), tenant.System(), &ast); err != nil {
+			t.Fatal(err)
+		}
+		ids["assets"] = ast.ID
 		var pages []string
 		for _, rt := range srv.App.Router.Routes() {
 			if rt.Method != http.MethodGet || rt.Public || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/metrics") {
 				continue
+			}
+			if rt.Path == "/fleet/export" {
+				continue // a CSV download: TestFleetFilters covers it
 			}
 			if strings.HasPrefix(rt.Path, "/attachments/") {
 				continue // a download, not a page: TestTicketAttachments covers it
@@ -67,7 +77,8 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			"/tickets?queue=mine", "/tickets?queue=level", "/tickets?queue=unassigned", "/tickets?queue=breaching&sort=updated",
 			"/tickets?queue=all&status=in-progress&q=nothing", "/tickets?state=done", "/tickets?state=all&q=VPN",
 			fmt.Sprintf("/tickets/new?client_id=%d", f.a.ID), "/tickets/new?client_id=",
-			"/tickets/time?month=2026-11", fmt.Sprintf("/tickets/time?month=2026-11&client=%d", f.a.ID))
+			"/tickets/time?month=2026-11", fmt.Sprintf("/tickets/time?month=2026-11&client=%d", f.a.ID),
+			"/fleet?kind=server&status=online&outdated=1&lowdisk=1&q=srv", fmt.Sprintf("/assets/%d?range=7d&sw=x", ast.ID))
 		staffPages := append(append([]string{}, pages...), fmt.Sprintf("/users/%d/edit", f.staffID))
 		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {
 			t.Run(email, func(t *testing.T) {

@@ -252,6 +252,9 @@ func (v *view) Nav() []navItem {
 			add("tickets", "/tickets", "nav.requests")
 		}
 	}
+	if s.Can(tenant.AssetRead) && v.h.d.Assets != nil {
+		add("fleet", "/fleet", "nav.fleet")
+	}
 	if s.Can(tenant.ClientRead) {
 		if v.User.ClientID != nil {
 			add("clients", fmt.Sprintf("/clients/%d", *v.User.ClientID), "nav.company")

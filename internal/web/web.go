@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
@@ -41,6 +42,9 @@ type Deps struct {
 	// HelpdeskMail is the helpdesk's e-mail (mailboxes, domain rules,
 	// quarantine); nil hides its pages.
 	HelpdeskMail *helpdeskmail.Service
+	// Assets is the fleet (assets, agents, enrollment, metrics through it);
+	// nil hides the fleet pages.
+	Assets *asset.Service
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -151,6 +155,9 @@ func (h *Handler) Register(rt *router.Router) {
 
 	if h.d.Tickets != nil {
 		h.registerHelpdesk(rt)
+	}
+	if h.d.Assets != nil {
+		h.registerFleet(rt)
 	}
 }
 

@@ -71,4 +71,32 @@
       box.focus();
     });
   });
+  // Copy buttons (install commands, enrollment token): the text of the
+  // element named by data-copy goes to the clipboard; the button says so.
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    var target = document.getElementById(btn.dataset.copy);
+    if (!target || !navigator.clipboard) { btn.hidden = true; return; }
+    var label = btn.textContent;
+    btn.addEventListener("click", function () {
+      var text = "value" in target && target.tagName === "INPUT" ? target.value : target.textContent;
+      navigator.clipboard.writeText(text.trim()).then(function () {
+        btn.textContent = btn.dataset.copied || label;
+        window.setTimeout(function () { btn.textContent = label; }, 2000);
+      });
+    });
+  });
+
+  // Asset form: show only the fields of the chosen kind (the server reads
+  // only those; without the script every field stays visible).
+  document.querySelectorAll("[data-kind-fields]").forEach(function (set) {
+    var kind = document.getElementById(set.dataset.kindFields);
+    if (!kind) { return; }
+    var sync = function () {
+      set.querySelectorAll("[data-kinds]").forEach(function (el) {
+        el.classList.toggle("is-hidden", el.dataset.kinds.split(" ").indexOf(kind.value) < 0);
+      });
+    };
+    kind.addEventListener("change", sync);
+    sync();
+  });
 })();
