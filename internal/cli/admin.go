@@ -140,6 +140,8 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("demo data: %w", err)
 		}
 		printDemo(env, *cfg, accounts)
+		// This machine joins the fleet through a real agent, in process.
+		go demo.LiveAgent(ctx, a, cfg.BaseURL, cfg.DataDir, a.Log)
 		return nil
 	})
 }

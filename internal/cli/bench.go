@@ -38,7 +38,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
-const benchUsage = `vigie bench startup|api [flags]
+const benchUsage = `vigie bench startup|api|agents|tickets [flags]
 
 Measures this executable, run as "vigie serve" in a child process on a fresh
 database (a temporary data directory; with --database-url, a fresh database
@@ -59,7 +59,9 @@ afterwards). Results are printed as tables; docs/benchmarks.md records them.
       the moment a request was sent and from the moment it was due, which
       counts the queueing a saturated server causes.
 
-Both take --database-url postgres://… to run on PostgreSQL.`
+  ` + agentsUsage + `
+
+All take --database-url postgres://… to run on PostgreSQL.`
 
 func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
@@ -70,11 +72,13 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		return benchStartup(ctx, args[1:], env)
 	case "api":
 		return benchAPI(ctx, args[1:], env)
+	case "agents":
+		return benchAgents(ctx, args[1:], env)
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, benchUsage)
 		return nil
 	}
-	return fmt.Errorf("unknown benchmark %q: want startup or api", args[0])
+	return fmt.Errorf("unknown benchmark %q: want startup, api, agents or tickets", args[0])
 }
 
 // benchFlags are the flags both benchmarks share.

@@ -100,7 +100,8 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 			return nil, err
 		}
 	}
-	var expertClients []int64
+	var expertClients, clientIDs []int64
+	var clientSites [][]int64
 	for i, dc := range clients() {
 		c := dc.c
 		if err := a.Clients.Create(ctx, s, &c); err != nil {
@@ -117,6 +118,7 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 			}
 			siteIDs = append(siteIDs, st.ID)
 		}
+		clientIDs, clientSites = append(clientIDs, c.ID), append(clientSites, siteIDs)
 		var contactIDs []int64
 		for j, ct := range dc.contacts {
 			ct.ClientID = c.ID
@@ -142,6 +144,9 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 	}
 	if err := seedHelpdesk(ctx, a, technicians); err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	if err := seedFleet(ctx, a, clientIDs, clientSites); err != nil {
+		return nil, fmt.Errorf("fleet: %w", err)
 	}
 	return accounts, nil
 }
