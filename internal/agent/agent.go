@@ -37,6 +37,8 @@ type Agent struct {
 	Budget     Budget
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Unit is the length of the settings' "second"; tests shorten it.
+	Unit time.Duration
 	// Inventory collects the inventory; CollectInventory when nil.
 	Inventory func(ctx context.Context, set agentproto.Settings, withSoftware bool) *agentproto.Inventory
 
@@ -61,6 +63,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.Inventory = func(ctx context.Context, set agentproto.Settings, sw bool) *agentproto.Inventory {
 			return CollectInventory(ctx, set, sw, a.Version, a.Log)
 		}
+	}
+	if a.Unit == 0 {
+		a.Unit = time.Second
 	}
 	if a.Budget == (Budget{}) {
 		a.Budget = DefaultBudget
@@ -112,8 +117,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	var batch Batch
 	var pendingInv *agentproto.Inventory
 	set := a.currentSettings()
-	metricT := time.NewTicker(time.Duration(set.MetricInterval) * time.Second)
-	reportT := time.NewTicker(time.Duration(set.ReportInterval) * time.Second)
+	metricT := time.NewTicker(time.Duration(set.MetricInterval) * a.Unit)
+	reportT := time.NewTicker(time.Duration(set.ReportInterval) * a.Unit)
 	defer metricT.Stop()
 	defer reportT.Stop()
 	sampler.Sample(ctx, a.Now(), &batch, set, sp.Bytes(), sp.Dropped()) // counters for the first rates
@@ -160,8 +165,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			return nil
 		case <-a.changed:
 			set = a.currentSettings()
-			metricT.Reset(time.Duration(set.MetricInterval) * time.Second)
-			reportT.Reset(time.Duration(set.ReportInterval) * time.Second)
+			metricT.Reset(time.Duration(set.MetricInterval) * a.Unit)
+			reportT.Reset(time.Duration(set.ReportInterval) * a.Unit)
 			sp.SetMax(set.SpoolBytes)
 			a.Log.Info("settings applied", "version", set.Version, "metric_interval", set.MetricInterval,
 				"report_interval", set.ReportInterval, "inventory_interval", set.InventoryInterval)
@@ -238,7 +243,7 @@ func (a *Agent) inventoryLoop(ctx context.Context, out chan<- *agentproto.Invent
 				return
 			}
 		}
-		wait := time.NewTimer(time.Duration(set.InventoryInterval) * time.Second)
+		wait := time.NewTimer(time.Duration(set.InventoryInterval) * a.Unit)
 		select {
 		case <-ctx.Done():
 			wait.Stop()

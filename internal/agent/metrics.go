@@ -51,7 +51,7 @@ func (s *Sampler) Self() (rss uint64, cpuPercent float64) { return s.lastRSS, s.
 func (s *Sampler) Sample(ctx context.Context, now time.Time, b *Batch, set agentproto.Settings, spoolBytes int64, dropped uint64) {
 	t := now.UnixMilli()
 	dt := now.Sub(s.prevAt).Seconds()
-	rates := s.havePrev && dt > 0.5
+	rates := s.havePrev && dt > 0
 
 	if ts, err := cpu.TimesWithContext(ctx, false); err == nil && len(ts) == 1 {
 		c := ts[0]
