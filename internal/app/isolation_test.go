@@ -306,6 +306,25 @@ var specs = map[string]spec{
 	"POST /api/v1/agents/{id}/revoke":         {action: tenant.AgentAdmin, target: true},
 	"GET /api/v1/clients/{id}/fleet-settings": {action: tenant.AssetRead, target: true},
 	"PUT /api/v1/clients/{id}/fleet-settings": {action: tenant.AgentAdmin, target: true, body: apiFleetSettings},
+
+	// Fleet pages.
+	"GET /fleet":                        {action: tenant.AssetRead},
+	"GET /fleet/export":                 {action: tenant.AssetRead},
+	"GET /clients/{id}/fleet":           {action: tenant.AssetRead, target: true},
+	"GET /clients/{id}/assets/new":      {action: tenant.AssetWrite, target: true},
+	"POST /clients/{id}/assets/new":     {action: tenant.AssetWrite, target: true, body: webNewAsset},
+	"GET /assets/{id}":                  {action: tenant.AssetRead, target: true},
+	"GET /assets/{id}/edit":             {action: tenant.AssetWrite, target: true},
+	"POST /assets/{id}/edit":            {action: tenant.AssetWrite, target: true, body: webEditAsset},
+	"POST /assets/{id}/delete":          {action: tenant.AssetWrite, target: true},
+	"POST /agents/{id}/revoke":          {action: tenant.AgentAdmin, target: true},
+	"GET /clients/{id}/fleet/import":    {action: tenant.AssetWrite, target: true},
+	"POST /clients/{id}/fleet/import":   {action: tenant.AssetWrite, target: true, body: webImportCSV},
+	"GET /clients/{id}/fleet/enroll":    {action: tenant.AgentAdmin, target: true},
+	"POST /clients/{id}/fleet/enroll":   {action: tenant.AgentAdmin, target: true, body: webNewEnrollToken},
+	"POST /enroll-tokens/{id}/revoke":   {action: tenant.AgentAdmin, target: true},
+	"GET /clients/{id}/fleet/settings":  {action: tenant.AgentAdmin, target: true},
+	"POST /clients/{id}/fleet/settings": {action: tenant.AgentAdmin, target: true, body: webFleetSettings},
 }
 
 // agentRoutes are the routes of vigie-agent: public for the router (no
@@ -1273,6 +1292,34 @@ func apiNewAsset(_ *matrix, x *attempt) any {
 // apiImportCSV imports one asset into the target client.
 func apiImportCSV(_ *matrix, x *attempt) any {
 	return multipartBody{raw: []byte(fmt.Sprintf("kind;name;ip\nprinter;Matrix import %d;10.0.0.7\n", x.n)), contentType: "text/csv"}
+}
+
+func webNewAsset(_ *matrix, x *attempt) any {
+	return url.Values{"kind": {"printer"}, "name": {fmt.Sprintf("Matrix printer %d", x.n)}, "criticality": {"normal"}, "fields.ip": {"10.0.0.9"}}
+}
+
+// webEditAsset keeps the asset's kind and name (the client's, a marker of
+// B) and changes its notes.
+func webEditAsset(_ *matrix, x *attempt) any {
+	return url.Values{"kind": {"server"}, "name": {x.target.client.Name + " server"}, "criticality": {"normal"}, "notes": {fmt.Sprintf("Matrix note %d", x.n)}}
+}
+
+// webImportCSV uploads one asset for the import's dry run (the preview).
+func webImportCSV(_ *matrix, x *attempt) any {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("csv", fmt.Sprintf("matrix-%d.csv", x.n))
+	_, _ = fmt.Fprintf(w, "kind;name;ip\nprinter;Matrix import %d;10.0.0.7\n", x.n)
+	_ = mw.Close()
+	return multipartBody{raw: buf.Bytes(), contentType: mw.FormDataContentType()}
+}
+
+func webNewEnrollToken(_ *matrix, x *attempt) any {
+	return url.Values{"name": {fmt.Sprintf("Matrix token %d", x.n)}, "expires_in": {"7d"}}
+}
+
+func webFleetSettings(_ *matrix, x *attempt) any {
+	return url.Values{"metric_interval": {"60"}, "report_interval": {strconv.Itoa(60 + x.n%1000)}, "inventory_interval": {"14400"}, "spool_mib": {"50"}, "collectors": {"software", "smart"}}
 }
 
 func apiFleetSettings(_ *matrix, x *attempt) any {
