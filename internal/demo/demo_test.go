@@ -3,11 +3,15 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/app"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/demo"
+	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -81,6 +85,51 @@ func TestSeed(t *testing.T) {
 					t.Errorf("client %s: %d sites, %d contacts, %d users", c.Code, len(sites), len(contacts), len(users))
 				}
 			}
+			checkFleet(t, a)
 		})
+	}
+}
+
+// checkFleet: every client has a fleet; the agents' machines have vitals,
+// a change history and months of metrics; the low-disk filter finds one.
+func checkFleet(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx, s := context.Background(), tenant.System()
+	all, err := a.Assets.List(ctx, s, asset.Filter{Limit: 100})
+	if err != nil || len(all) < 16 {
+		t.Fatalf("assets: %d, %v", len(all), err)
+	}
+	low, err := a.Assets.List(ctx, s, asset.Filter{LowDisk: true, Limit: 100})
+	if err != nil || len(low) == 0 {
+		t.Errorf("low-disk assets: %d, %v", len(low), err)
+	}
+	var srv asset.Asset
+	for _, as := range all {
+		if as.Name == "srv-lyon-01" {
+			srv = as
+		}
+	}
+	if srv.ID == 0 || srv.Agent == nil || srv.Vitals == nil || srv.OS != "linux" || srv.ParentID == nil {
+		t.Fatalf("srv-lyon-01 = %+v", srv)
+	}
+	changes, err := a.Assets.Changes(ctx, s, asset.ChangeFilter{AssetID: srv.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]bool{}
+	for _, c := range changes {
+		fields[c.Field] = true
+	}
+	if len(changes) < 3 || !fields["memory"] {
+		t.Errorf("changes of srv-lyon-01: %+v", changes)
+	}
+	now := time.Now()
+	res, err := a.Metrics.Query(ctx, s, metric.Query{AssetID: srv.ID, Name: agentproto.MetricCPU, From: now.AddDate(0, 0, -30), To: now})
+	if err != nil || len(res) != 1 || len(res[0].Points) < 30*20 {
+		n := 0
+		if len(res) == 1 {
+			n = len(res[0].Points)
+		}
+		t.Errorf("30 days of CPU: %d results, %d points, %v", len(res), n, err)
 	}
 }

@@ -119,14 +119,24 @@ func seedFleet(ctx context.Context, a *app.App, clientIDs []int64, siteIDs [][]i
 		if _, err := a.Assets.Report(ctx, ag, &agentproto.Report{Seq: 1, Sent: now, AgentVersion: first.AgentVersion, SettingsVersion: 1, Inventory: &first}); err != nil {
 			return fmt.Errorf("inventory of %s: %w", m.host, err)
 		}
+		// The history goes straight to the metric store; its last samples
+		// come with the second report, as an agent's would, and set the
+		// asset's vitals.
+		hist := m.history(now, rnd)
+		last := make([]agentproto.Series, len(hist))
+		for j, sr := range hist {
+			n := len(sr.T) - 1
+			last[j] = agentproto.Series{Name: sr.Name, Labels: sr.Labels, T: sr.T[n:], V: sr.V[n:]}
+			hist[j].T, hist[j].V = sr.T[:n], sr.V[:n]
+		}
 		if err := a.DB.InTx(ctx, func(ctx context.Context) error {
-			_, err := a.Metrics.Append(ctx, ag.ClientID, ag.AssetID, m.history(now, rnd), metric.AppendOptions{AllowPast: true})
+			_, err := a.Metrics.Append(ctx, ag.ClientID, ag.AssetID, hist, metric.AppendOptions{AllowPast: true})
 			return err
 		}); err != nil {
 			return fmt.Errorf("metric history of %s: %w", m.host, err)
 		}
 		second := m.inventory(now, true, a.Assets.AgentVersion())
-		if _, err := a.Assets.Report(ctx, ag, &agentproto.Report{Seq: 2, Sent: now, AgentVersion: second.AgentVersion, SettingsVersion: 1, Inventory: &second}); err != nil {
+		if _, err := a.Assets.Report(ctx, ag, &agentproto.Report{Seq: 2, Sent: now, AgentVersion: second.AgentVersion, SettingsVersion: 1, Inventory: &second, Series: last}); err != nil {
 			return fmt.Errorf("second inventory of %s: %w", m.host, err)
 		}
 		// Machines of a site hang under its router or firewall.
