@@ -179,7 +179,7 @@ func enroll(ctx context.Context, c common, server, token string, e env) error {
 		if errors.As(err, &se) && se.Code() == agentproto.CodeTokenInvalid {
 			return fmt.Errorf("enrollment refused: %w (create a new token in Vigie)", err)
 		}
-		return fmt.Errorf("enroll: %w", err)
+		return err
 	}
 	cfg := &agent.Config{Server: client.Server, AgentID: resp.AgentID, AssetID: resp.AssetID, Secret: resp.Secret, Settings: agent.NormalizeSettings(resp.Settings)}
 	if c.stateDir != "" || e.getenv("VIGIE_AGENT_STATE_DIR") != "" {

@@ -56,7 +56,7 @@ func (s *Sampler) Sample(ctx context.Context, now time.Time, b *Batch, set agent
 	if ts, err := cpu.TimesWithContext(ctx, false); err == nil && len(ts) == 1 {
 		c := ts[0]
 		if rates {
-			total := c.Total() - s.prevCPU.Total()
+			total := cpuTotal(c) - cpuTotal(s.prevCPU)
 			idle := (c.Idle + c.Iowait) - (s.prevCPU.Idle + s.prevCPU.Iowait)
 			if total > 0 {
 				b.Add(agentproto.MetricCPU, "", "", t, round2(clamp100(100*(total-idle)/total)))
@@ -135,6 +135,11 @@ func (s *Sampler) Sample(ctx context.Context, now time.Time, b *Batch, set agent
 	b.Add(agentproto.MetricAgentDropped, "", "", t, float64(dropped))
 	s.prevAt = now
 	s.havePrev = true
+}
+
+// cpuTotal is all CPU time; guest time is already counted in user time.
+func cpuTotal(c cpu.TimesStat) float64 {
+	return c.User + c.System + c.Idle + c.Nice + c.Iowait + c.Irq + c.Softirq + c.Steal
 }
 
 func clamp100(v float64) float64 { return min(max(v, 0), 100) }
