@@ -154,7 +154,7 @@ func TestAgentAPI(t *testing.T) {
 			// Over the compressed limit before decompression.
 			big := make([]byte, agentproto.MaxCompressedBytes+1)
 			r = send(t, s.URL+agentproto.PathReport, "POST", er.Secret, big, false)
-			if r.status != 413 {
+			if r.status != 413 || r.problem(t).Code != agentproto.CodeTooLarge {
 				t.Errorf("oversized body: %d %s", r.status, r.body)
 			}
 

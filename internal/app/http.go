@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/attachment"
 	"github.com/vigie-hq/vigie/internal/audit"
@@ -246,6 +247,13 @@ func bodyLimit(r *http.Request) int64 {
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := bodyLimit(r)
+		if strings.HasPrefix(r.URL.Path, "/api/agent/") {
+			// The agent API refuses an oversized body itself, with the
+			// problem code the agent acts on (too-large: split the batch).
+			r.Body = http.MaxBytesReader(w, r.Body, max(limit, agentproto.MaxCompressedBytes)+1)
+			next.ServeHTTP(w, r)
+			return
+		}
 		if r.Body != nil && r.ContentLength > limit {
 			if isAPI(r) {
 				writeProblem(w, http.StatusRequestEntityTooLarge, "request body larger than "+strconv.FormatInt(limit>>20, 10)+" MiB")
