@@ -56,7 +56,11 @@ type env struct {
 
 const serverAgentVersion = "1.4.0"
 
-func newEnv(t *testing.T, dialect string) *env {
+func newEnv(t *testing.T, dialect string) *env { return newEnvTB(t, dialect) }
+
+func newBenchEnv(b *testing.B) *env { return newEnvTB(b, "sqlite") }
+
+func newEnvTB(t testing.TB, dialect string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, testdb.URL(t, dialect), nil)
@@ -116,7 +120,7 @@ func forDialects(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 // enroll makes a token for the client and enrolls a machine with it.
-func (e *env) enroll(t *testing.T, clientID int64, host, machine string) (asset.Agent, string) {
+func (e *env) enroll(t testing.TB, clientID int64, host, machine string) (asset.Agent, string) {
 	t.Helper()
 	ctx := context.Background()
 	tok := asset.EnrollToken{ClientID: clientID, Name: "token " + host}
