@@ -95,13 +95,21 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 // SaveConfig writes c to path, 0600 in a 0700 directory, atomically. On
-// Windows the modes mean little: the file inherits the ACL of
-// %ProgramData%\Vigie\Agent, where only Administrators and SYSTEM may
-// write and, once the service installer ran, read (see docs/agent.md).
+// Windows, where modes mean little, the file (and the directory when the
+// agent creates it) gets an ACL for SYSTEM, Administrators and its owner
+// only.
 func SaveConfig(path string, c *Config) error {
 	dir := filepath.Dir(path)
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create config dir: %w", err)
+	}
+	// A directory the agent made is its own; one that existed (the current
+	// directory of a test run…) is left as it was.
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := restrictPath(dir); err != nil {
+			return fmt.Errorf("config dir: %w", err)
+		}
 	}
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
@@ -112,7 +120,12 @@ func SaveConfig(path string, c *Config) error {
 		return fmt.Errorf("write config: %w", err)
 	}
 	tmp := f.Name()
-	if err = f.Chmod(0o600); err == nil || runtime.GOOS == "windows" {
+	if runtime.GOOS == "windows" {
+		err = restrictPath(tmp)
+	} else {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
 		if _, err = f.Write(append(b, '\n')); err == nil {
 			err = f.Sync()
 		}

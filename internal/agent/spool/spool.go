@@ -75,6 +75,7 @@ type Spool struct {
 	st      state
 	buf     bytes.Buffer // reused for encoding
 	zw      *gzip.Writer
+	zr      *gzip.Reader
 }
 
 // Open opens (creating it 0700) the spool in dir, bounded to maxBytes.
@@ -360,7 +361,7 @@ func (s *Spool) Oldest() (Entry, *agentproto.Report, error) {
 	defer s.mu.Unlock()
 	for len(s.entries) > 0 {
 		e := s.entries[0]
-		r, err := readBatch(filepath.Join(s.dir, e.Name))
+		r, err := s.readBatch(filepath.Join(s.dir, e.Name))
 		if err == nil {
 			if s.st.Head != e.Name {
 				s.st.Head, s.st.HeadSeq = e.Name, s.st.NextSeq
@@ -384,18 +385,24 @@ func (s *Spool) Oldest() (Entry, *agentproto.Report, error) {
 	return Entry{}, nil, ErrEmpty
 }
 
-func readBatch(path string) (*agentproto.Report, error) {
+func (s *Spool) readBatch(path string) (*agentproto.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	// One decompressor for the life of the spool: a new one per batch
+	// would be most of the agent's garbage.
+	if s.zr == nil {
+		s.zr, err = gzip.NewReader(f)
+	} else {
+		err = s.zr.Reset(f)
+	}
 	if err != nil {
 		return nil, err
 	}
 	var r agentproto.Report
-	dec := json.NewDecoder(io.LimitReader(zr, agentproto.MaxReportBytes*2))
+	dec := json.NewDecoder(io.LimitReader(s.zr, agentproto.MaxReportBytes*2))
 	if err := dec.Decode(&r); err != nil {
 		return nil, err
 	}
