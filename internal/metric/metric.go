@@ -160,6 +160,9 @@ type Chunk struct {
 	Start, End int64 // Unix ms of the first and last sample or bucket
 	Count      int
 	Data       []byte
+	// Full says the chunk holds as many samples or buckets as a chunk gets: it will not be
+	// rewritten (unless by late samples), so the store may place it where rows are packed.
+	Full bool
 }
 
 // SeriesState is what compaction tracks of a series.
@@ -211,9 +214,11 @@ type Store interface {
 	RollupDue(ctx context.Context, before int64, limit int) ([]SeriesState, error)
 	// SetRolledUntil moves a series' rollup mark from old to until; false if it was not old.
 	SetRolledUntil(ctx context.Context, seriesID, old, until int64) (bool, error)
-	// DeleteChunksBefore deletes chunks of a resolution ending before the instant; raw
-	// chunks only once rolled up.
-	DeleteChunksBefore(ctx context.Context, res Resolution, before int64) (int, error)
+	// DeleteChunksBefore deletes the chunks of a resolution ending before the instant, of the
+	// series with fromSeries ≤ id < toSeries; raw chunks only once rolled up.
+	DeleteChunksBefore(ctx context.Context, res Resolution, before, fromSeries, toSeries int64) (int, error)
+	// MaxSeriesID returns the largest series id (0 when none).
+	MaxSeriesID(ctx context.Context) (int64, error)
 
 	// DeleteMetricsOfAsset deletes every series, chunk and ingest row of an asset.
 	DeleteMetricsOfAsset(ctx context.Context, assetID int64) error

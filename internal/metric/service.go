@@ -29,21 +29,81 @@ type Options struct {
 	RollupLag time.Duration
 }
 
-// Chunk sizes: samples of a raw chunk, buckets of a 5-minute one (a day) and of an hourly one (a week).
+// A chunk is full, and never rewritten again but for late samples, when its data reaches
+// fullBytes or it holds maxCount samples or buckets. fullBytes makes four full chunks and
+// their row overhead fill a 4 KiB SQLite page: rows of any size would leave on average half
+// a row of each page empty (measured: 17 % of the table). The counts bound what a chunk
+// spans (retention deletes whole chunks): 2 days of raw samples at 60 s, a week of 5-minute
+// buckets, 3 months of hourly ones.
 const (
-	rawChunkSize    = 720
-	fiveChunkSize   = 288
-	hourlyChunkSize = 168
+	fullBytes    = 970
+	minFullBytes = 920
 )
 
-func chunkSize(r Resolution) int {
+func maxCount(r Resolution) int {
 	switch r {
 	case FiveMinutes:
-		return fiveChunkSize
+		return 7 * 288
 	case Hourly:
-		return hourlyChunkSize
+		return 90 * 24
 	}
-	return rawChunkSize
+	return 2 * 1440
+}
+
+// part is a run of samples or buckets cut by cut, with its encoding.
+type part[T any] struct {
+	items []T
+	data  []byte
+	full  bool
+}
+
+// cut splits items into full chunks of fullBytes at most (and at least minFullBytes, but
+// for maxCount) and a last, open one.
+func cut[T any](items []T, limit int, encode func([]T) ([]byte, error)) ([]part[T], error) {
+	var out []part[T]
+	for len(items) > 0 {
+		n := min(len(items), limit)
+		data, err := encode(items[:n])
+		if err != nil {
+			return nil, err
+		}
+		if len(data) <= fullBytes {
+			out = append(out, part[T]{items: items[:n], data: data, full: n == limit})
+			items = items[n:]
+			continue
+		}
+		// Too big: search the longest prefix within fullBytes, starting from the proportion.
+		lo, hi := 0, n // encode(items[:lo]) fits (or lo = 0), encode(items[:hi]) does not
+		var best []byte
+		g := max(1, min(n-1, n*(fullBytes+minFullBytes)/2/len(data)))
+		for range 12 {
+			d, err := encode(items[:g])
+			if err != nil {
+				return nil, err
+			}
+			if len(d) > fullBytes {
+				hi = g
+			} else {
+				lo, best = g, d
+				if len(d) >= minFullBytes {
+					break
+				}
+			}
+			if hi-lo <= 1 {
+				break
+			}
+			g = (lo + hi) / 2
+		}
+		if lo == 0 { // a single item over fullBytes: a chunk of its own
+			lo, best = 1, nil
+			if best, err = encode(items[:1]); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, part[T]{items: items[:lo], data: best, full: true})
+		items = items[lo:]
+	}
+	return out, nil
 }
 
 // Service stores and queries metric samples.
@@ -57,6 +117,8 @@ type Service struct {
 	// series created in a transaction that rolls back never enters it.
 	mu  sync.RWMutex
 	ids map[int64]map[string]int64
+	// retainedAt is when Compact last applied the retention.
+	retainedAt time.Time
 }
 
 // NewService returns a Service with the default options.
@@ -480,20 +542,46 @@ func (svc *Service) Compact(ctx context.Context) (CompactStats, error) {
 	if err := svc.rollAll(ctx, target, &st); err != nil {
 		return st, err
 	}
-	ret := svc.opts.Retention
-	for _, r := range []Resolution{Raw, FiveMinutes, Hourly} {
-		var n int
-		err := svc.store.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			n, err = svc.store.DeleteChunksBefore(ctx, r, now.Add(-ret.of(r)).UnixMilli())
-			return err
-		})
-		if err != nil {
-			return st, fmt.Errorf("compact: apply %s retention: %w", r, err)
+	// Retention moves by whole chunks (hours at least): once an hour is enough.
+	svc.mu.Lock()
+	due := svc.retainedAt.IsZero() || now.Sub(svc.retainedAt) >= time.Hour || now.Before(svc.retainedAt)
+	if due {
+		svc.retainedAt = now
+	}
+	svc.mu.Unlock()
+	if due {
+		if err := svc.retain(ctx, now, &st); err != nil {
+			return st, err
 		}
-		st.DeletedChunks += n
 	}
 	return st, nil
+}
+
+// retain deletes the chunks past their resolution's retention, a range of series per
+// transaction.
+func (svc *Service) retain(ctx context.Context, now time.Time, st *CompactStats) error {
+	const perTx = 2000
+	maxID, err := svc.store.MaxSeriesID(ctx)
+	if err != nil {
+		return fmt.Errorf("compact: apply retention: %w", err)
+	}
+	ret := svc.opts.Retention
+	for from := int64(0); from <= maxID; from += perTx {
+		err := svc.store.InTx(ctx, func(ctx context.Context) error {
+			for _, r := range []Resolution{Raw, FiveMinutes, Hourly} {
+				n, err := svc.store.DeleteChunksBefore(ctx, r, now.Add(-ret.of(r)).UnixMilli(), from, from+perTx)
+				if err != nil {
+					return fmt.Errorf("apply %s retention: %w", r, err)
+				}
+				st.DeletedChunks += n
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("compact: %w", err)
+		}
+	}
+	return nil
 }
 
 const hourMs = int64(time.Hour / time.Millisecond)
@@ -571,14 +659,15 @@ func (svc *Service) foldSeries(ctx context.Context, st SeriesState, news []chunk
 	var add []Chunk
 	late := 0 // duplicates of stored samples
 	switch {
-	case found && minT > last.End && last.Count < rawChunkSize && last.Count+len(news) < rawChunkSize && pieceCount(last.Data) < maxPieces:
+	case found && minT > last.End && !last.Full && last.Count+len(news) < maxCount(Raw) &&
+		pieceCount(last.Data) < maxPieces && len(last.Data)+4*len(news) < fullBytes:
 		data, err := appendPiece(last.Data, news)
 		if err != nil {
 			return 0, 0, err
 		}
 		starts = []int64{last.Start}
 		add = []Chunk{{SeriesID: id, Resolution: Raw, Start: last.Start, End: maxT, Count: last.Count + len(news), Data: data}}
-	case found && minT > last.End && last.Count < rawChunkSize:
+	case found && minT > last.End && !last.Full:
 		existing, err := decodeRaw(nil, last.Data)
 		if err != nil {
 			return 0, 0, fmt.Errorf("decode chunk at %d: %w", last.Start, err)
@@ -631,23 +720,17 @@ func (svc *Service) foldSeries(ctx context.Context, st SeriesState, news []chunk
 // maxPieces bounds the pieces of an open chunk before it is encoded again as one.
 const maxPieces = 12
 
-// rawChunks cuts sorted samples into chunks: full ones (rawChunkSize) sealed with the best
-// encoding, and the last one open.
+// rawChunks cuts sorted samples into full chunks and a last, open one.
 func rawChunks(id int64, ss []chunk.Sample) ([]Chunk, error) {
-	var out []Chunk
-	for len(ss) > 0 {
-		n := min(len(ss), rawChunkSize)
-		part := ss[:n]
-		ss = ss[n:]
-		opts := chunk.Options{}
-		if n < rawChunkSize {
-			opts.Compression = chunk.CompressNone // open: encoded again soon
-		}
-		data, err := chunk.Encode(part, opts)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Chunk{SeriesID: id, Resolution: Raw, Start: part[0].T, End: part[len(part)-1].T, Count: n, Data: data})
+	parts, err := cut(ss, maxCount(Raw), func(ss []chunk.Sample) ([]byte, error) {
+		return chunk.Encode(ss, chunk.Options{Compression: chunk.CompressNone})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Chunk, len(parts))
+	for i, p := range parts {
+		out[i] = Chunk{SeriesID: id, Resolution: Raw, Start: p.items[0].T, End: p.items[len(p.items)-1].T, Count: len(p.items), Data: p.data, Full: p.full}
 	}
 	return out, nil
 }
@@ -710,6 +793,26 @@ func (svc *Service) rollSeries(ctx context.Context, s SeriesState, target int64)
 			return err
 		}
 	}
+	// Once an hour, the open raw chunk grown by pieces is encoded again as one chunk, so
+	// that what rests on disk is as small as the codec makes it.
+	last, err := svc.store.LastChunk(ctx, s.ID, Raw)
+	if err != nil || pieceCount(last.Data) == 1 {
+		if errors.Is(err, fault.ErrNotFound) {
+			err = nil
+		}
+		return err
+	}
+	ss, err := decodeRaw(nil, last.Data)
+	if err != nil {
+		return fmt.Errorf("decode chunk at %d: %w", last.Start, err)
+	}
+	add, err := rawChunks(s.ID, ss)
+	if err != nil {
+		return err
+	}
+	if err := svc.store.ReplaceChunks(ctx, s.ClientID, s.ID, Raw, []int64{last.Start}, add); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -725,7 +828,7 @@ func (svc *Service) extendRollup(ctx context.Context, s SeriesState, res Resolut
 		}
 		last, err := svc.store.LastChunk(ctx, s.ID, res)
 		switch {
-		case err == nil && last.Count < chunkSize(res):
+		case err == nil && !last.Full:
 			loaded = []Chunk{last}
 		case err != nil && !errors.Is(err, fault.ErrNotFound):
 			return err
@@ -746,17 +849,13 @@ func (svc *Service) extendRollup(ctx context.Context, s SeriesState, res Resolut
 		}
 	}
 	merged = append(merged, bs...)
-	var add []Chunk
-	size := chunkSize(res)
-	for len(merged) > 0 {
-		n := min(len(merged), size)
-		part := merged[:n]
-		merged = merged[n:]
-		data, err := encodeRollup(part)
-		if err != nil {
-			return err
-		}
-		add = append(add, Chunk{SeriesID: s.ID, Resolution: res, Start: part[0].T, End: part[len(part)-1].T, Count: n, Data: data})
+	parts, err := cut(merged, maxCount(res), encodeRollup)
+	if err != nil {
+		return err
+	}
+	add := make([]Chunk, len(parts))
+	for i, p := range parts {
+		add[i] = Chunk{SeriesID: s.ID, Resolution: res, Start: p.items[0].T, End: p.items[len(p.items)-1].T, Count: len(p.items), Data: p.data, Full: p.full}
 	}
 	if len(starts) == 0 && len(add) == 0 {
 		return nil

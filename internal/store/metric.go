@@ -15,7 +15,7 @@ import (
 var _ metric.Store = (*DB)(nil)
 
 // metricTables are the tables of the metric store, for Usage.
-var metricTables = []string{"metric_series", "metric_ingest", "metric_chunks"}
+var metricTables = []string{"metric_series", "metric_ingest", "metric_chunks", "metric_heads"}
 
 // CommittedSeries implements metric.Store: it reads on the read pool, never in ctx's
 // transaction, so what it returns is committed.
@@ -188,9 +188,12 @@ func (db *DB) Chunks(ctx context.Context, seriesIDs []int64, res metric.Resoluti
 		seriesIDs = seriesIDs[len(part):]
 		in, args := inList(part)
 		args = append(args, int(res), to, from)
+		args = append(args, args...)
 		rows, err := db.query(ctx, `SELECT series_id, t_start, t_end, n, data FROM metric_chunks
 			WHERE series_id IN (`+in+`) AND resolution = ? AND t_start <= ? AND t_end >= ?
-			ORDER BY series_id, t_start`, args...)
+			UNION ALL SELECT series_id, t_start, t_end, n, data FROM metric_heads
+			WHERE series_id IN (`+in+`) AND resolution = ? AND t_start <= ? AND t_end >= ?
+			ORDER BY 1, 2`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -210,45 +213,45 @@ func (db *DB) Chunks(ctx context.Context, seriesIDs []int64, res metric.Resoluti
 	return out, nil
 }
 
-// LastChunk implements metric.Store.
+// LastChunk implements metric.Store: the head when there is one, else the newest full chunk.
 func (db *DB) LastChunk(ctx context.Context, seriesID int64, res metric.Resolution) (metric.Chunk, error) {
 	c := metric.Chunk{SeriesID: seriesID, Resolution: res}
-	err := db.queryRow(ctx, `SELECT t_start, t_end, n, data FROM metric_chunks WHERE series_id = ? AND resolution = ?
+	err := db.queryRow(ctx, `SELECT t_start, t_end, n, data FROM metric_heads WHERE series_id = ? AND resolution = ?`,
+		seriesID, int(res)).Scan(&c.Start, &c.End, &c.Count, &c.Data)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return c, translate(err)
+	}
+	c.Full = true
+	err = db.queryRow(ctx, `SELECT t_start, t_end, n, data FROM metric_chunks WHERE series_id = ? AND resolution = ?
 		ORDER BY t_start DESC LIMIT 1`, seriesID, int(res)).Scan(&c.Start, &c.End, &c.Count, &c.Data)
 	return c, translate(err)
 }
 
-// ReplaceChunks implements metric.Store.
+// ReplaceChunks implements metric.Store. Full chunks go to metric_chunks, where they stay
+// until retention: rows are only ever appended there, so its pages are filled one after
+// the other. The one open chunk of a series and resolution, rewritten at every
+// compaction, lives in metric_heads and is deleted and inserted again rather than updated:
+// on SQLite the new row goes to the end of the table, and pages whose rows have all moved
+// are freed whole instead of being split half-empty by rows growing in place.
 func (db *DB) ReplaceChunks(ctx context.Context, clientID, seriesID int64, res metric.Resolution, removeStarts []int64, add []metric.Chunk) error {
-	// A chunk rewritten in place (the open chunk, same start) is an UPDATE: cheaper than a
-	// delete and an insert, and it keeps SQLite's rowid and index entry.
-	remove := make(map[int64]bool, len(removeStarts))
-	for _, s := range removeStarts {
-		remove[s] = true
-	}
-	rewrite := make(map[int64]bool, len(add))
-	for _, c := range add {
-		if remove[c.Start] {
-			rewrite[c.Start] = true
+	for _, st := range removeStarts {
+		r, err := db.exec(ctx, `DELETE FROM metric_heads WHERE series_id = ? AND resolution = ? AND t_start = ?`, seriesID, int(res), st)
+		if err != nil {
+			return fmt.Errorf("delete head at %d: %w", st, err)
 		}
-	}
-	for _, s := range removeStarts {
-		if rewrite[s] {
+		if n, err := r.RowsAffected(); err == nil && n == 1 {
 			continue
 		}
-		if _, err := db.exec(ctx, `DELETE FROM metric_chunks WHERE series_id = ? AND resolution = ? AND t_start = ?`, seriesID, int(res), s); err != nil {
-			return fmt.Errorf("delete chunk at %d: %w", s, err)
+		if _, err := db.exec(ctx, `DELETE FROM metric_chunks WHERE series_id = ? AND resolution = ? AND t_start = ?`, seriesID, int(res), st); err != nil {
+			return fmt.Errorf("delete chunk at %d: %w", st, err)
 		}
 	}
 	for _, c := range add {
-		if rewrite[c.Start] {
-			if err := affected(db.exec(ctx, `UPDATE metric_chunks SET t_end = ?, n = ?, data = ? WHERE series_id = ? AND resolution = ? AND t_start = ?`,
-				c.End, c.Count, c.Data, seriesID, int(res), c.Start)); err != nil {
-				return fmt.Errorf("rewrite chunk at %d: %w", c.Start, err)
-			}
-			continue
+		table := "metric_chunks"
+		if !c.Full {
+			table = "metric_heads"
 		}
-		if _, err := db.exec(ctx, `INSERT INTO metric_chunks (series_id, resolution, t_start, t_end, client_id, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := db.exec(ctx, `INSERT INTO `+table+` (series_id, resolution, t_start, t_end, client_id, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			seriesID, int(res), c.Start, c.End, clientID, c.Count, c.Data); err != nil {
 			return fmt.Errorf("insert chunk at %d: %w", c.Start, err)
 		}
@@ -294,25 +297,43 @@ func (db *DB) SetRolledUntil(ctx context.Context, seriesID, old, until int64) (b
 	return err == nil, err
 }
 
-// DeleteChunksBefore implements metric.Store.
-func (db *DB) DeleteChunksBefore(ctx context.Context, res metric.Resolution, before int64) (int, error) {
-	q := `DELETE FROM metric_chunks WHERE resolution = ? AND t_end < ?`
-	if res == metric.Raw {
-		// Raw samples go only once their rollups are stored.
-		q += ` AND t_end < (SELECT s.rolled_until FROM metric_series s WHERE s.id = metric_chunks.series_id)`
+// DeleteChunksBefore implements metric.Store. It walks the series' index (series_id,
+// resolution, t_start): a chunk ending before the instant also starts before it, so each
+// series costs one index range, and no index on t_end is needed.
+func (db *DB) DeleteChunksBefore(ctx context.Context, res metric.Resolution, before, fromSeries, toSeries int64) (int, error) {
+	total := 0
+	for _, table := range []string{"metric_chunks", "metric_heads"} {
+		q := `DELETE FROM ` + table + ` WHERE series_id IN (SELECT id FROM metric_series WHERE id >= ? AND id < ?)
+			AND resolution = ? AND t_start < ? AND t_end < ?`
+		if res == metric.Raw {
+			// Raw samples go only once their rollups are stored.
+			q += ` AND t_end < (SELECT s.rolled_until FROM metric_series s WHERE s.id = ` + table + `.series_id)`
+		}
+		r, err := db.exec(ctx, q, fromSeries, toSeries, int(res), before, before)
+		if err != nil {
+			return total, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
 	}
-	r, err := db.exec(ctx, q, int(res), before)
-	if err != nil {
-		return 0, err
-	}
-	n, err := r.RowsAffected()
-	return int(n), err
+	return total, nil
+}
+
+// MaxSeriesID implements metric.Store.
+func (db *DB) MaxSeriesID(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	err := db.queryRow(ctx, `SELECT MAX(id) FROM metric_series`).Scan(&n)
+	return n.Int64, translate(err)
 }
 
 // DeleteMetricsOfAsset implements metric.Store.
 func (db *DB) DeleteMetricsOfAsset(ctx context.Context, assetID int64) error {
 	for _, q := range []string{
 		`DELETE FROM metric_chunks WHERE series_id IN (SELECT id FROM metric_series WHERE asset_id = ?)`,
+		`DELETE FROM metric_heads WHERE series_id IN (SELECT id FROM metric_series WHERE asset_id = ?)`,
 		`DELETE FROM metric_ingest WHERE asset_id = ?`,
 		`DELETE FROM metric_series WHERE asset_id = ?`,
 	} {
@@ -346,7 +367,7 @@ func (db *DB) MetricUsage(ctx context.Context) (metric.Usage, error) {
 	if err := db.queryRow(ctx, `SELECT SUM(samples) FROM metric_ingest`).Scan(&ingest); err != nil {
 		return u, translate(err)
 	}
-	if err := db.queryRow(ctx, `SELECT SUM(CASE WHEN resolution = 0 THEN n ELSE 0 END), SUM(CASE WHEN resolution = 0 THEN 0 ELSE n END) FROM metric_chunks`).Scan(&compacted, &buckets); err != nil {
+	if err := db.queryRow(ctx, `SELECT SUM(CASE WHEN resolution = 0 THEN n ELSE 0 END), SUM(CASE WHEN resolution = 0 THEN 0 ELSE n END) FROM (SELECT resolution, n FROM metric_chunks UNION ALL SELECT resolution, n FROM metric_heads) c`).Scan(&compacted, &buckets); err != nil {
 		return u, translate(err)
 	}
 	u.Compacted = compacted.Int64

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"slices"
@@ -67,6 +68,9 @@ func measureDay(t *testing.T, d store.Dialect, agents int) {
 	c := &clock{t: dayStart}
 	svc := metric.NewService(db, c.Now, nil)
 	reporters := max(1, agents/4) // a quarter as live reports, the rest as replays
+	if v, err := strconv.Atoi(os.Getenv("VIGIE_METRIC_REPORTERS")); err == nil && v > 0 && v <= agents {
+		reporters = v
+	}
 
 	// Live reports: at each minute, each reporting agent sends what it sampled since its last
 	// report (1 sample per series, sometimes 0 or 2 with jitter), in its own transaction.
@@ -167,7 +171,7 @@ func measureDay(t *testing.T, d store.Dialect, agents int) {
 		fmt.Fprintf(&b, "  %-14s %8d rows %10d bytes  %.3f B/sample\n", tu.Table, tu.Rows, tu.Bytes, float64(tu.Bytes)/float64(u.Samples))
 	}
 	var raw, five, hourly, rawBytes, fiveBytes, hourlyBytes int64
-	rows, err := db.SQL().QueryContext(ctx, `SELECT resolution, COUNT(*), SUM(LENGTH(data)) FROM metric_chunks GROUP BY resolution ORDER BY resolution`)
+	rows, err := db.SQL().QueryContext(ctx, `SELECT resolution, COUNT(*), SUM(LENGTH(data)) FROM (SELECT resolution, data FROM metric_chunks UNION ALL SELECT resolution, data FROM metric_heads) c GROUP BY resolution ORDER BY resolution`)
 	ok(t, err)
 	for rows.Next() {
 		var r, n, by int64
@@ -184,6 +188,28 @@ func measureDay(t *testing.T, d store.Dialect, agents int) {
 	rows.Close()
 	fmt.Fprintf(&b, "  chunk payload: raw %d chunks %.3f B/sample; 5-minute %d chunks %.3f B/sample; hourly %d chunks %.3f B/sample\n",
 		raw, float64(rawBytes)/float64(u.Samples), five, float64(fiveBytes)/float64(u.Samples), hourly, float64(hourlyBytes)/float64(u.Samples))
+	// Bytes of each column of the 5-minute and hourly rollups (min, sum, max, count).
+	rows, err = db.SQL().QueryContext(ctx, `SELECT resolution, data FROM metric_chunks WHERE resolution > 0 UNION ALL SELECT resolution, data FROM metric_heads WHERE resolution > 0`)
+	ok(t, err)
+	var cols [3][4]int64
+	for rows.Next() {
+		var r int
+		var data []byte
+		ok(t, rows.Scan(&r, &data))
+		_, k := binary.Uvarint(data[1:]) // after the layout byte
+		k++
+		data = data[k:]
+		for c := range 4 {
+			l, k := binary.Uvarint(data)
+			cols[r][c] += int64(l) + int64(k)
+			data = data[k+int(l):]
+		}
+	}
+	rows.Close()
+	for r := 1; r <= 2; r++ {
+		fmt.Fprintf(&b, "  %s columns B/sample: min %.3f sum %.3f max %.3f count %.3f\n", metric.Resolution(r),
+			float64(cols[r][0])/float64(u.Samples), float64(cols[r][1])/float64(u.Samples), float64(cols[r][2])/float64(u.Samples), float64(cols[r][3])/float64(u.Samples))
+	}
 	if d == store.SQLite {
 		rows, err := db.SQL().QueryContext(ctx, `SELECT name, COUNT(*), SUM(pgsize), SUM(payload), SUM(unused) FROM dbstat
 			WHERE name LIKE 'metric%' GROUP BY name ORDER BY name`)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -264,7 +265,7 @@ func testMetricRollups(t *testing.T, d store.Dialect) {
 	wantH(e.query(t, sys, qh), "stored")
 	// The stored rollups are what answers: rewriting the raw chunks would not change them.
 	var n int
-	ok(t, e.db.SQL().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM metric_chunks WHERE resolution > 0`).Scan(&n))
+	ok(t, e.db.SQL().QueryRowContext(t.Context(), `SELECT (SELECT COUNT(*) FROM metric_chunks WHERE resolution > 0) + (SELECT COUNT(*) FROM metric_heads WHERE resolution > 0)`).Scan(&n))
 	if n != 2 {
 		t.Fatalf("%d rollup chunks, want one 5-minute and one hourly", n)
 	}
@@ -321,7 +322,9 @@ func testMetricRetention(t *testing.T, d store.Dialect) {
 	e := newMetricEnv(t, d, metric.Options{Retention: ret})
 	const asset = 3
 	e.clock.Set(day0.Add(24 * time.Hour))
-	s := minuteSeries(agentproto.MetricCPU, nil, day0, 24*60, func(i int) float64 { return float64(i % 100) })
+	// Noisy values: about 14 bits a sample, so the day takes several chunks.
+	rng := rand.New(rand.NewPCG(1, 2))
+	s := minuteSeries(agentproto.MetricCPU, nil, day0, 24*60, func(int) float64 { return float64(rng.IntN(10000)) / 100 })
 	_, err := e.appendTx(t, e.w.A.ID, asset, []agentproto.Series{s}, metric.AppendOptions{})
 	ok(t, err)
 	e.clock.Add(time.Hour)
@@ -333,24 +336,30 @@ func testMetricRetention(t *testing.T, d store.Dialect) {
 		}
 		return len(rs[0].Points)
 	}
+	// Retention drops whole chunks: the first one once its last sample is older than 2 days.
+	var firstEnd int64
+	var firstN int
+	ok(t, e.db.SQL().QueryRowContext(t.Context(), `SELECT t_end, n FROM metric_chunks WHERE resolution = 0 ORDER BY t_start LIMIT 1`).Scan(&firstEnd, &firstN))
+	if firstN >= 1440 {
+		t.Fatalf("the day is one chunk of %d samples; the test needs several", firstN)
+	}
+	firstGone := time.UnixMilli(firstEnd).Add(ret.Raw)
 	steps := []struct {
-		at                   time.Duration // after day0
+		at                   time.Time
 		raw, five, hourlyPts int
 	}{
-		{25 * time.Hour, 1440, 288, 24},
-		// Retention drops whole chunks (720 samples, 12 h here): the first goes when its last
-		// sample is older than 2 days, the second 12 hours later.
-		{2*24*time.Hour + 11*time.Hour, 1440, 288, 24},
-		{2*24*time.Hour + 13*time.Hour, 720, 288, 24},
-		{3*24*time.Hour + time.Hour, 0, 288, 24},
-		{5*24*time.Hour + time.Hour, 0, 0, 24},
-		{7*24*time.Hour + time.Hour, 0, 0, 0},
+		{day0.Add(25 * time.Hour), 1440, 288, 24},
+		{firstGone.Add(-time.Minute), 1440, 288, 24},
+		{firstGone.Add(time.Hour), 1440 - firstN, 288, 24},
+		{day0.Add(3*24*time.Hour + 2*time.Hour), 0, 288, 24},
+		{day0.Add(5*24*time.Hour + 3*time.Hour), 0, 0, 24},
+		{day0.Add(7*24*time.Hour + 4*time.Hour), 0, 0, 0},
 	}
 	for _, st := range steps {
-		e.clock.Set(day0.Add(st.at))
+		e.clock.Set(st.at)
 		e.compact(t)
 		if r, f, h := count(metric.Raw), count(metric.FiveMinutes), count(metric.Hourly); r != st.raw || f != st.five || h != st.hourlyPts {
-			t.Errorf("at day0+%s: raw %d, 5-minute %d, hourly %d points; want %d, %d, %d", st.at, r, f, h, st.raw, st.five, st.hourlyPts)
+			t.Errorf("at %s: raw %d, 5-minute %d, hourly %d points; want %d, %d, %d", st.at, r, f, h, st.raw, st.five, st.hourlyPts)
 		}
 	}
 }
@@ -434,7 +443,7 @@ func testMetricInvalid(t *testing.T, d store.Dialect) {
 		})
 	}
 	var n int
-	for _, table := range []string{"metric_series", "metric_ingest", "metric_chunks"} {
+	for _, table := range []string{"metric_series", "metric_ingest", "metric_chunks", "metric_heads"} {
 		ok(t, e.db.SQL().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM `+table).Scan(&n))
 		if n != 0 {
 			t.Errorf("%s has %d rows after refused appends", table, n)
@@ -623,7 +632,7 @@ func testMetricUsage(t *testing.T, d store.Dialect) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Samples != 1440 || u.Compacted != 1440 || u.Series != 1 || u.Buckets != 288+24 || u.Bytes <= 0 || len(u.Tables) != 3 {
+	if u.Samples != 1440 || u.Compacted != 1440 || u.Series != 1 || u.Buckets != 288+24 || u.Bytes <= 0 || len(u.Tables) != 4 {
 		t.Fatalf("Usage = %+v", u)
 	}
 }
