@@ -206,6 +206,11 @@ func (svc *Service) Enroll(ctx context.Context, req agentproto.EnrollRequest) (a
 		if t.Revoked != nil || (t.Expires != nil && !now.Before(*t.Expires)) || (t.MaxUses > 0 && t.Uses >= t.MaxUses) {
 			return ErrTokenInvalid
 		}
+		if c, err := svc.store.Client(ctx, tenant.System(), t.ClientID); err != nil {
+			return err
+		} else if c.Archived {
+			return ErrTokenInvalid // an archived client's fleet takes no new machine
+		}
 		if err := svc.store.UseEnrollToken(ctx, t.ID); errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrNotFound) {
 			return ErrTokenInvalid
 		} else if err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/asset"
+	"github.com/vigie-hq/vigie/internal/audit"
+	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
@@ -69,6 +71,14 @@ func TestEnrollTokenRules(t *testing.T) {
 			if _, err := e.svc.Enroll(ctx, enrollReq(tt.token, "pc", "m-x")); !errors.Is(err, asset.ErrTokenInvalid) {
 				t.Errorf("%s token: err = %v, want ErrTokenInvalid", tt.name, err)
 			}
+		}
+		// An archived client takes no new machine.
+		arch := asset.EnrollToken{ClientID: e.B.ID, Name: "archived"}
+		archSecret, err := e.svc.CreateEnrollToken(ctx, sys, &arch)
+		must(t, err)
+		must(t, client.NewService(e.db, audit.NewJournal(e.db, nil), nil).SetArchived(ctx, sys, e.B.ID, true))
+		if _, err := e.svc.Enroll(ctx, enrollReq(archSecret, "pc", "m-y")); !errors.Is(err, asset.ErrTokenInvalid) {
+			t.Errorf("archived client's token: err = %v", err)
 		}
 		e.clock.Add(2 * time.Hour)
 		if _, err := e.svc.Enroll(ctx, enrollReq(expiringSecret, "pc", "m-x")); !errors.Is(err, asset.ErrTokenInvalid) {

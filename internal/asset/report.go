@@ -52,10 +52,14 @@ func (svc *Service) Report(ctx context.Context, ag Agent, r *agentproto.Report) 
 			// new ones, its interval is the longer of the two.
 			interval = max(interval, ag.ReportInterval)
 		}
-		claimed, err := svc.store.ClaimReport(ctx, ag.ID, AgentUpdate{
+		u := AgentUpdate{
 			Seq: r.Seq, LastSeen: now, OfflineAt: now.Add(OfflineAfter * time.Duration(interval) * time.Second),
 			Version: clip(r.AgentVersion, 64), SettingsVersion: r.SettingsVersion, ReportInterval: interval, Dropped: r.Dropped,
-		})
+		}
+		if r.Inventory != nil {
+			u.Hostname = clip(strings.TrimSpace(r.Inventory.Hostname), 255)
+		}
+		claimed, err := svc.store.ClaimReport(ctx, ag.ID, u)
 		if err != nil {
 			return fmt.Errorf("claim report %d of agent %d: %w", r.Seq, ag.ID, err)
 		}

@@ -116,7 +116,7 @@ func TestReportExactlyOnce(t *testing.T) {
 		}
 		a, err = e.svc.Get(ctx, sys, ag.AssetID)
 		must(t, err)
-		if a.Name != "srv-01b" || a.Hostname != "srv-01b" {
+		if a.Name != "srv-01b" || a.Hostname != "srv-01b" || a.Agent.Hostname != "srv-01b" {
 			t.Errorf("name %q hostname %q after a hostname change", a.Name, a.Hostname)
 		}
 		inv, err := e.svc.Inventory(ctx, e.techA, ag.AssetID)

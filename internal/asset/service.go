@@ -37,6 +37,7 @@ type AgentUpdate struct {
 	SettingsVersion int64
 	ReportInterval  int
 	Dropped         uint64 // added to the total
+	Hostname        string // from the report's inventory; "" keeps the agent's
 }
 
 // Store keeps assets, agents, enrollment tokens, inventories, changes and

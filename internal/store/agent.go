@@ -104,8 +104,8 @@ func (db *DB) ClaimReport(ctx context.Context, agentID int64, u asset.AgentUpdat
 	seq := int64(min(u.Seq, 1<<63-1))
 	dropped := int64(min(u.Dropped, 1<<62))
 	res, err := db.exec(ctx, `UPDATE agents SET last_seq = ?, last_seen_at = ?, offline_at = ?, version = ?, settings_version = ?, report_interval = ?,
-		dropped = dropped + ? WHERE id = ? AND revoked_at IS NULL AND last_seq < ?`,
-		seq, u.LastSeen.UTC(), u.OfflineAt.UTC(), u.Version, u.SettingsVersion, u.ReportInterval, dropped, agentID, seq)
+		dropped = dropped + ?, hostname = COALESCE(NULLIF(?, ''), hostname) WHERE id = ? AND revoked_at IS NULL AND last_seq < ?`,
+		seq, u.LastSeen.UTC(), u.OfflineAt.UTC(), u.Version, u.SettingsVersion, u.ReportInterval, dropped, u.Hostname, agentID, seq)
 	if err != nil {
 		return false, err
 	}
