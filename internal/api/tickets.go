@@ -655,3 +655,68 @@ func serviceLevelOf(sl ticket.ServiceLevel, found bool) serviceLevel {
 	}
 	return out
 }
+
+// mergeInput is the body of POST /tickets/{id}/merge.
+type mergeInput struct {
+	TargetID int64 `json:"target_id" doc:"required: the ticket this one duplicates"`
+}
+
+func (a *API) mergeTicket(c *call) (any, error) {
+	t, err := a.ticket(c)
+	if err != nil {
+		return nil, err
+	}
+	var in mergeInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.TargetID == 0 {
+		v := &fault.Invalid{}
+		v.Add("target_id", "required")
+		return nil, v
+	}
+	return a.d.Tickets.Merge(c.r.Context(), c.scope, t.ID, in.TargetID)
+}
+
+func (a *API) listWatchers(c *call) (any, error) {
+	t, err := a.ticket(c)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := a.d.Tickets.Watchers(c.r.Context(), c.scope, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	// A ticket has few watchers: one page.
+	return page[ticket.Watcher]{Data: ws}, nil
+}
+
+func (a *API) addWatcher(c *call) (any, error) {
+	t, err := a.ticket(c)
+	if err != nil {
+		return nil, err
+	}
+	user, err := c.id("user")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.noBody(); err != nil {
+		return nil, err
+	}
+	return nil, a.d.Tickets.Watch(c.r.Context(), c.scope, t.ID, user)
+}
+
+func (a *API) removeWatcher(c *call) (any, error) {
+	t, err := a.ticket(c)
+	if err != nil {
+		return nil, err
+	}
+	user, err := c.id("user")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.noBody(); err != nil {
+		return nil, err
+	}
+	return nil, a.d.Tickets.Unwatch(c.r.Context(), c.scope, t.ID, user)
+}

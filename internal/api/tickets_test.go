@@ -34,6 +34,7 @@ func TestTicketAPI(t *testing.T) {
 			t.Run("settings", h.testHelpdeskSettings)
 			t.Run("categories", h.testCategories)
 			t.Run("service level", h.testServiceLevel)
+			t.Run("merge and watchers", h.testMergeWatchers)
 		})
 	}
 }
@@ -945,4 +946,51 @@ func TestTicketOpenAPI(t *testing.T) {
 	if _, ok := created.Responses["201"].Headers["Location"]; ok {
 		t.Error("a followup is documented with a Location it does not have")
 	}
+}
+
+func (h *helpdeskEnv) testMergeWatchers(t *testing.T) {
+	dup := h.create(t, h.userTok, map[string]any{"type": "incident", "title": "Doublon API", "description": "Le VPN coupe."})
+	target := h.create(t, h.techTok, map[string]any{"client_id": h.a.ID, "type": "incident", "title": "VPN instable"})
+	other := h.create(t, h.techTok, map[string]any{"client_id": h.b.ID, "type": "incident", "title": "Autre client"})
+	// Refusals: a client user, another client's target, no target.
+	h.do(t, "POST", ticketPath(dup.ID, "/merge"), h.userTok, map[string]any{"target_id": target.ID}).problem(t, 403)
+	if code, _ := h.do(t, "POST", ticketPath(dup.ID, "/merge"), h.techTok, map[string]any{"target_id": other.ID}).problem(t, 422).field(t, "target_id"); code != "other_client" {
+		t.Errorf("merge into another client's ticket: code %q", code)
+	}
+	if code, _ := h.do(t, "POST", ticketPath(dup.ID, "/merge"), h.techTok, map[string]any{}).problem(t, 422).field(t, "target_id"); code != "required" {
+		t.Errorf("merge without target: code %q", code)
+	}
+	var got ticket.Ticket
+	h.do(t, "POST", ticketPath(dup.ID, "/merge"), h.techTok, map[string]any{"target_id": target.ID}).want(t, 200).decode(t, &got)
+	if got.ID != target.ID {
+		t.Errorf("merge returned #%d", got.ID)
+	}
+	var src ticket.Ticket
+	h.do(t, "GET", ticketPath(dup.ID), h.userTok, nil).want(t, 200).decode(t, &src)
+	if src.MergedInto == nil || *src.MergedInto != target.ID || src.Status != ticket.StatusClosed {
+		t.Errorf("duplicate after merge: %+v", src)
+	}
+
+	// Watchers: the client user watched the target when its duplicate was
+	// merged (it opened it); it may stop; it cannot add staff.
+	var ws pageOf[ticket.Watcher]
+	h.do(t, "GET", ticketPath(target.ID, "/watchers"), h.techTok, nil).want(t, 200).decode(t, &ws)
+	if len(ws.Data) != 1 || ws.Data[0].UserID != h.userA.ID {
+		t.Fatalf("watchers after merge = %+v", ws.Data)
+	}
+	h.do(t, "PUT", ticketPath(target.ID, fmt.Sprintf("/watchers/%d", h.techA.ID)), h.userTok, nil).problem(t, 403)
+	h.do(t, "DELETE", ticketPath(target.ID, fmt.Sprintf("/watchers/%d", h.userA.ID)), h.userTok, nil).want(t, 204)
+	h.do(t, "DELETE", ticketPath(target.ID, fmt.Sprintf("/watchers/%d", h.userA.ID)), h.userTok, nil).problem(t, 404)
+	// Staff add a technician who sees A; not one limited to another client.
+	h.do(t, "PUT", ticketPath(target.ID, fmt.Sprintf("/watchers/%d", h.techA.ID)), h.managerTok, nil).want(t, 204)
+	if code, _ := h.do(t, "PUT", ticketPath(other.ID, fmt.Sprintf("/watchers/%d", h.techA.ID)), h.managerTok, nil).problem(t, 422).field(t, "user_id"); code != "invalid_choice" {
+		t.Errorf("watcher limited to another client: code %q", code)
+	}
+	h.do(t, "GET", ticketPath(target.ID, "/watchers"), h.userTok, nil).problem(t, 404) // no longer watching, not its request
+	h.do(t, "GET", ticketPath(target.ID, "/watchers"), h.techTok, nil).want(t, 200).decode(t, &ws)
+	if len(ws.Data) != 1 || ws.Data[0].UserID != h.techA.ID || !ws.Data[0].Staff {
+		t.Errorf("watchers = %+v", ws.Data)
+	}
+	// Another client's user sees nothing of it.
+	h.do(t, "GET", ticketPath(other.ID, "/watchers"), h.userTok, nil).problem(t, 404)
 }

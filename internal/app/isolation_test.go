@@ -121,7 +121,11 @@ var kindBySegment = map[string]kind{
 // kindByParam classifies parameters that their preceding segment does not
 // name, as "pattern" → parameter → kind. Add a route here when its
 // parameter follows no collection segment.
-var kindByParam = map[string]map[string]kind{}
+var kindByParam = map[string]map[string]kind{
+	"POST /tickets/{id}/watchers/{user}/remove":   {"user": kindUser},
+	"PUT /api/v1/tickets/{id}/watchers/{user}":    {"user": kindUser},
+	"DELETE /api/v1/tickets/{id}/watchers/{user}": {"user": kindUser},
+}
 
 // spec says what a route needs and how to call it.
 type spec struct {
@@ -141,6 +145,9 @@ type spec struct {
 	lenient bool
 	// resets is set when the route ends the caller's browser sessions.
 	resets bool
+	// unlinks is set for a DELETE that removes a link between the objects
+	// of its path (a watcher of a ticket), not the objects themselves.
+	unlinks bool
 	// body returns the request body: url.Values for a web form, a value
 	// sent as JSON for the API; nil sends none.
 	body func(m *matrix, x *attempt) any
@@ -217,53 +224,60 @@ var specs = map[string]spec{
 	"POST /settings":                     {action: tenant.ProviderWrite, body: webSettings},
 
 	// Helpdesk API.
-	"GET /api/v1/tickets":                     {action: tenant.TicketRead},
-	"POST /api/v1/tickets":                    {action: tenant.TicketCreate, target: true, bodyTarget: true, body: apiNewTicket},
-	"GET /api/v1/tickets/{id}":                {action: tenant.TicketRead, target: true},
-	"PATCH /api/v1/tickets/{id}":              {action: tenant.TicketWork, target: true, body: apiPatchTicket},
-	"POST /api/v1/tickets/{id}/attachments":   {action: tenant.TicketCreate, target: true, body: apiAttachment},
-	"GET /api/v1/tickets/{id}/attachments":    {action: tenant.TicketRead, target: true},
-	"GET /api/v1/attachments/{id}":            {action: tenant.TicketRead, target: true},
-	"GET /attachments/{id}":                   {action: tenant.TicketRead, target: true},
-	"GET /api/v1/tickets/{id}/timeline":       {action: tenant.TicketRead, target: true},
-	"POST /api/v1/tickets/{id}/followups":     {action: tenant.TicketCreate, target: true, body: jsonBody(`{"body":"Matrix reply %d","public":true}`)},
-	"GET /api/v1/tickets/{id}/time-entries":   {action: tenant.TicketWork, target: true},
-	"POST /api/v1/tickets/{id}/time-entries":  {action: tenant.TicketWork, target: true, body: jsonBody(`{"duration_minutes":15,"note":"Matrix %d"}`)},
-	"GET /api/v1/tickets/{id}/rating":         {action: tenant.TicketRead, target: true, lenient: true},
-	"POST /api/v1/tickets/{id}/rating":        {action: tenant.TicketRead, target: true, lenient: true, body: jsonBody(`{"score":5,"comment":"Matrix %d"}`)},
-	"GET /api/v1/time-report":                 {action: tenant.TicketWork},
-	"GET /api/v1/helpdesk/settings":           {}, // every signed-in user reads the priority matrix
-	"PUT /api/v1/helpdesk/settings":           {action: tenant.HelpdeskAdmin, body: apiHelpdeskSettings},
-	"GET /api/v1/helpdesk/categories":         {}, // provider-wide, offered to whoever opens a ticket
-	"POST /api/v1/helpdesk/categories":        {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix category %d"}`)},
-	"DELETE /api/v1/helpdesk/categories/{id}": {action: tenant.HelpdeskAdmin},
-	"GET /api/v1/helpdesk/templates":          {action: tenant.TicketWork},
-	"POST /api/v1/helpdesk/templates":         {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix template %d","language":"en","body":"Hello {{requester}}"}`)},
-	"PUT /api/v1/helpdesk/templates/{id}":     {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix template %d","language":"fr","body":"Bonjour"}`)},
-	"DELETE /api/v1/helpdesk/templates/{id}":  {action: tenant.HelpdeskAdmin},
-	"GET /api/v1/clients/{id}/service-level":  {action: tenant.ClientRead, target: true},
-	"PUT /api/v1/clients/{id}/service-level":  {action: tenant.HelpdeskAdmin, target: true, body: apiServiceLevel},
+	"GET /api/v1/tickets":                         {action: tenant.TicketRead},
+	"POST /api/v1/tickets":                        {action: tenant.TicketCreate, target: true, bodyTarget: true, body: apiNewTicket},
+	"GET /api/v1/tickets/{id}":                    {action: tenant.TicketRead, target: true},
+	"PATCH /api/v1/tickets/{id}":                  {action: tenant.TicketWork, target: true, body: apiPatchTicket},
+	"POST /api/v1/tickets/{id}/attachments":       {action: tenant.TicketCreate, target: true, body: apiAttachment},
+	"GET /api/v1/tickets/{id}/attachments":        {action: tenant.TicketRead, target: true},
+	"GET /api/v1/attachments/{id}":                {action: tenant.TicketRead, target: true},
+	"GET /attachments/{id}":                       {action: tenant.TicketRead, target: true},
+	"GET /api/v1/tickets/{id}/timeline":           {action: tenant.TicketRead, target: true},
+	"POST /api/v1/tickets/{id}/merge":             {action: tenant.TicketWork, target: true, lenient: true, body: jsonBody(`{"target_id":999999}`)}, // 422: no such ticket
+	"GET /api/v1/tickets/{id}/watchers":           {action: tenant.TicketRead, target: true},
+	"PUT /api/v1/tickets/{id}/watchers/{user}":    {action: tenant.TicketRead, target: true, lenient: true},                // 403/422: not the caller
+	"DELETE /api/v1/tickets/{id}/watchers/{user}": {action: tenant.TicketRead, target: true, lenient: true, unlinks: true}, // 404 unless the user watches
+	"POST /api/v1/tickets/{id}/followups":         {action: tenant.TicketCreate, target: true, body: jsonBody(`{"body":"Matrix reply %d","public":true}`)},
+	"GET /api/v1/tickets/{id}/time-entries":       {action: tenant.TicketWork, target: true},
+	"POST /api/v1/tickets/{id}/time-entries":      {action: tenant.TicketWork, target: true, body: jsonBody(`{"duration_minutes":15,"note":"Matrix %d"}`)},
+	"GET /api/v1/tickets/{id}/rating":             {action: tenant.TicketRead, target: true, lenient: true},
+	"POST /api/v1/tickets/{id}/rating":            {action: tenant.TicketRead, target: true, lenient: true, body: jsonBody(`{"score":5,"comment":"Matrix %d"}`)},
+	"GET /api/v1/time-report":                     {action: tenant.TicketWork},
+	"GET /api/v1/helpdesk/settings":               {}, // every signed-in user reads the priority matrix
+	"PUT /api/v1/helpdesk/settings":               {action: tenant.HelpdeskAdmin, body: apiHelpdeskSettings},
+	"GET /api/v1/helpdesk/categories":             {}, // provider-wide, offered to whoever opens a ticket
+	"POST /api/v1/helpdesk/categories":            {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix category %d"}`)},
+	"DELETE /api/v1/helpdesk/categories/{id}":     {action: tenant.HelpdeskAdmin},
+	"GET /api/v1/helpdesk/templates":              {action: tenant.TicketWork},
+	"POST /api/v1/helpdesk/templates":             {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix template %d","language":"en","body":"Hello {{requester}}"}`)},
+	"PUT /api/v1/helpdesk/templates/{id}":         {action: tenant.HelpdeskAdmin, body: jsonBody(`{"name":"Matrix template %d","language":"fr","body":"Bonjour"}`)},
+	"DELETE /api/v1/helpdesk/templates/{id}":      {action: tenant.HelpdeskAdmin},
+	"GET /api/v1/clients/{id}/service-level":      {action: tenant.ClientRead, target: true},
+	"PUT /api/v1/clients/{id}/service-level":      {action: tenant.HelpdeskAdmin, target: true, body: apiServiceLevel},
 
 	// Helpdesk pages: staff queues and the clients' portal share /tickets.
-	"GET /tickets":                          {action: tenant.TicketRead},
-	"GET /tickets/new":                      {action: tenant.TicketCreate},
-	"POST /tickets/new":                     {action: tenant.TicketCreate, target: true, bodyTarget: true, body: webNewTicket},
-	"GET /tickets/{id}":                     {action: tenant.TicketRead, target: true},
-	"POST /tickets/{id}/reply":              {action: tenant.TicketCreate, target: true, body: formBody("body", "Matrix reply %d")},
-	"POST /tickets/{id}/update":             {action: tenant.TicketWork, target: true, body: webUpdateTicket},
-	"POST /tickets/{id}/time":               {action: tenant.TicketWork, target: true, body: formBody("duration", "15")},
-	"POST /tickets/{id}/rate":               {action: tenant.TicketRead, target: true, lenient: true, body: formBody("score", "5")}, // 422 on an open ticket
-	"GET /tickets/time":                     {action: tenant.TicketWork},
-	"GET /helpdesk/settings":                {action: tenant.HelpdeskAdmin},
-	"POST /helpdesk/settings":               {action: tenant.HelpdeskAdmin, body: webHelpdeskSettings},
-	"GET /helpdesk/categories":              {action: tenant.HelpdeskAdmin},
-	"POST /helpdesk/categories":             {action: tenant.HelpdeskAdmin, body: formBody("name", "Matrix category %d")},
-	"POST /helpdesk/categories/{id}/delete": {action: tenant.HelpdeskAdmin},
-	"GET /helpdesk/templates":               {action: tenant.HelpdeskAdmin},
-	"POST /helpdesk/templates":              {action: tenant.HelpdeskAdmin, body: webReplyTemplate},
-	"POST /helpdesk/templates/{id}/delete":  {action: tenant.HelpdeskAdmin},
-	"GET /clients/{id}/service-level":       {action: tenant.HelpdeskAdmin, target: true},
-	"POST /clients/{id}/service-level":      {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
+	"GET /tickets":                              {action: tenant.TicketRead},
+	"GET /tickets/new":                          {action: tenant.TicketCreate},
+	"POST /tickets/new":                         {action: tenant.TicketCreate, target: true, bodyTarget: true, body: webNewTicket},
+	"GET /tickets/{id}":                         {action: tenant.TicketRead, target: true},
+	"POST /tickets/{id}/reply":                  {action: tenant.TicketCreate, target: true, body: formBody("body", "Matrix reply %d")},
+	"POST /tickets/{id}/update":                 {action: tenant.TicketWork, target: true, body: webUpdateTicket},
+	"POST /tickets/{id}/time":                   {action: tenant.TicketWork, target: true, body: formBody("duration", "15")},
+	"POST /tickets/{id}/rate":                   {action: tenant.TicketRead, target: true, lenient: true, body: formBody("score", "5")},          // 422 on an open ticket
+	"POST /tickets/{id}/merge":                  {action: tenant.TicketWork, target: true, lenient: true, body: formBody("target_id", "999999")}, // 422: no such ticket
+	"POST /tickets/{id}/watchers":               {action: tenant.TicketRead, target: true},                                                       // the caller watches
+	"POST /tickets/{id}/watchers/{user}/remove": {action: tenant.TicketRead, target: true, lenient: true},                                        // 404 unless the user watches
+	"GET /tickets/time":                         {action: tenant.TicketWork},
+	"GET /helpdesk/settings":                    {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/settings":                   {action: tenant.HelpdeskAdmin, body: webHelpdeskSettings},
+	"GET /helpdesk/categories":                  {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/categories":                 {action: tenant.HelpdeskAdmin, body: formBody("name", "Matrix category %d")},
+	"POST /helpdesk/categories/{id}/delete":     {action: tenant.HelpdeskAdmin},
+	"GET /helpdesk/templates":                   {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/templates":                  {action: tenant.HelpdeskAdmin, body: webReplyTemplate},
+	"POST /helpdesk/templates/{id}/delete":      {action: tenant.HelpdeskAdmin},
+	"GET /clients/{id}/service-level":           {action: tenant.HelpdeskAdmin, target: true},
+	"POST /clients/{id}/service-level":          {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
 
 	// The helpdesk's e-mail: mailboxes are the provider's (administrators);
 	// domain rules and quarantined messages belong to the client of their
@@ -585,7 +599,7 @@ func (m *matrix) check(t *testing.T, rt router.Route, sp spec, kinds map[string]
 	if tg != nil {
 		label += " with the objects of " + tg.name
 	}
-	path, err := m.substitute(t, rt, kinds, x)
+	path, err := m.substitute(t, rt, kinds, x, sp.unlinks)
 	if err != nil {
 		t.Errorf("%s: %v", label, err)
 		return
@@ -654,10 +668,10 @@ func permission(sp spec) string {
 // substitute fills the path parameters with the target's objects; a route
 // that deletes gets a disposable object of the target, so that the fixture
 // stays for the next calls.
-func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind, x *attempt) (string, error) {
+func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind, x *attempt, unlinks bool) (string, error) {
 	t.Helper()
 	path := strings.ReplaceAll(rt.Path, "{$}", "")
-	destructive := rt.Method == http.MethodDelete || strings.HasSuffix(rt.Path, "/delete")
+	destructive := (rt.Method == http.MethodDelete || strings.HasSuffix(rt.Path, "/delete")) && !unlinks
 	ctx, sys := m.s.Ctx(), tenant.System()
 	for name, k := range kinds {
 		var id int64

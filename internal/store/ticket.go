@@ -91,14 +91,16 @@ var ticketWritten = []string{"type", "category_id", "title", "description", "req
 // ticketScope is the condition on tickets (aliased t) visible to a scope:
 // staff see the tickets of their clients; a client user with TicketAll
 // (client-admin) every ticket of its client; a client-user only those it
-// requested, as its contact, or opened.
+// requested, as its contact, or opened, and those it watches.
 func ticketScope(s tenant.Scope) (string, []any) {
 	cond, args := scopeSQL(s, "t.client_id")
 	if s.Staff() || s.Can(tenant.TicketAll) {
 		return cond, args
 	}
-	// A zero contact or user id matches nothing: ids start at 1.
-	return "(" + cond + " AND (t.requester_id = ? OR t.created_by = ?))", append(args, s.ContactID, s.UserID)
+	// A zero contact or user id matches nothing: ids start at 1. A ticket
+	// the user watches (its own duplicate was merged into it) is visible too.
+	return "(" + cond + " AND (t.requester_id = ? OR t.created_by = ? OR EXISTS (SELECT 1 FROM ticket_watchers AS w WHERE w.ticket_id = t.id AND w.user_id = ?)))",
+		append(args, s.ContactID, s.UserID, s.UserID)
 }
 
 // CreateTicket inserts a ticket for a client the scope may see (else

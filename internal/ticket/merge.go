@@ -41,7 +41,7 @@ func (svc *Service) Merge(ctx context.Context, s tenant.Scope, sourceID, targetI
 		case dst.MergedInto != nil:
 			v.Add("target_id", "already_merged")
 		case dst.Status == StatusClosed:
-			v.Add("target_id", "ticket_closed")
+			v.Add("target_id", "target_closed")
 		}
 		if src.MergedInto != nil {
 			v.Add("target_id", "already_merged")

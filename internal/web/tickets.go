@@ -884,6 +884,11 @@ type ticketPage struct {
 	Rating   *ticket.Rating
 	RateForm bool
 	Scores   []option
+	// Watchers follow the ticket; Watching is set when the viewer does.
+	// WatcherOptions are the staff a worker may add.
+	Watchers       []ticket.Watcher
+	Watching       bool
+	WatcherOptions []option
 }
 
 // ticketDefaults are the values of the forms of a ticket page.
@@ -907,6 +912,23 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 	var err error
 	if d.Client, err = h.d.Clients.Get(ctx, s, t.ClientID); err != nil {
 		return d, err
+	}
+	if d.Watchers, err = h.d.Tickets.Watchers(ctx, s, t.ID); err != nil {
+		return d, err
+	}
+	for _, w := range d.Watchers {
+		d.Watching = d.Watching || w.UserID == s.UserID
+	}
+	if d.Work {
+		opts, err := h.assigneeOptions(ctx, v, s, t.ClientID)
+		if err != nil {
+			return d, err
+		}
+		for _, o := range opts[1:] {
+			if !slices.ContainsFunc(d.Watchers, func(w ticket.Watcher) bool { return itoa(w.UserID) == o.Value }) {
+				d.WatcherOptions = append(d.WatcherOptions, o)
+			}
+		}
 	}
 	cats, err := h.d.Tickets.Categories(ctx)
 	if err != nil {
@@ -1061,6 +1083,17 @@ func (v *view) eventText(e ticket.Event, cats, sites map[string]string) string {
 		return v.T("event.owned")
 	case "rating":
 		return v.T("event.rating", e.To)
+	case "merged":
+		return v.T("event.merged", e.Actor, "#"+e.To)
+	case "merged_from":
+		return v.T("event.merged_from", e.Actor, "#"+e.To)
+	case "watcher":
+		if e.To == "" {
+			return v.T("event.unwatched", e.Actor, e.From)
+		}
+		return v.T("event.watched", e.Actor, e.To)
+	case "escalated":
+		return v.T("event.escalated", v.T("event.escalated."+e.To))
 	case "time":
 		if d, err := time.ParseDuration(e.To); err == nil {
 			return v.T("event.time", e.Actor, v.Hours(d))
@@ -1291,4 +1324,74 @@ func (h *Handler) zone(r *http.Request) *time.Location {
 		v.Provider = pr
 	}
 	return h.location(r, v)
+}
+
+// ticketMerge merges this ticket, a duplicate, into the ticket numbered in
+// the form, and shows the target.
+func (h *Handler) ticketMerge(w http.ResponseWriter, r *http.Request) {
+	t, s, ok := h.loadTicket(w, r)
+	if !ok || !parseForm(w, r) {
+		return
+	}
+	if !s.CanOn(tenant.TicketWork, t.ClientID) {
+		h.forbidden(w, r)
+		return
+	}
+	var err error
+	target, perr := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostForm.Get("target_id")), "#"), 10, 64)
+	if perr != nil || target <= 0 {
+		inv := &fault.Invalid{}
+		inv.Add("target_id", "invalid_ticket_number")
+		err = inv
+	} else {
+		_, err = h.d.Tickets.Merge(r.Context(), s, t.ID, target)
+	}
+	if err != nil {
+		h.ticketFailed(w, r, s, t, err)
+		return
+	}
+	h.redirect(w, r, ticketPath(target), "flash.ticket_merged", itoa(t.ID), itoa(target))
+}
+
+// ticketWatch makes the viewer watch the ticket, or, for staff who work on
+// it, the staff member chosen in the form.
+func (h *Handler) ticketWatch(w http.ResponseWriter, r *http.Request) {
+	t, s, ok := h.loadTicket(w, r)
+	if !ok || !parseForm(w, r) {
+		return
+	}
+	userID := s.UserID
+	if v := r.PostForm.Get("user_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			inv := &fault.Invalid{}
+			inv.Add("user_id", "invalid_choice")
+			h.ticketFailed(w, r, s, t, inv)
+			return
+		}
+		userID = id
+	}
+	if err := h.d.Tickets.Watch(r.Context(), s, t.ID, userID); err != nil {
+		h.ticketFailed(w, r, s, t, err)
+		return
+	}
+	h.redirect(w, r, ticketPath(t.ID)+"#watchers", "flash.watcher_added")
+}
+
+// ticketUnwatch stops the user of the path watching the ticket.
+func (h *Handler) ticketUnwatch(w http.ResponseWriter, r *http.Request) {
+	t, s, ok := h.loadTicket(w, r)
+	if !ok || !parseForm(w, r) {
+		return
+	}
+	userID, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	if err := h.d.Tickets.Unwatch(r.Context(), s, t.ID, userID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.redirect(w, r, ticketPath(t.ID)+"#watchers", "flash.watcher_removed")
 }

@@ -708,3 +708,45 @@ func TestServiceLevelEscalationRules(t *testing.T) {
 		}
 	})
 }
+
+func TestTicketMergeAndWatchers(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		dup := openTicket(t, srv, "cadmin@alpha.example", ticket.Ticket{Title: "Wi-Fi coupé", Description: "Depuis ce matin."})
+		target := openTicket(t, srv, "manager@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Borne Wi-Fi HS"})
+		m := signedIn(t, srv, "manager@example.com")
+		m.lang = "en"
+		page := m.get(fmt.Sprintf("/tickets/%d", dup.ID))
+		wantBody(t, "merge form", page, msg("en", "ticket.merge_title"), `name="target_id"`, msg("en", "ticket.watchers"))
+		// A client admin sees neither the merge form nor the staff list.
+		c := signedIn(t, srv, "cadmin@alpha.example")
+		wantNotBody(t, "client page", c.get(fmt.Sprintf("/tickets/%d", dup.ID)), `name="target_id"`, `name="user_id"`)
+		wantStatus(t, "client merge", c.post(fmt.Sprintf("/tickets/%d/merge", dup.ID), url.Values{"target_id": {itoa(target.ID)}}), http.StatusForbidden)
+
+		r := m.post(fmt.Sprintf("/tickets/%d/merge", dup.ID), url.Values{"target_id": {"abc"}})
+		wantStatus(t, "bad number", r, http.StatusUnprocessableEntity)
+		if got := fieldErrorBlock(r.body, "target_id"); got != fieldErr("en", "invalid_ticket_number", "") {
+			t.Errorf("error under target_id = %q", got)
+		}
+		r = m.post(fmt.Sprintf("/tickets/%d/merge", dup.ID), url.Values{"target_id": {"#" + itoa(target.ID)}})
+		wantStatus(t, "merge", r, http.StatusSeeOther)
+		if r.loc != fmt.Sprintf("/tickets/%d", target.ID) {
+			t.Errorf("merge went to %q", r.loc)
+		}
+		page = m.get(r.loc)
+		wantBody(t, "target", page, msg("en", "flash.ticket_merged", itoa(dup.ID), itoa(target.ID)), "Depuis ce matin.")
+		wantBody(t, "duplicate", m.get(fmt.Sprintf("/tickets/%d", dup.ID)), msg("en", "ticket.merged_into"), fmt.Sprintf(`href="/tickets/%d"`, target.ID))
+
+		// The client admin who opened the duplicate watches the target and
+		// may stop watching; then the manager adds the technician.
+		cpage := c.get(fmt.Sprintf("/tickets/%d", target.ID))
+		wantStatus(t, "client sees target", cpage, http.StatusOK)
+		wantBody(t, "client watching", cpage, fmt.Sprintf(`action="/tickets/%d/watchers/%s/remove"`, target.ID, itoa(scopeOf(t, srv, "cadmin@alpha.example").UserID)))
+		wantStatus(t, "unwatch", c.post(fmt.Sprintf("/tickets/%d/watchers/%d/remove", target.ID, scopeOf(t, srv, "cadmin@alpha.example").UserID), nil), http.StatusSeeOther)
+		wantStatus(t, "add watcher", m.post(fmt.Sprintf("/tickets/%d/watchers", target.ID), url.Values{"user_id": {itoa(f.staffID)}}), http.StatusSeeOther)
+		ws, err := srv.App.Tickets.Watchers(ctx(), tenant.System(), target.ID)
+		if err != nil || len(ws) != 1 || ws[0].UserID != f.staffID {
+			t.Errorf("watchers = %+v, %v", ws, err)
+		}
+	})
+}
