@@ -250,13 +250,24 @@ func (im *importer) row(ctx context.Context, rec CSVRecord, seenIDs map[int64]in
 			}
 		}
 	}
+	// set tells whether a column gives the value: always for a new
+	// asset; for an update only when the file has the column, so that a
+	// column left out keeps the asset's value.
+	set := func(col string) bool {
+		_, ok := c[col]
+		return ok || !row.Update
+	}
 	a.Kind = Kind(strings.ToLower(c["kind"]))
 	a.Name = c["name"]
-	a.Criticality = Criticality(strings.ToLower(c["criticality"]))
-	if _, ok := c["notes"]; ok || !row.Update {
+	if set("criticality") {
+		a.Criticality = Criticality(strings.ToLower(c["criticality"]))
+	}
+	if set("notes") {
 		a.Notes = c["notes"]
 	}
-	a.SiteID = nil
+	if set("site") {
+		a.SiteID = nil
+	}
 	if name := c["site"]; name != "" {
 		id, ok := im.sites[foldName(name)]
 		switch {
@@ -268,7 +279,9 @@ func (im *importer) row(ctx context.Context, rec CSVRecord, seenIDs map[int64]in
 			a.SiteID = &id
 		}
 	}
-	a.OwnerContactID = nil
+	if set("owner_email") {
+		a.OwnerContactID = nil
+	}
 	if email := strings.ToLower(c["owner_email"]); email != "" {
 		if id, ok := im.contacts[email]; ok {
 			a.OwnerContactID = &id
@@ -276,7 +289,9 @@ func (im *importer) row(ctx context.Context, rec CSVRecord, seenIDs map[int64]in
 			fail("owner_email", "unknown_contact")
 		}
 	}
-	a.WarrantyEnd = nil
+	if set("warranty_end") {
+		a.WarrantyEnd = nil
+	}
 	if s := c["warranty_end"]; s != "" {
 		d, ok := ParseDate(s)
 		if !ok {
@@ -290,7 +305,9 @@ func (im *importer) row(ctx context.Context, rec CSVRecord, seenIDs map[int64]in
 			fail("warranty_end", codeInvalidDate)
 		}
 	}
-	a.ParentID = nil
+	if set("parent") {
+		a.ParentID = nil
+	}
 	if p := c["parent"]; p != "" {
 		id, code, err := im.parent(ctx, p)
 		if err != nil {

@@ -158,6 +158,17 @@ func TestImportCSV(t *testing.T) {
 		if again.String() != edited {
 			t.Errorf("export after re-import differs:\n%s\nwant\n%s", again.String(), edited)
 		}
+		// A column left out keeps its value; a column present but empty clears it.
+		res, err = e.svc.ImportCSV(ctx, e.techA, e.A.ID, strings.NewReader(fmt.Sprintf("id,kind,name\n%d,printer,P1 bis\n", p1[0].ID)), false)
+		must(t, err)
+		if got, _ := e.svc.Get(ctx, sys, p1[0].ID); !res.OK || got.Name != "P1 bis" || got.SiteID == nil || got.Notes != "=cmd" || got.Fields["ip"] != "10.0.0.12" {
+			t.Errorf("partial update: %+v %+v", res, got)
+		}
+		res, err = e.svc.ImportCSV(ctx, e.techA, e.A.ID, strings.NewReader(fmt.Sprintf("id,kind,name,site,ip\n%d,printer,P1 bis,,\n", p1[0].ID)), false)
+		must(t, err)
+		if got, _ := e.svc.Get(ctx, sys, p1[0].ID); !res.OK || got.SiteID != nil || got.Fields["ip"] != "" || got.Notes != "=cmd" {
+			t.Errorf("clearing update: %+v %+v", res, got)
+		}
 		// An id of another client's asset is unknown here.
 		bsrv := asset.Asset{ClientID: e.B.ID, Kind: asset.KindServer, Name: "srv-b"}
 		must(t, e.svc.Create(ctx, sys, &bsrv))
