@@ -141,9 +141,34 @@ func TestGapsBreakTheLine(t *testing.T) {
 	if segs := segments(pts, from, from.Add(time.Hour), time.Minute); len(segs) != 2 {
 		t.Errorf("a NaN sample left %d runs", len(segs))
 	}
-	// An explicit step shorter than the data's spacing cuts everywhere.
-	if segs := segments(pts, from, from.Add(time.Hour), 10*time.Second); len(segs) < 40 {
-		t.Errorf("step 10s over minute data: %d runs", len(segs))
+	// A step shorter than the data's spacing does not cut every point
+	// apart; a wider step joins the gap.
+	if segs := segments(pts, from, from.Add(time.Hour), 10*time.Second); len(segs) != 2 {
+		t.Errorf("step 10s over minute data: %d runs, want 2", len(segs))
+	}
+	if segs := segments(pts, from, from.Add(time.Hour), 5*time.Minute); len(segs) != 1 {
+		t.Errorf("step 5 min over minute data with an 11-minute gap: %d runs, want 1", len(segs))
+	}
+}
+
+func TestGapsAcrossDensityChanges(t *testing.T) {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.Add(7 * 24 * time.Hour)
+	// Five days every 30 minutes, then two days every 5 minutes (a rollup
+	// of minute samples): lines, not dots.
+	pts := wave(from, 30*time.Minute, 240, 50, 10, 0, -1, -1)
+	pts = append(pts, wave(from.Add(5*24*time.Hour), 5*time.Minute, 576, 50, 10, 0, -1, -1)...)
+	if segs := segments(pts, from, to, 5*time.Minute); len(segs) > 2 {
+		t.Errorf("mixed density: %d runs, want at most 2", len(segs))
+	}
+	// Minute samples, a 3-hour silence, ten minutes, a 2-hour silence:
+	// both silences break the line.
+	var gappy []Point
+	gappy = append(gappy, wave(from, time.Minute, 60, 1, 0, 0, -1, -1)...)
+	gappy = append(gappy, wave(from.Add(4*time.Hour), time.Minute, 10, 1, 0, 0, -1, -1)...)
+	gappy = append(gappy, wave(from.Add(6*time.Hour), time.Minute, 60, 1, 0, 0, -1, -1)...)
+	if segs := segments(gappy, from, to, 0); len(segs) != 3 {
+		t.Errorf("two silences: %d runs, want 3", len(segs))
 	}
 }
 

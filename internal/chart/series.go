@@ -7,9 +7,9 @@ import (
 )
 
 // segments cuts points into runs without gaps: points outside [from, to]
-// or with a value that is not finite are dropped, and two points further
-// apart than 2.5 steps end one run and start the next, so that missing
-// data is drawn as a break instead of a line across it.
+// or with a value that is not finite are dropped, and a gap much wider
+// than the usual spacing ends one run and starts the next, so that
+// missing data is drawn as a break instead of a line across it.
 func segments(points []Point, from, to time.Time, step time.Duration) [][]Point {
 	pts := make([]Point, 0, len(points))
 	for _, p := range points {
@@ -28,17 +28,25 @@ func segments(points []Point, from, to time.Time, step time.Duration) [][]Point 
 	if len(pts) == 0 {
 		return nil
 	}
-	if step <= 0 {
-		step = medianStep(pts)
-	}
-	limit := step * 5 / 2
+	// A gap is measured against the step and against the spacing just
+	// before it, so that data whose density changes (an agent whose
+	// interval was raised, history sampled every 30 minutes before a day
+	// of minute samples) is drawn as lines, not as dots, while a silence
+	// well beyond the usual spacing breaks the line. The spacing counted
+	// is capped at an hour (the longest report interval and the coarsest
+	// rollup), so that one long outage does not hide the next one.
+	base := max(step, medianStep(pts))
+	ceiling := max(base, time.Hour)
+	prev := base
 	var out [][]Point
 	start := 0
 	for i := 1; i < len(pts); i++ {
-		if pts[i].T.Sub(pts[i-1].T) > limit {
+		g := pts[i].T.Sub(pts[i-1].T)
+		if g > max(base, prev)*5/2 {
 			out = append(out, pts[start:i])
 			start = i
 		}
+		prev = min(g, ceiling)
 	}
 	return append(out, pts[start:])
 }

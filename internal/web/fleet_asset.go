@@ -52,7 +52,7 @@ type assetPage struct {
 	ChangesNext   string
 	Range         string
 	Ranges        []rangeLink
-	Charts        []template.HTML
+	Charts        []assetChart
 	CanWrite      bool
 	CanAdmin      bool
 }
@@ -181,8 +181,14 @@ var assetGraphs = []graphDef{
 // mounts or interfaces): the first ones by label are drawn.
 const maxGraphSeries = 8
 
-func (h *Handler) assetCharts(ctx context.Context, v *view, s tenant.Scope, assetID int64, from, to time.Time) ([]template.HTML, error) {
-	var out []template.HTML
+// assetChart is one graph of the asset page with its visible title.
+type assetChart struct {
+	Title string
+	SVG   template.HTML
+}
+
+func (h *Handler) assetCharts(ctx context.Context, v *view, s tenant.Scope, assetID int64, from, to time.Time) ([]assetChart, error) {
+	var out []assetChart
 	for _, g := range assetGraphs {
 		var series []chart.Series
 		step := time.Duration(0)
@@ -212,10 +218,10 @@ func (h *Handler) assetCharts(ctx context.Context, v *view, s tenant.Scope, asse
 			series = series[:maxGraphSeries]
 		}
 		title := v.T(g.title)
-		out = append(out, chart.Render(chart.Options{
+		out = append(out, assetChart{Title: title, SVG: chart.Render(chart.Options{
 			Title: title, Unit: g.unit, From: from, To: to, Loc: v.loc, Locale: v.chartLocale(),
-			Step: step, Empty: v.T("fleet.graph.empty"),
-		}, series))
+			Step: step, Empty: v.T("fleet.graph.empty"), Width: 600, Height: 230,
+		}, series)})
 	}
 	return out, nil
 }
