@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/agent"
 	"github.com/vigie-hq/vigie/internal/agentapi"
 	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/app/apptest"
@@ -249,4 +251,53 @@ func FuzzDecodeReport(f *testing.F) {
 			t.Fatalf("round trip changed the report")
 		}
 	})
+}
+
+// TestRealAgentClient speaks to the server with vigie-agent's own client
+// (gzip, its headers and error handling) and its own inventory collector.
+func TestRealAgentClient(t *testing.T) {
+	s := apptest.New(t, "sqlite")
+	ctx := s.Ctx()
+	c := s.Client("ACME")
+	tok := asset.EnrollToken{ClientID: c.ID, Name: "deploy"}
+	token, err := s.App.Assets.CreateEnrollToken(ctx, tenant.System(), &tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := agent.NewClient(s.URL, "", "test")
+	er, err := cl.Enroll(ctx, agentproto.EnrollRequest{Token: token, Hostname: "real", OS: "linux", Arch: "amd64", AgentVersion: "test", MachineID: "real-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl = agent.NewClient(s.URL, er.Secret, "test")
+	now := time.Now().UnixMilli()
+	rep := &agentproto.Report{Seq: 1, SettingsVersion: er.Settings.Version, AgentVersion: "test",
+		Inventory: &agentproto.Inventory{Hostname: "real", OS: "linux", Platform: "debian", MemoryBytes: 1 << 30},
+		Series:    []agentproto.Series{{Name: agentproto.MetricMemory, T: []int64{now}, V: []float64{50}}}}
+	ack, err := cl.Report(ctx, rep)
+	if err != nil || ack.Samples != 1 || ack.Duplicate {
+		t.Fatalf("report: %+v %v", ack, err)
+	}
+	if ack, err = cl.Report(ctx, rep); err != nil || !ack.Duplicate {
+		t.Fatalf("replay: %+v %v", ack, err)
+	}
+	if st, err := cl.Settings(ctx); err != nil || st.Version != er.Settings.Version {
+		t.Fatalf("settings: %+v %v", st, err)
+	}
+	rep.Seq = 2
+	rep.Series[0].T = []int64{now + int64(time.Hour/time.Millisecond)}
+	_, err = cl.Report(ctx, rep)
+	var se *agent.ServerError
+	if !errors.As(err, &se) || se.Code() != agentproto.CodeInvalid {
+		t.Fatalf("future sample: %v", err)
+	}
+	// This machine's real inventory passes the server's checks.
+	inv := agent.CollectInventory(ctx, er.Settings, true, "test", nil)
+	if ack, err := cl.Report(ctx, &agentproto.Report{Seq: 3, SettingsVersion: er.Settings.Version, Inventory: inv}); err != nil || ack.Duplicate {
+		t.Fatalf("real inventory (%d packages): %+v %v", len(inv.Software), ack, err)
+	}
+	got, err := s.App.Assets.Inventory(ctx, tenant.System(), er.AssetID)
+	if err != nil || got == nil || got.Hostname != inv.Hostname || len(got.Software) != len(inv.Software) {
+		t.Errorf("stored inventory differs: %v", err)
+	}
 }
