@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,4 +196,42 @@ func TestVitalsOf(t *testing.T) {
 	if !low.LowDisk() {
 		t.Error("512 MiB free is not low")
 	}
+}
+
+// TestReportConcurrentReplays sends the same batch from several goroutines
+// at once (an agent retrying while the first attempt is still in flight):
+// its samples are stored once and every call is acknowledged.
+func TestReportConcurrentReplays(t *testing.T) {
+	forDialects(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		ag, _ := e.enroll(t, e.A.ID, "srv-01", "m-1")
+		ms := e.clock.Now().UnixMilli()
+		r := &agentproto.Report{Seq: 1, SettingsVersion: 1, Series: []agentproto.Series{{Name: agentproto.MetricCPU, T: []int64{ms - 1000, ms}, V: []float64{1, 2}}}}
+		var wg sync.WaitGroup
+		acks := make([]agentproto.Ack, 6)
+		errs := make([]error, 6)
+		for i := range acks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				acks[i], errs[i] = e.svc.Report(ctx, ag, r)
+			}()
+		}
+		wg.Wait()
+		stored := 0
+		for i := range acks {
+			if errs[i] != nil {
+				t.Errorf("call %d: %v", i, errs[i])
+			}
+			if !acks[i].Duplicate {
+				stored++
+			}
+		}
+		if stored != 1 {
+			t.Errorf("%d calls stored the batch, want 1", stored)
+		}
+		if n := samples(t, e, ag.AssetID, agentproto.MetricCPU); n != 2 {
+			t.Errorf("%d samples stored, want 2", n)
+		}
+	})
 }
