@@ -293,16 +293,19 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := readReport(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	if err == nil {
+		var ack agentproto.Ack
+		if ack, err = a.d.Assets.Report(r.Context(), ag, rep); err == nil {
+			a.writeJSON(w, http.StatusOK, ack)
+			return
+		}
 	}
-	ack, err := a.d.Assets.Report(r.Context(), ag, rep)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	var be *bodyError
+	if errors.As(err, &be) || errors.Is(err, asset.ErrReportInvalid) || errors.Is(err, asset.ErrReportTooLarge) {
+		// The agent drops or splits the batch: say why in the server's log too.
+		a.log.Warn("agent report refused", "agent", ag.ID, "asset", ag.AssetID, "err", err)
 	}
-	a.writeJSON(w, http.StatusOK, ack)
+	a.fail(w, r, err)
 }
 
 func (a *API) settings(w http.ResponseWriter, r *http.Request) {
