@@ -246,6 +246,10 @@ func (h *Handler) enrollCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok || !parseForm(w, r) {
 		return
 	}
+	if !s.CanOn(tenant.AgentAdmin, c.ID) {
+		h.forbidden(w, r)
+		return
+	}
 	vals := r.PostForm
 	t := asset.EnrollToken{ClientID: c.ID, Name: vals.Get("name"), SiteID: formID(vals, "site_id")}
 	var inv fault.Invalid
@@ -438,6 +442,10 @@ func (h *Handler) fleetSettingsForm(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) fleetSettingsSave(w http.ResponseWriter, r *http.Request) {
 	c, s, ok := h.loadClient(w, r)
 	if !ok || !parseForm(w, r) {
+		return
+	}
+	if !s.CanOn(tenant.AgentAdmin, c.ID) {
+		h.forbidden(w, r)
 		return
 	}
 	vals := r.PostForm

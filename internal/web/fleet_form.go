@@ -183,6 +183,10 @@ func (h *Handler) assetCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok || !parseForm(w, r) {
 		return
 	}
+	if !s.CanOn(tenant.AssetWrite, c.ID) {
+		h.forbidden(w, r)
+		return
+	}
 	a := asset.Asset{ClientID: c.ID}
 	err := assetFromForm(r.PostForm, &a)
 	if err == nil {
@@ -241,6 +245,10 @@ func (h *Handler) assetEdit(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) assetUpdate(w http.ResponseWriter, r *http.Request) {
 	a, c, s, ok := h.loadAssetClient(w, r)
 	if !ok || !parseForm(w, r) {
+		return
+	}
+	if !s.CanOn(tenant.AssetWrite, a.ClientID) {
+		h.forbidden(w, r)
 		return
 	}
 	err := assetFromForm(r.PostForm, &a)

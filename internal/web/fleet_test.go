@@ -328,6 +328,10 @@ func TestAssetFormAndPage(t *testing.T) {
 		wantStatus(t, "edit", r, http.StatusSeeOther)
 		wantBody(t, "edited", br.get("/assets/"+edit), "Imprimante RH")
 		wantStatus(t, "delete as client admin", signedIn(t, srv, "cadmin@alpha.example").post("/assets/"+edit+"/delete", nil), http.StatusForbidden)
+		// Refused before the form is even checked: no form comes back.
+		for _, p := range []string{path, "/assets/" + edit + "/edit"} {
+			wantStatus(t, "client admin posts "+p, signedIn(t, srv, "cadmin@alpha.example").post(p, url.Values{"kind": {"printer"}, "warranty_end": {"not a date"}}), http.StatusForbidden)
+		}
 		r = br.post("/assets/"+edit+"/delete", nil)
 		wantStatus(t, "delete", r, http.StatusSeeOther)
 		wantStatus(t, "deleted", br.get("/assets/"+edit), http.StatusNotFound)
@@ -397,5 +401,43 @@ func TestAssetFormAndPage(t *testing.T) {
 		wantBody(t, "low disk", list, "db-01", `class="bar bar-crit"`)
 		wantNotBody(t, "low disk", list, "srv-alpha-01")
 		wantBody(t, "online", br.get("/fleet?status=online"), "db-01")
+	})
+}
+
+func TestFleetSettingsForm(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFleetFixture(t, srv)
+		br := signedIn(t, srv, "manager@example.com")
+		br.lang = "en"
+		path := fmt.Sprintf("/clients/%d/fleet/settings", f.a.ID)
+		page := br.get(path)
+		wantStatus(t, "settings", page, http.StatusOK)
+		if inputValue(page.body, "metric_interval") != "60" || inputValue(page.body, "spool_mib") != "50" {
+			t.Errorf("defaults not shown: metric %q spool %q", inputValue(page.body, "metric_interval"), inputValue(page.body, "spool_mib"))
+		}
+		r := br.post(path, url.Values{"metric_interval": {"5"}, "report_interval": {"60"}, "inventory_interval": {"14400"}, "spool_mib": {"5000"}})
+		wantStatus(t, "out of range", r, http.StatusUnprocessableEntity)
+		for _, field := range []string{"metric_interval", "spool_mib"} {
+			if fieldErrorBlock(r.body, field) == "" {
+				t.Errorf("no error under %s", field)
+			}
+		}
+		r = br.post(path, url.Values{"metric_interval": {"30"}, "report_interval": {"120"}, "inventory_interval": {"3600"}, "spool_mib": {"20"}, "collectors": {"smart", "users", "disk_io", "net_io"}})
+		wantStatus(t, "save", r, http.StatusSeeOther)
+		st, err := srv.App.Assets.Settings(srv.Ctx(), tenant.System(), f.a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.MetricInterval != 30 || st.ReportInterval != 120 || st.InventoryInterval != 3600 || st.SpoolBytes != 20<<20 || st.Version != 2 {
+			t.Errorf("saved %+v", st)
+		}
+		if on, set := st.Collectors["software"]; !set || on {
+			t.Errorf("software collector left on: %v", st.Collectors)
+		}
+		if on, set := st.Collectors["smart"]; set && !on {
+			t.Errorf("smart collector turned off: %v", st.Collectors)
+		}
+		// A client administrator sees the fleet but not its agent settings.
+		wantStatus(t, "client admin", signedIn(t, srv, "cadmin@alpha.example").post(path, url.Values{"metric_interval": {"10"}}), http.StatusForbidden)
 	})
 }
