@@ -77,6 +77,22 @@ func classify(err error) (status int, kind string) {
 
 // fail writes err as a problem in the caller's language.
 func (a *API) fail(c *call, err error) {
+	p := a.problemOf(c, err)
+	status := p.Status
+	if status == http.StatusUnauthorized {
+		c.w.Header().Set("WWW-Authenticate", `Bearer realm="vigie"`)
+	}
+	lang := c.language()
+	b, _ := json.Marshal(p)
+	h := c.w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Language", lang)
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(append(b, '\n'))
+}
+
+// problemOf is the problem an error is, in the caller's language.
+func (a *API) problemOf(c *call, err error) problem {
 	status, kind := classify(err)
 	lang := c.language()
 	p := problem{Type: problemBase + kind, Title: http.StatusText(status), Status: status}
@@ -101,15 +117,7 @@ func (a *API) fail(c *call, err error) {
 	default:
 		p.Detail = a.msg.T(lang, "api.problem."+strings.ReplaceAll(kind, "-", "_"))
 	}
-	if status == http.StatusUnauthorized {
-		c.w.Header().Set("WWW-Authenticate", `Bearer realm="vigie"`)
-	}
-	b, _ := json.Marshal(p)
-	h := c.w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Content-Language", lang)
-	c.w.WriteHeader(status)
-	_, _ = c.w.Write(append(b, '\n'))
+	return p
 }
 
 // fields translates field errors; codes of the API's own checks

@@ -720,3 +720,70 @@ func (a *API) removeWatcher(c *call) (any, error) {
 	}
 	return nil, a.d.Tickets.Unwatch(c.r.Context(), c.scope, t.ID, user)
 }
+
+// bulkInput is the body of POST /tickets/bulk.
+type bulkInput struct {
+	IDs        []int64            `json:"ids" doc:"required: 1 to 200 ticket numbers"`
+	Status     Opt[ticket.Status] `json:"status"`
+	AssigneeID Opt[int64]         `json:"assignee_id" doc:"A staff user who may see each ticket's client. null unassigns"`
+	Level      Opt[string]        `json:"level" doc:"enum=N1|N2|N3"`
+	Impact     Opt[int]           `json:"impact" doc:"1 (high) to 3 (low)"`
+	Urgency    Opt[int]           `json:"urgency" doc:"1 (high) to 3 (low)"`
+}
+
+// bulkOutput is the answer of POST /tickets/bulk: one result per distinct id, in order.
+type bulkOutput struct {
+	Results []bulkResult `json:"results"`
+	Changed int          `json:"changed"`
+}
+
+// bulkResult is what a bulk change did to one ticket.
+type bulkResult struct {
+	ID      int64    `json:"id"`
+	OK      bool     `json:"ok"`
+	Problem *problem `json:"problem,omitempty" doc:"why the ticket was not changed"`
+}
+
+func (a *API) bulkUpdate(c *call) (any, error) {
+	var in bulkInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	var v fault.Invalid
+	for _, f := range []struct {
+		name string
+		null bool
+	}{{"status", in.Status.Null}, {"level", in.Level.Null}, {"impact", in.Impact.Null}, {"urgency", in.Urgency.Null}} {
+		if f.null {
+			v.Add(f.name, "required")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		o    Opt[int]
+	}{{"impact", in.Impact}, {"urgency", in.Urgency}} {
+		if f.o.Set && !f.o.Null && (f.o.Value < 1 || f.o.Value > 3) {
+			v.Add(f.name, "invalid_choice")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	res, err := a.d.Tickets.BulkUpdate(c.r.Context(), c.scope, in.IDs, ticket.Change{
+		Status: in.Status.ptr(), AssigneeID: in.AssigneeID.link(), Level: in.Level.ptr(), Impact: in.Impact.ptr(), Urgency: in.Urgency.ptr(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := bulkOutput{Results: make([]bulkResult, len(res))}
+	for i, r := range res {
+		out.Results[i] = bulkResult{ID: r.ID, OK: r.Err == nil}
+		if r.Err != nil {
+			p := a.problemOf(c, r.Err)
+			out.Results[i].Problem = &p
+		} else {
+			out.Changed++
+		}
+	}
+	return out, nil
+}

@@ -35,6 +35,7 @@ func TestTicketAPI(t *testing.T) {
 			t.Run("categories", h.testCategories)
 			t.Run("service level", h.testServiceLevel)
 			t.Run("merge and watchers", h.testMergeWatchers)
+			t.Run("bulk", h.testBulk)
 		})
 	}
 }
@@ -993,4 +994,41 @@ func (h *helpdeskEnv) testMergeWatchers(t *testing.T) {
 	}
 	// Another client's user sees nothing of it.
 	h.do(t, "GET", ticketPath(other.ID, "/watchers"), h.userTok, nil).problem(t, 404)
+}
+
+func (h *helpdeskEnv) testBulk(t *testing.T) {
+	a1 := h.create(t, h.techTok, map[string]any{"client_id": h.a.ID, "type": "request", "title": "Bulk A1"})
+	a2 := h.create(t, h.techTok, map[string]any{"client_id": h.a.ID, "type": "request", "title": "Bulk A2"})
+	b1 := h.create(t, h.techTok, map[string]any{"client_id": h.b.ID, "type": "request", "title": "Bulk B1"})
+	var out struct {
+		Results []struct {
+			ID      int64 `json:"id"`
+			OK      bool  `json:"ok"`
+			Problem *struct {
+				Status int `json:"status"`
+			} `json:"problem"`
+		} `json:"results"`
+		Changed int `json:"changed"`
+	}
+	// The technician limited to A: B's ticket is not found, A's change.
+	h.do(t, "POST", "/api/v1/tickets/bulk", h.techATok, map[string]any{"ids": []int64{a1.ID, b1.ID, a2.ID}, "level": "N3", "status": "in-progress"}).want(t, 200).decode(t, &out)
+	if out.Changed != 2 || len(out.Results) != 3 || !out.Results[0].OK || out.Results[1].OK || out.Results[1].Problem == nil || out.Results[1].Problem.Status != 404 || !out.Results[2].OK {
+		t.Fatalf("bulk results %+v", out)
+	}
+	var got ticket.Ticket
+	h.do(t, "GET", ticketPath(a2.ID), h.techTok, nil).want(t, 200).decode(t, &got)
+	if got.Level != "N3" || got.Status != ticket.StatusInProgress {
+		t.Errorf("after bulk: %+v", got)
+	}
+	h.do(t, "GET", ticketPath(b1.ID), h.techTok, nil).want(t, 200).decode(t, &got)
+	if got.Level != "N1" {
+		t.Errorf("B's ticket changed: %+v", got)
+	}
+	h.do(t, "POST", "/api/v1/tickets/bulk", h.clientTok, map[string]any{"ids": []int64{a1.ID}, "level": "N2"}).problem(t, 403)
+	if code, _ := h.do(t, "POST", "/api/v1/tickets/bulk", h.techTok, map[string]any{"ids": []int64{}, "level": "N2"}).problem(t, 422).field(t, "ids"); code != "required" {
+		t.Errorf("no ids: code %q", code)
+	}
+	if code, _ := h.do(t, "POST", "/api/v1/tickets/bulk", h.techTok, map[string]any{"ids": []int64{a1.ID}, "impact": 7}).problem(t, 422).field(t, "impact"); code != "invalid_choice" {
+		t.Errorf("bad impact: code %q", code)
+	}
 }

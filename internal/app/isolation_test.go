@@ -233,6 +233,7 @@ var specs = map[string]spec{
 	"GET /api/v1/attachments/{id}":                {action: tenant.TicketRead, target: true},
 	"GET /attachments/{id}":                       {action: tenant.TicketRead, target: true},
 	"GET /api/v1/tickets/{id}/timeline":           {action: tenant.TicketRead, target: true},
+	"POST /api/v1/tickets/bulk":                   {action: tenant.TicketWork, target: true, lenient: true, body: apiBulkTicket},                    // 200 with a per-ticket 404 for a foreign ticket: no data changes, no name leaks
 	"POST /api/v1/tickets/{id}/merge":             {action: tenant.TicketWork, target: true, lenient: true, body: jsonBody(`{"target_id":999999}`)}, // 422: no such ticket
 	"GET /api/v1/tickets/{id}/watchers":           {action: tenant.TicketRead, target: true},
 	"PUT /api/v1/tickets/{id}/watchers/{user}":    {action: tenant.TicketRead, target: true, lenient: true},                // 403/422: not the caller
@@ -264,6 +265,7 @@ var specs = map[string]spec{
 	"POST /tickets/{id}/update":                 {action: tenant.TicketWork, target: true, body: webUpdateTicket},
 	"POST /tickets/{id}/time":                   {action: tenant.TicketWork, target: true, body: formBody("duration", "15")},
 	"POST /tickets/{id}/rate":                   {action: tenant.TicketRead, target: true, lenient: true, body: formBody("score", "5")},          // 422 on an open ticket
+	"POST /tickets/bulk":                        {action: tenant.TicketWork, target: true, lenient: true, body: webBulkTicket},                   // a foreign ticket is refused in the flash: no data changes
 	"POST /tickets/{id}/merge":                  {action: tenant.TicketWork, target: true, lenient: true, body: formBody("target_id", "999999")}, // 422: no such ticket
 	"POST /tickets/{id}/watchers":               {action: tenant.TicketRead, target: true},                                                       // the caller watches
 	"POST /tickets/{id}/watchers/{user}/remove": {action: tenant.TicketRead, target: true, lenient: true},                                        // 404 unless the user watches
@@ -1086,6 +1088,16 @@ func apiNewClientUser(_ *matrix, x *attempt) any {
 		"email": fmt.Sprintf("matrix%d@users.example", x.n), "name": fmt.Sprintf("Matrix %d", x.n),
 		"role": "client-user", "client_id": x.target.client.ID, "password": matrixPassword,
 	}
+}
+
+// webBulkTicket raises the level of the target's ticket from the queue's bulk bar.
+func webBulkTicket(_ *matrix, x *attempt) any {
+	return url.Values{"ids": {strconv.FormatInt(x.target.ticket, 10)}, "bulk_level": {"N2"}}
+}
+
+// apiBulkTicket raises the level of the target's ticket in a bulk change.
+func apiBulkTicket(_ *matrix, x *attempt) any {
+	return map[string]any{"ids": []int64{x.target.ticket}, "level": "N2"}
 }
 
 func apiNewTicket(_ *matrix, x *attempt) any {

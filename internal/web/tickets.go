@@ -67,6 +67,11 @@ type ticketListPage struct {
 	States   []option
 	// CanCreate shows the "new ticket" button.
 	CanCreate bool
+	// Bulk shows the checkboxes and the bulk-change bar (staff who work on
+	// tickets), with its options; Back is this page, to return to.
+	Bulk                                   bool
+	BulkStatuses, BulkAssignees, BulkLevels []option
+	Back                                   string
 }
 
 func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
@@ -200,6 +205,13 @@ func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
 		if staffNames, err = h.staffNames(ctx, s); err != nil {
 			h.fail(w, r, err)
 			return
+		}
+		if d.Bulk = s.Can(tenant.TicketWork) && len(ts) > 0; d.Bulk {
+			if err := h.bulkOptions(ctx, v, s, &d); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			d.Back = r.URL.RequestURI()
 		}
 	}
 	for _, t := range ts {
@@ -1394,4 +1406,99 @@ func (h *Handler) ticketUnwatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.redirect(w, r, ticketPath(t.ID)+"#watchers", "flash.watcher_removed")
+}
+
+// bulkOptions fills the choices of the bulk-change bar: each starts with
+// "no change".
+func (h *Handler) bulkOptions(ctx context.Context, v *view, s tenant.Scope, d *ticketListPage) error {
+	keep := option{Value: "", Label: v.T("tickets.bulk_keep")}
+	d.BulkStatuses = append([]option{keep}, v.statusOptions()...)
+	d.BulkLevels = []option{keep, {Value: "N1", Label: "N1"}, {Value: "N2", Label: "N2"}, {Value: "N3", Label: "N3"}}
+	us, err := h.allStaff(ctx, s)
+	if err != nil {
+		return err
+	}
+	d.BulkAssignees = []option{keep, {Value: "none", Label: v.T("ticket.unassigned")}}
+	for _, u := range us {
+		if u.Disabled || !u.Role.Staff() {
+			continue
+		}
+		label := u.Name
+		if u.Level != "" {
+			label += " (" + u.Level + ")"
+		}
+		d.BulkAssignees = append(d.BulkAssignees, option{Value: itoa(u.ID), Label: label})
+	}
+	return nil
+}
+
+// ticketBulk applies the bulk-change bar to the ticked tickets and returns
+// to the queue, saying how many changed and which were refused.
+func (h *Handler) ticketBulk(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !parseForm(w, r) {
+		return
+	}
+	s, vals := p.Scope(), r.PostForm
+	if !s.Staff() || !s.Can(tenant.TicketWork) {
+		h.forbidden(w, r)
+		return
+	}
+	back := localPath(vals.Get("back"))
+	if !strings.HasPrefix(back, "/tickets") {
+		back = "/tickets"
+	}
+	ids := formIDs(vals, "ids")
+	var c ticket.Change
+	if st := vals.Get("bulk_status"); st != "" {
+		status := ticket.Status(st)
+		c.Status = &status
+	}
+	if l := vals.Get("bulk_level"); l != "" {
+		c.Level = &l
+	}
+	switch a := vals.Get("bulk_assignee"); a {
+	case "":
+	case "none":
+		var none *int64
+		c.AssigneeID = &none
+	default:
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			h.redirect(w, r, back, "flash.bulk_nothing")
+			return
+		}
+		to := &id
+		c.AssigneeID = &to
+	}
+	if len(ids) == 0 || c == (ticket.Change{}) {
+		h.redirect(w, r, back, "flash.bulk_nothing")
+		return
+	}
+	res, err := h.d.Tickets.BulkUpdate(r.Context(), s, ids, c)
+	if _, invalid := fault.AsInvalid(err); invalid {
+		h.redirect(w, r, back, "flash.bulk_nothing")
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	changed, refused := 0, []string{}
+	for _, r := range res {
+		if r.Err == nil {
+			changed++
+		} else {
+			refused = append(refused, "#"+itoa(r.ID))
+		}
+	}
+	if len(refused) > 0 {
+		h.redirect(w, r, back, "flash.bulk_partial", strconv.Itoa(changed), strings.Join(refused, ", "))
+		return
+	}
+	h.redirect(w, r, back, "flash.bulk_done", strconv.Itoa(changed))
 }

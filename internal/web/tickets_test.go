@@ -750,3 +750,43 @@ func TestTicketMergeAndWatchers(t *testing.T) {
 		}
 	})
 }
+
+func TestTicketBulk(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		a1 := openTicket(t, srv, "manager@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Bulk un"})
+		a2 := openTicket(t, srv, "manager@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Bulk deux"})
+		b1 := openTicket(t, srv, "manager@example.com", ticket.Ticket{ClientID: f.b.ID, Title: "Bulk trois"})
+		m := signedIn(t, srv, "manager@example.com")
+		m.lang = "en"
+		page := m.get("/tickets?queue=all")
+		wantBody(t, "queue", page, `action="/tickets/bulk"`, fmt.Sprintf(`name="ids" value="%d" form="bulk"`, a1.ID), `name="bulk_assignee"`)
+		wantNotBody(t, "client queue", signedIn(t, srv, "cadmin@alpha.example").get("/tickets"), `action="/tickets/bulk"`)
+		wantStatus(t, "client bulk", signedIn(t, srv, "cadmin@alpha.example").post("/tickets/bulk", url.Values{"ids": {itoa(a1.ID)}, "bulk_level": {"N3"}}), http.StatusForbidden)
+
+		// The technician sees A only (limited@ is limited to A): B's ticket is refused, A's change.
+		techID := f.staffID
+		r := m.post("/tickets/bulk", url.Values{"ids": {itoa(a1.ID), itoa(a2.ID)}, "bulk_level": {"N2"}, "bulk_assignee": {itoa(techID)}, "back": {"/tickets?queue=all"}})
+		wantStatus(t, "bulk", r, http.StatusSeeOther)
+		if r.loc != "/tickets?queue=all" {
+			t.Errorf("bulk returned to %q", r.loc)
+		}
+		wantBody(t, "flash", m.get(r.loc), msg("en", "flash.bulk_done", "2"))
+		for _, id := range []int64{a1.ID, a2.ID} {
+			got, err := srv.App.Tickets.Get(ctx(), tenant.System(), id)
+			if err != nil || got.Level != "N2" || got.AssigneeID == nil || *got.AssigneeID != techID {
+				t.Errorf("#%d after bulk: %+v, %v", id, got, err)
+			}
+		}
+		// Nothing ticked, or no change: nothing happens, the flash says so;
+		// a foreign return address is not followed.
+		r = m.post("/tickets/bulk", url.Values{"ids": {itoa(b1.ID)}, "back": {"https://evil.example/"}})
+		if r.loc != "/tickets" {
+			t.Errorf("bulk returned to %q", r.loc)
+		}
+		wantBody(t, "nothing", m.get(r.loc), msg("en", "flash.bulk_nothing"))
+		if got, _ := srv.App.Tickets.Get(ctx(), tenant.System(), b1.ID); got.Level != "N1" {
+			t.Errorf("B's ticket changed: %+v", got)
+		}
+	})
+}

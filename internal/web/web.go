@@ -173,6 +173,7 @@ func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("POST /tickets/{id}/update", h.ticketUpdate)
 	rt.HandleFunc("POST /tickets/{id}/time", h.ticketTime)
 	rt.HandleFunc("POST /tickets/{id}/rate", h.ticketRate)
+	rt.HandleFunc("POST /tickets/bulk", h.ticketBulk)
 	rt.HandleFunc("POST /tickets/{id}/merge", h.ticketMerge)
 	rt.HandleFunc("POST /tickets/{id}/watchers", h.ticketWatch)
 	rt.HandleFunc("POST /tickets/{id}/watchers/{user}/remove", h.ticketUnwatch)
