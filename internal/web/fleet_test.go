@@ -221,6 +221,16 @@ func TestFleetImportPreviewThenConfirm(t *testing.T) {
 		if fieldErrorBlock(r.body, "csv") == "" {
 			t.Errorf("no error under the file field\n%s", excerpt(r.body))
 		}
+		// A file over the server's usual 2 MiB body limit (the import takes
+		// up to 5 MiB) is previewed too.
+		var big strings.Builder
+		big.WriteString("kind,name,notes\n")
+		for i := 0; big.Len() < 5<<19; i++ {
+			fmt.Fprintf(&big, "licence,Licence %d,%s\n", i, strings.Repeat("n", 500))
+		}
+		r = br.postMultipart(path, nil, map[string]string{"csv": big.String()})
+		wantStatus(t, "2.5 MiB file", r, http.StatusOK)
+		wantBody(t, "2.5 MiB file", r, `name="confirm"`)
 		// A client administrator may not import.
 		cadmin := signedIn(t, srv, "cadmin@alpha.example")
 		wantStatus(t, "client admin import", cadmin.postMultipart(path, map[string]string{"confirm": "1", "content": good}, nil), http.StatusForbidden)
