@@ -141,20 +141,35 @@ func windowsTimeZone() string {
 	return name
 }
 
+type uninstallKey struct {
+	root registry.Key
+	path string
+	view uint32
+}
+
 // windowsSoftware reads the uninstall keys of 64- and 32-bit programs for
-// the machine, and of the user the agent runs as.
+// the machine, and of every user whose hive is loaded (logged on): the
+// service runs as SYSTEM, whose own HKCU holds nothing of interest.
 func windowsSoftware() []agentproto.Software {
 	var out []agentproto.Software
 	const path = `SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`
-	for _, loc := range []struct {
-		root registry.Key
-		path string
-		view uint32
-	}{
+	keys := []uninstallKey{
 		{registry.LOCAL_MACHINE, path, registry.WOW64_64KEY},
 		{registry.LOCAL_MACHINE, path, registry.WOW64_32KEY},
-		{registry.CURRENT_USER, path, 0},
-	} {
+	}
+	if users, err := registry.OpenKey(registry.USERS, "", registry.ENUMERATE_SUB_KEYS); err == nil {
+		sids, _ := users.ReadSubKeyNames(-1)
+		users.Close()
+		for _, sid := range sids {
+			// S-1-5-21-…: real accounts; their _Classes hives hold no programs.
+			if strings.HasPrefix(sid, "S-1-5-21-") && !strings.HasSuffix(sid, "_Classes") {
+				keys = append(keys, uninstallKey{registry.USERS, sid + `\` + path, 0})
+			}
+		}
+	} else {
+		keys = append(keys, uninstallKey{registry.CURRENT_USER, path, 0})
+	}
+	for _, loc := range keys {
 		k, err := registry.OpenKey(loc.root, loc.path, registry.ENUMERATE_SUB_KEYS|loc.view)
 		if err != nil {
 			continue

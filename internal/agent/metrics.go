@@ -187,7 +187,7 @@ func netCounters(ctx context.Context) map[string]ioCount {
 	}
 	out := make(map[string]ioCount, len(cs))
 	for _, c := range cs {
-		if isLoopback(c.Name) {
+		if skipInterface(c.Name) {
 			continue
 		}
 		out[c.Name] = ioCount{read: c.BytesRecv, write: c.BytesSent}
@@ -195,7 +195,10 @@ func netCounters(ctx context.Context) map[string]ioCount {
 	return out
 }
 
-func isLoopback(name string) bool {
+// skipInterface leaves out loopbacks and the host side of containers'
+// virtual Ethernet pairs (their traffic is the bridge's), which come and
+// go with every container and would each make two series.
+func skipInterface(name string) bool {
 	n := strings.ToLower(name)
-	return n == "lo" || strings.HasPrefix(n, "lo0") || strings.Contains(n, "loopback")
+	return n == "lo" || strings.HasPrefix(n, "lo0") || strings.Contains(n, "loopback") || strings.HasPrefix(n, "veth")
 }
