@@ -209,9 +209,9 @@ type Store interface {
 	// Folded records the newest raw sample of a series and moves its rollup mark back to
 	// rewind when rewind is earlier.
 	Folded(ctx context.Context, seriesID, lastT, rewind int64) error
-	// RollupDue returns up to limit series whose rollups stop before the instant while they
-	// have raw samples after their mark.
-	RollupDue(ctx context.Context, before int64, limit int) ([]SeriesState, error)
+	// RollupDue returns, by id after afterID, up to limit series whose rollups stop before
+	// the instant while they have raw samples after their mark.
+	RollupDue(ctx context.Context, before, afterID int64, limit int) ([]SeriesState, error)
 	// SetRolledUntil moves a series' rollup mark from old to until; false if it was not old.
 	SetRolledUntil(ctx context.Context, seriesID, old, until int64) (bool, error)
 	// DeleteChunksBefore deletes the chunks of a resolution ending before the instant, of the

@@ -384,6 +384,12 @@ func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // rawSamples returns the raw samples of series in [from, to]: their chunks merged with the
 // ingest rows not compacted yet, the first value stored for an instant winning.
 func (svc *Service) rawSamples(ctx context.Context, assetID int64, ids []int64, from, to int64) (map[int64][]chunk.Sample, error) {
+	// The ingest rows first: a compaction committing between the two reads then makes
+	// samples appear twice (merged away), never disappear.
+	rows, err := svc.store.IngestRows(ctx, assetID, 0, false)
+	if err != nil {
+		return nil, fmt.Errorf("load recent samples of asset %d: %w", assetID, err)
+	}
 	chunks, err := svc.store.Chunks(ctx, ids, Raw, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("load chunks of asset %d: %w", assetID, err)
@@ -395,10 +401,6 @@ func (svc *Service) rawSamples(ctx context.Context, assetID int64, ids []int64, 
 			return nil, fmt.Errorf("decode chunk of series %d at %d: %w", c.SeriesID, c.Start, err)
 		}
 		base[c.SeriesID] = append(base[c.SeriesID], inRange(ss, from, to)...)
-	}
-	rows, err := svc.store.IngestRows(ctx, assetID, 0, false)
-	if err != nil {
-		return nil, fmt.Errorf("load recent samples of asset %d: %w", assetID, err)
 	}
 	if len(rows) == 0 {
 		return base, nil
@@ -530,17 +532,24 @@ func (svc *Service) Compact(ctx context.Context) (CompactStats, error) {
 	if err != nil {
 		return st, fmt.Errorf("compact: list assets: %w", err)
 	}
+	// One asset's failure (a corrupt chunk) must not stop the others: it is logged, the
+	// others go on, and Compact returns the errors at the end.
+	var errs []error
 	for _, a := range assets {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
 		if err := svc.foldAsset(ctx, a, now.Add(-svc.opts.FoldAfter).UnixMilli(), &st); err != nil {
-			return st, fmt.Errorf("compact asset %d: %w", a, err)
+			svc.log.Error("compact metrics of an asset", "asset", a, "err", err)
+			errs = append(errs, fmt.Errorf("compact asset %d: %w", a, err))
 		}
 	}
 	target := floorDiv(now.Add(-svc.opts.RollupLag).UnixMilli(), hourMs) * hourMs
 	if err := svc.rollAll(ctx, target, &st); err != nil {
-		return st, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return st, errors.Join(errs...)
 	}
 	// Retention moves by whole chunks (hours at least): once an hour is enough.
 	svc.mu.Lock()
@@ -735,11 +744,15 @@ func rawChunks(id int64, ss []chunk.Sample) ([]Chunk, error) {
 	return out, nil
 }
 
-// rollAll extends, in groups of series per transaction, every series' rollups up to target.
+// rollAll extends, in groups of series per transaction, every series' rollups up to target,
+// in one pass by series id. A group that fails is retried series by series, and a series
+// that fails alone is logged and left for the next compaction.
 func (svc *Service) rollAll(ctx context.Context, target int64, st *CompactStats) error {
 	const batch, perTx = 500, 25
-	for round := 0; ; round++ {
-		due, err := svc.store.RollupDue(ctx, target, batch)
+	var errs []error
+	after := int64(0)
+	for {
+		due, err := svc.store.RollupDue(ctx, target, after, batch)
 		if err != nil {
 			return fmt.Errorf("compact: list series to roll up: %w", err)
 		}
@@ -753,14 +766,27 @@ func (svc *Service) rollAll(ctx context.Context, target int64, st *CompactStats)
 				}
 				return nil
 			})
-			if err != nil {
-				return fmt.Errorf("compact: %w", err)
+			if err == nil {
+				st.RolledSeries += len(group)
+				continue
 			}
-			st.RolledSeries += len(group)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			for _, s := range group {
+				err := svc.store.InTx(ctx, func(ctx context.Context) error { return svc.rollSeries(ctx, s, target) })
+				if err != nil {
+					svc.log.Error("roll up metric series", "series", s.ID, "err", err)
+					errs = append(errs, fmt.Errorf("roll up series %d: %w", s.ID, err))
+					continue
+				}
+				st.RolledSeries++
+			}
 		}
-		if len(due) < batch || round > 10_000 {
-			return nil
+		if len(due) < batch {
+			return errors.Join(errs...)
 		}
+		after = due[len(due)-1].ID
 		if err := ctx.Err(); err != nil {
 			return err
 		}

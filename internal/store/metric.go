@@ -234,7 +234,18 @@ func (db *DB) LastChunk(ctx context.Context, seriesID int64, res metric.Resoluti
 // on SQLite the new row goes to the end of the table, and pages whose rows have all moved
 // are freed whole instead of being split half-empty by rows growing in place.
 func (db *DB) ReplaceChunks(ctx context.Context, clientID, seriesID int64, res metric.Resolution, removeStarts []int64, add []metric.Chunk) error {
+	newHead := false
+	for _, c := range add {
+		newHead = newHead || !c.Full
+	}
 	for _, st := range removeStarts {
+		if newHead && db.dialect == Postgres {
+			// The head is overwritten below (upsert); a full chunk at st may still exist.
+			if _, err := db.exec(ctx, `DELETE FROM metric_chunks WHERE series_id = ? AND resolution = ? AND t_start = ?`, seriesID, int(res), st); err != nil {
+				return fmt.Errorf("delete chunk at %d: %w", st, err)
+			}
+			continue
+		}
 		r, err := db.exec(ctx, `DELETE FROM metric_heads WHERE series_id = ? AND resolution = ? AND t_start = ?`, seriesID, int(res), st)
 		if err != nil {
 			return fmt.Errorf("delete head at %d: %w", st, err)
@@ -247,12 +258,16 @@ func (db *DB) ReplaceChunks(ctx context.Context, clientID, seriesID int64, res m
 		}
 	}
 	for _, c := range add {
-		table := "metric_chunks"
+		q := `INSERT INTO metric_chunks (series_id, resolution, t_start, t_end, client_id, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)`
 		if !c.Full {
-			table = "metric_heads"
+			q = `INSERT INTO metric_heads (series_id, resolution, t_start, t_end, client_id, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)`
+			if db.dialect == Postgres {
+				// On PostgreSQL an update of the head row, which changes no indexed column,
+				// can stay in its page (a HOT update, with the table's fillfactor leaving room).
+				q += ` ON CONFLICT (series_id, resolution) DO UPDATE SET t_start = EXCLUDED.t_start, t_end = EXCLUDED.t_end, n = EXCLUDED.n, data = EXCLUDED.data`
+			}
 		}
-		if _, err := db.exec(ctx, `INSERT INTO `+table+` (series_id, resolution, t_start, t_end, client_id, n, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			seriesID, int(res), c.Start, c.End, clientID, c.Count, c.Data); err != nil {
+		if _, err := db.exec(ctx, q, seriesID, int(res), c.Start, c.End, clientID, c.Count, c.Data); err != nil {
 			return fmt.Errorf("insert chunk at %d: %w", c.Start, err)
 		}
 	}
@@ -270,9 +285,9 @@ func (db *DB) Folded(ctx context.Context, seriesID, lastT, rewind int64) error {
 }
 
 // RollupDue implements metric.Store.
-func (db *DB) RollupDue(ctx context.Context, before int64, limit int) ([]metric.SeriesState, error) {
+func (db *DB) RollupDue(ctx context.Context, before, afterID int64, limit int) ([]metric.SeriesState, error) {
 	rows, err := db.query(ctx, `SELECT id, client_id, rolled_until, last_t FROM metric_series
-		WHERE rolled_until < ? AND last_t >= rolled_until ORDER BY id LIMIT ?`, before, limit)
+		WHERE id > ? AND rolled_until < ? AND last_t >= rolled_until ORDER BY id LIMIT ?`, afterID, before, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,8 @@ CREATE INDEX metric_ingest_asset ON metric_ingest (asset_id, id);
 -- (1 = 5 minutes, 2 = hourly; min, max and sum, count columns). t_start and t_end are the
 -- first and last sample or bucket start, Unix ms; n how many. metric_chunks holds the full
 -- chunks, only ever appended (then deleted by retention); metric_heads the one open chunk of
--- each series and resolution, rewritten as samples come. The data is already entropy coded:
+-- each series and resolution, updated as samples come (room left in its pages for HOT
+-- updates, which need no new index entry). The data is already entropy coded:
 -- TOAST compression would only cost time.
 CREATE TABLE metric_chunks (
     series_id BIGINT NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
@@ -56,5 +57,5 @@ CREATE TABLE metric_heads (
     n INTEGER NOT NULL,
     data BYTEA NOT NULL,
     PRIMARY KEY (series_id, resolution)
-);
+) WITH (fillfactor = 70);
 ALTER TABLE metric_heads ALTER COLUMN data SET STORAGE EXTERNAL;
