@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,6 +56,7 @@ Usage:
   vigie-agent run                                 run in the foreground
   vigie-agent install [--server URL --token TOKEN] install (and enroll) the system service
   vigie-agent uninstall | start | stop | status   manage the system service
+  vigie-agent inventory                           print this machine's inventory (JSON)
   vigie-agent version
 
 Every command takes --config PATH and --state-dir DIR (or VIGIE_AGENT_CONFIG,
@@ -72,6 +74,7 @@ func run(ctx context.Context, args []string, e env) int {
 	cmds := map[string]func(context.Context, []string, env) error{
 		"enroll": cmdEnroll, "run": cmdRun, "install": cmdInstall, "uninstall": cmdControl("uninstall"),
 		"start": cmdControl("start"), "stop": cmdControl("stop"), "status": cmdStatus, "version": cmdVersion,
+		"inventory": cmdInventory,
 	}
 	fn, ok := cmds[args[0]]
 	if !ok {
@@ -225,6 +228,25 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 
 func newAgent(p agent.Paths, cfg *agent.Config, log *slog.Logger) *agent.Agent {
 	return &agent.Agent{Config: cfg, ConfigPath: p.Config, StateDir: p.StateDir, Version: version, Log: log}
+}
+
+func cmdInventory(ctx context.Context, args []string, e env) error {
+	var c common
+	var software bool
+	fs := newFlags("inventory", "Print the inventory this machine would send, as JSON (nothing is sent).", e, &c)
+	fs.BoolVar(&software, "software", true, "list installed software")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	set := agentproto.DefaultSettings()
+	if cfg, err := agent.LoadConfig(c.paths(e).Config); err == nil {
+		set = cfg.Settings
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	inv := agent.CollectInventory(ctx, set, software, version, log)
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(inv)
 }
 
 func cmdStatus(_ context.Context, args []string, e env) error {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -82,6 +83,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"install", "--help"}, 0, "--token"},
 		{[]string{"run", "--config", "/nonexistent/agent.json"}, 1, "agent not enrolled"},
 		{[]string{"run", "--log-level", "loud"}, 2, "--log-level"},
+		{[]string{"inventory", "--software=false", "--config", "/nonexistent/agent.json"}, 0, `"os": "` + runtime.GOOS + `"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
