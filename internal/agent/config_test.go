@@ -211,3 +211,14 @@ func TestInventoryHash(t *testing.T) {
 		t.Errorf("software not sorted and deduplicated: %+v", c.Software)
 	}
 }
+
+func FuzzParseRetryAfter(f *testing.F) {
+	f.Add("120")
+	f.Add("Sun, 29 Nov 2026 03:01:00 GMT")
+	now := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if d := parseRetryAfter(s, now); d < 0 {
+			t.Fatalf("%q → %v", s, d)
+		}
+	})
+}

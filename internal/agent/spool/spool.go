@@ -427,6 +427,12 @@ func (s *Spool) remove(e Entry) error {
 			break
 		}
 	}
+	if s.st.Head == e.Name {
+		// Its Seq is spent: whatever comes next gets a new one, even a
+		// batch that would one day reuse the name.
+		s.st.Head, s.st.HeadSeq = "", 0
+		return s.saveState()
+	}
 	return nil
 }
 

@@ -338,3 +338,43 @@ func TestSplitReport(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSpoolFile: whatever a batch file holds after a crash or a disk
+// error, the spool neither panics nor stops: it is read or skipped and
+// counted.
+func FuzzSpoolFile(f *testing.F) {
+	dir := f.TempDir()
+	s, _ := OpenAt(dir, 1<<20, nil, t0)
+	r := &agentproto.Report{Series: []agentproto.Series{{Name: "x", T: []int64{1}, V: []float64{1}}}}
+	_, _ = s.Put(r)
+	good, _ := os.ReadFile(filepath.Join(dir, makeName(0, "", false)))
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte{0x1f, 0x8b})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, makeName(0, "", false)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := OpenAt(dir, 1<<20, nil, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, r, err := s.Oldest()
+		switch {
+		case err == ErrEmpty:
+			if s.Dropped() != 1 {
+				t.Fatalf("unreadable batch not counted")
+			}
+		case err != nil:
+			t.Fatal(err)
+		default:
+			if r.Seq == 0 {
+				t.Fatal("batch without a seq")
+			}
+			if err := s.Remove(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
