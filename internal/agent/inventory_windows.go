@@ -50,6 +50,9 @@ func collectPlatform(ctx context.Context, inv *agentproto.Inventory, set agentpr
 		inv.Gateway = ParseRoutePrint(b)
 	}
 	inv.TimeZone = windowsTimeZone()
+	if collectorOn(set, agentproto.CollectorUsers) {
+		inv.Users = windowsUsers()
+	}
 	if withSoftware {
 		inv.Software = windowsSoftware()
 	}
