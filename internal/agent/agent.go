@@ -50,6 +50,10 @@ type Agent struct {
 	over     bool
 }
 
+// maxUnspooledSamples bounds what is kept in memory while the spool cannot
+// be written (about an hour of samples at 10 s).
+const maxUnspooledSamples = 20_000
+
 // InventoryHashFile is the file, in the state directory, that holds the
 // hash of the last inventory put in the spool.
 const InventoryHashFile = "inventory.sha256"
@@ -133,7 +137,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		dropped, err := sp.Put(r)
 		if err != nil {
-			a.Log.Error("spool batch", "err", err)
+			// Disk full or read-only: keep the samples for the next try,
+			// up to a bound, so the agent's memory does not grow forever.
+			a.Log.Error("spool batch", "samples", batch.Samples(), "err", err)
+			if batch.Samples() > maxUnspooledSamples {
+				batch.Reset()
+				_ = sp.CountDropped(1)
+			}
 			return
 		}
 		if pendingInv != nil {
