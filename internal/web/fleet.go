@@ -86,6 +86,17 @@ func (h *Handler) fleetList(w http.ResponseWriter, r *http.Request) {
 		h.forbidden(w, r)
 		return
 	}
+	// A client user's fleet is their company's: the client's own page,
+	// with its site filter.
+	if p.User.ClientID != nil {
+		c, err := h.d.Clients.Get(r.Context(), s, *p.User.ClientID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderFleet(w, r, s, &c)
+		return
+	}
 	h.renderFleet(w, r, s, nil)
 }
 

@@ -116,6 +116,12 @@ func TestFleetFilters(t *testing.T) {
 				wantBody(t, tt.query, r, msg("en", "fleet.none_match"))
 			}
 		}
+		// A client administrator's fleet is their company's, with its sites to filter by.
+		cadmin := signedIn(t, srv, "cadmin@alpha.example")
+		cadmin.lang = "en"
+		r0 := cadmin.get(fmt.Sprintf("/fleet?site=%d", f.siteA.ID))
+		wantBody(t, "client admin fleet", r0, msg("en", "fleet.client_title", f.a.Name), `id="f-site"`, "srv-alpha-01")
+		wantNotBody(t, "client admin fleet", r0, "srv-bravo-01", `href="/clients/`+itoa(f.a.ID)+`/fleet/import"`)
 		// A client's own list keeps to it whatever the query says.
 		r := br.get(fmt.Sprintf("/clients/%d/fleet?client=%d", f.a.ID, f.b.ID))
 		wantBody(t, "client fleet", r, "srv-alpha-01")
