@@ -364,3 +364,21 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRenderDay draws a day of minute samples of three series, the
+// heaviest graph of the asset page's default range.
+func BenchmarkRenderDay(b *testing.B) {
+	end := time.Date(2026, 10, 27, 10, 0, 0, 0, time.UTC)
+	from := end.Add(-24 * time.Hour)
+	series := []Series{
+		{Name: "1 min", Points: wave(from, time.Minute, 1440, 1.5, 0.5, 0, -1, -1)},
+		{Name: "5 min", Points: wave(from, time.Minute, 1440, 1.2, 0.4, 0, -1, -1)},
+		{Name: "15 min", Points: wave(from, time.Minute, 1440, 1.0, 0.3, 0, -1, -1)},
+	}
+	o := Options{Title: "Load", Unit: Count, From: from, To: end, Width: 600, Height: 230}
+	var n int
+	for b.Loop() {
+		n = len(Render(o, series))
+	}
+	b.ReportMetric(float64(n), "bytes/chart")
+}
