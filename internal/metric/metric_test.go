@@ -234,7 +234,7 @@ func FuzzAppendValidation(f *testing.F) {
 	f.Add("cpu.percent", "mount", "/", int64(1_700_000_000_000), int64(60_000), 12.5, 13.25)
 	f.Add("fs.free", "mount", "C:\\", int64(1_700_000_000_000), int64(0), 1.0, 2.0)
 	f.Add("Bad", "", "", int64(-1), int64(-5), math.NaN(), math.Inf(1))
-	f.Add("a", "device", strings.Repeat("é", 100), int64(0), int64(1), 0.0, -0.0)
+	f.Add("a", "device", strings.Repeat("é", 100), int64(0), int64(1), 0.0, math.Copysign(0, -1))
 	f.Add("net.rx", "x\x00", "\xff", int64(math.MaxInt64), int64(1), 1e308, 5e-324)
 	now := time.UnixMilli(1_700_000_000_000 + 3600_000).UTC()
 	f.Fuzz(func(t *testing.T, name, key, value string, t0, dt int64, v0, v1 float64) {

@@ -514,9 +514,7 @@ func (svc *Service) rollupBuckets(ctx context.Context, assetID int64, ids []int6
 	}
 	for _, id := range tail {
 		lo := max(start, rolled[id])
-		for _, b := range rollup(inRange(raw[id], lo, to), step) {
-			out[id] = append(out[id], b)
-		}
+		out[id] = append(out[id], rollup(inRange(raw[id], lo, to), step)...)
 	}
 	return out, nil
 }
