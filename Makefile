@@ -36,7 +36,7 @@ $(STATICCHECK):
 ## build: every binary, into bin/.
 build:
 	@mkdir -p bin
-	@set -e; for c in $(COMMANDS); do echo "$(GO) build -o bin/$$c ./cmd/$$c"; $(GO) build -o bin/$$c ./cmd/$$c; done
+	@set -e; for c in $(COMMANDS); do echo "$(GO) build -o bin/$$c ./cmd/$$c"; $(GO) build -ldflags "-X github.com/vigie-hq/vigie/internal/cli.Version=$(VERSION) -X main.version=$(VERSION)" -o bin/$$c ./cmd/$$c; done
 
 # vigie-agent targets: what `agents` builds and `cross` checks.
 AGENT_TARGETS := linux/amd64 linux/arm64 windows/amd64 darwin/arm64

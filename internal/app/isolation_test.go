@@ -278,8 +278,12 @@ var specs = map[string]spec{
 	"GET /helpdesk/templates":                   {action: tenant.HelpdeskAdmin},
 	"POST /helpdesk/templates":                  {action: tenant.HelpdeskAdmin, body: webReplyTemplate},
 	"POST /helpdesk/templates/{id}/delete":      {action: tenant.HelpdeskAdmin},
-	"GET /clients/{id}/service-level":           {action: tenant.HelpdeskAdmin, target: true},
-	"POST /clients/{id}/service-level":          {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
+	"GET /helpdesk/templates/{id}/edit":         {action: tenant.HelpdeskAdmin},
+	"POST /helpdesk/templates/{id}/edit": {action: tenant.HelpdeskAdmin, body: func(_ *matrix, x *attempt) any {
+		return url.Values{"name": {fmt.Sprintf("Matrix template %d", x.n)}, "language": {"fr"}, "body": {"Bonjour"}}
+	}},
+	"GET /clients/{id}/service-level":  {action: tenant.HelpdeskAdmin, target: true},
+	"POST /clients/{id}/service-level": {action: tenant.HelpdeskAdmin, target: true, body: webServiceLevel},
 
 	// The helpdesk's e-mail: mailboxes are the provider's (administrators);
 	// domain rules and quarantined messages belong to the client of their

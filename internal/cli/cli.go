@@ -135,7 +135,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 func serve(ctx context.Context, cfg config.Config, env Env, before func(*app.App) error) error {
 	start := time.Now()
 	log := logger(&cfg, env)
-	a, err := app.New(ctx, cfg, log, app.Options{})
+	a, err := app.New(ctx, cfg, log, app.Options{AgentVersion: agentVersion()})
 	if err != nil {
 		return err
 	}
@@ -183,6 +183,17 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 
 // Version is set at build time with -ldflags "-X github.com/vigie-hq/vigie/internal/cli.Version=…".
 var Version = ""
+
+// agentVersion is the vigie-agent version this server ships: the release
+// both were built as (make build and make agents stamp the same one), or
+// "dev", what an unstamped agent reports, so that a development build does
+// not call every agent out of date.
+func agentVersion() string {
+	if Version != "" {
+		return Version
+	}
+	return "dev"
+}
 
 func version() string {
 	if Version != "" {

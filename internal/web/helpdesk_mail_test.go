@@ -177,6 +177,10 @@ func TestQuarantinePages(t *testing.T) {
 		tech := signedIn(t, srv, "tech@example.com")
 		tech.lang = "en"
 		wantBody(t, "empty quarantine", tech.get("/helpdesk/quarantine"), msg("en", "quarantine.empty"))
+		// A technician reaches it from the navigation (not the settings it may not open).
+		home := tech.get("/")
+		wantBody(t, "technician nav", home, `href="/helpdesk/quarantine"`, msg("en", "nav.quarantine"))
+		wantNotBody(t, "technician nav", home, `href="/helpdesk/settings"`)
 
 		qid := quarantineFixture(t, srv, f)
 		mb := testMailbox(t, srv)

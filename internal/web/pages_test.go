@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 // TestEveryPageRendersForEveryRole walks every GET page of the router as
@@ -48,6 +49,12 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids["assets"] = ast.ID
+		// A reply template, for its edit page.
+		rt := ticket.ReplyTemplate{Name: "Accusé", Language: "fr", Body: "Bonjour {{requester}}"}
+		if err := srv.App.Tickets.SaveReplyTemplate(srv.Ctx(), tenant.System(), &rt); err != nil {
+			t.Fatal(err)
+		}
+		ids["helpdesk/templates"] = rt.ID
 		var pages []string
 		for _, rt := range srv.App.Router.Routes() {
 			if rt.Method != http.MethodGet || rt.Public || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/metrics") {

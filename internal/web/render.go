@@ -271,8 +271,13 @@ func (v *view) Nav() []navItem {
 	if s.Can(tenant.MailRead) && v.h.hasMail() {
 		add("mail", "/mail", "nav.mail")
 	}
-	if s.Can(tenant.HelpdeskAdmin) && v.h.d.Tickets != nil {
+	switch {
+	case s.Can(tenant.HelpdeskAdmin) && v.h.d.Tickets != nil:
 		add("helpdesk", "/helpdesk/settings", "nav.helpdesk")
+	case v.Staff() && s.Can(tenant.TicketWork) && v.HelpdeskMailOn():
+		// Technicians triage the e-mail quarantine, the only helpdesk page
+		// they may open.
+		add("helpdesk", "/helpdesk/quarantine", "nav.quarantine")
 	}
 	if s.Can(tenant.ProviderWrite) {
 		add("settings", "/settings", "nav.settings")

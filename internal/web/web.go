@@ -193,6 +193,8 @@ func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("GET /helpdesk/templates", h.replyTemplateList)
 	rt.HandleFunc("POST /helpdesk/templates", h.replyTemplateCreate)
 	rt.HandleFunc("POST /helpdesk/templates/{id}/delete", h.replyTemplateDelete)
+	rt.HandleFunc("GET /helpdesk/templates/{id}/edit", h.replyTemplateEdit)
+	rt.HandleFunc("POST /helpdesk/templates/{id}/edit", h.replyTemplateUpdate)
 	rt.HandleFunc("GET /clients/{id}/service-level", h.serviceLevelForm)
 	rt.HandleFunc("POST /clients/{id}/service-level", h.serviceLevelSave)
 	if h.d.HelpdeskMail != nil {
