@@ -12,6 +12,13 @@ func collectPlatform(ctx context.Context, inv *agentproto.Inventory, set agentpr
 	if b, err := runCmd(ctx, "/usr/sbin/ioreg", "-rd1", "-c", "IOPlatformExpertDevice"); err == nil {
 		inv.Manufacturer, inv.Model, inv.Serial = ParseIoreg(b)
 	}
+	if b, err := runCmd(ctx, "/usr/sbin/system_profiler", "SPNVMeDataType", "SPSerialATADataType", "-json"); err == nil {
+		if disks, err := ParseSystemProfilerDisks(b); err == nil {
+			inv.Disks = disks
+		}
+	} else {
+		log.Debug("inventory: system_profiler disks", "err", err)
+	}
 	if b, err := runCmd(ctx, "/sbin/route", "-n", "get", "default"); err == nil {
 		inv.Gateway = ParseRouteGetDefault(b)
 	}

@@ -338,3 +338,46 @@ func firstOr(ss []string) string {
 	}
 	return ss[0]
 }
+
+// ParseSystemProfilerDisks parses `system_profiler SPNVMeDataType
+// SPSerialATADataType -json`: each controller's drives, with macOS' own
+// SMART verdict ("Verified" or "Failing").
+func ParseSystemProfilerDisks(b []byte) ([]agentproto.Disk, error) {
+	type drive struct {
+		Name   string `json:"_name"`
+		BSD    string `json:"bsd_name"`
+		Model  string `json:"device_model"`
+		Serial string `json:"device_serial"`
+		Size   uint64 `json:"size_in_bytes"`
+		SMART  string `json:"smart_status"`
+	}
+	type controller struct {
+		Items []drive `json:"_items"`
+	}
+	var v map[string][]controller
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	var out []agentproto.Disk
+	for _, key := range []string{"SPNVMeDataType", "SPSerialATADataType"} {
+		for _, c := range v[key] {
+			for _, d := range c.Items {
+				if d.BSD == "" {
+					continue
+				}
+				disk := agentproto.Disk{Name: d.BSD, Model: strings.TrimSpace(d.Model), Serial: strings.TrimSpace(d.Serial), Bytes: d.Size}
+				if disk.Model == "" {
+					disk.Model = d.Name
+				}
+				switch strings.ToLower(d.SMART) {
+				case "verified":
+					disk.SMART = "PASSED"
+				case "failing":
+					disk.SMART = "FAILED"
+				}
+				out = append(out, disk)
+			}
+		}
+	}
+	return out, nil
+}

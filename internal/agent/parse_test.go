@@ -133,6 +133,17 @@ func TestParseIoreg(t *testing.T) {
 	}
 }
 
+func TestParseSystemProfilerDisks(t *testing.T) {
+	got, err := ParseSystemProfilerDisks(readTestdata(t, "system_profiler_disks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[{disk0 APPLE SSD AP0512Q 0ba01234a5b6c7d8 500277790720 PASSED} {disk2 Samsung SSD 870 EVO 1TB S6PTNM0T123456A 1000204886016 FAILED}]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("disks = %v\nwant %s", got, want)
+	}
+}
+
 func TestParseDiskstats(t *testing.T) {
 	got := ParseDiskstats(readTestdata(t, "diskstats"))
 	want := "[{loop0 0 0} {sda 3004963840 6421639168} {sda1 2998957056 6421639168} {nvme0n1 50567901184 233875974144}]"
@@ -234,6 +245,18 @@ func FuzzParseNetwork(f *testing.F) {
 		ParseProcNetRoute(b)
 		ParseRouteGetDefault(b)
 		ParseRoutePrint(b)
+	})
+}
+
+func FuzzParseSystemProfilerDisks(f *testing.F) {
+	addSeeds(f, "system_profiler_disks.json")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		disks, _ := ParseSystemProfilerDisks(b)
+		for _, d := range disks {
+			if d.Name == "" || (d.SMART != "" && d.SMART != "PASSED" && d.SMART != "FAILED") {
+				t.Fatalf("bad disk %+v", d)
+			}
+		}
 	})
 }
 
