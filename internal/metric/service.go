@@ -567,7 +567,7 @@ func (svc *Service) Compact(ctx context.Context) (CompactStats, error) {
 // retain deletes the chunks past their resolution's retention, a range of series per
 // transaction.
 func (svc *Service) retain(ctx context.Context, now time.Time, st *CompactStats) error {
-	const perTx = 2000
+	const perTx = 500
 	maxID, err := svc.store.MaxSeriesID(ctx)
 	if err != nil {
 		return fmt.Errorf("compact: apply retention: %w", err)

@@ -140,6 +140,7 @@ func TestMetricStore(t *testing.T) {
 		{"concurrent append and compact", testMetricConcurrent},
 		{"delete asset", testMetricDeleteAsset},
 		{"usage", testMetricUsage},
+		{"corrupt chunk", testMetricCorrupt},
 	}
 	for _, d := range dialects {
 		t.Run(string(d), func(t *testing.T) {
@@ -634,5 +635,46 @@ func testMetricUsage(t *testing.T, d store.Dialect) {
 	}
 	if u.Samples != 1440 || u.Compacted != 1440 || u.Series != 1 || u.Buckets != 288+24 || u.Bytes <= 0 || len(u.Tables) != 4 {
 		t.Fatalf("Usage = %+v", u)
+	}
+}
+
+// testMetricCorrupt: a corrupt chunk fails its series' compaction with an error, but the
+// other assets are still compacted and rolled up.
+func testMetricCorrupt(t *testing.T, d store.Dialect) {
+	e := newMetricEnv(t, d, metric.Options{})
+	e.clock.Set(day0.Add(time.Hour))
+	s := minuteSeries(agentproto.MetricCPU, nil, day0, 30, func(i int) float64 { return float64(i) })
+	for _, asset := range []int64{1, 2} {
+		_, err := e.appendTx(t, e.w.A.ID, asset, []agentproto.Series{s}, metric.AppendOptions{})
+		ok(t, err)
+	}
+	e.clock.Add(11 * time.Minute)
+	e.compact(t)
+	q := `UPDATE metric_heads SET data = ? WHERE series_id IN (SELECT id FROM metric_series WHERE asset_id = 1)`
+	if d == store.Postgres {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	_, err := e.db.SQL().ExecContext(t.Context(), q, []byte{0x10, 0x05, 0xff})
+	ok(t, err)
+	more := minuteSeries(agentproto.MetricCPU, nil, day0.Add(30*time.Minute), 10, func(i int) float64 { return 7 })
+	for _, asset := range []int64{1, 2} {
+		_, err := e.appendTx(t, e.w.A.ID, asset, []agentproto.Series{more}, metric.AppendOptions{})
+		ok(t, err)
+	}
+	e.clock.Add(2 * time.Hour)
+	st, err := e.svc.Compact(t.Context())
+	// The new samples fold as a piece behind the corrupt head; rolling it up fails.
+	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("Compact with a corrupt chunk = %v, want an error saying so", err)
+	}
+	if st.Assets != 2 || st.RolledSeries != 1 {
+		t.Fatalf("Compact = %+v: want both assets folded and asset 2 rolled up anyway", st)
+	}
+	rs := e.query(t, sys, metric.Query{AssetID: 2, Name: agentproto.MetricCPU, From: day0, To: day0.Add(time.Hour), Resolution: res(metric.FiveMinutes)})
+	if len(rs) != 1 || len(rs[0].Points) != 8 {
+		t.Fatalf("asset 2 after a partly failed compaction = %+v", rs)
+	}
+	if _, err := e.svc.Query(t.Context(), sys, metric.Query{AssetID: 1, Name: agentproto.MetricCPU, From: day0, To: day0.Add(time.Hour), Resolution: res(metric.Raw)}); err == nil {
+		t.Fatal("querying a corrupt chunk gave no error")
 	}
 }
