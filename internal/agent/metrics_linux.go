@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"os"
+	"strings"
 )
 
 func selfPID() int { return os.Getpid() }
@@ -55,4 +56,16 @@ func processCount(context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// skipBlockDevice says whether a block device is not a disk worth
+// reporting (loop, RAM, compressed RAM, floppy, optical, device-mapper
+// snapshots are kept as dm-*).
+func skipBlockDevice(name string) bool {
+	for _, p := range []string{"loop", "ram", "zram", "fd", "sr", "md127p"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return name == ""
 }

@@ -30,15 +30,3 @@ func ParseDiskstats(b []byte) []DiskStat {
 	}
 	return out
 }
-
-// skipBlockDevice says whether a block device is not a disk worth
-// reporting (loop, RAM, compressed RAM, floppy, optical, device-mapper
-// snapshots are kept as dm-*).
-func skipBlockDevice(name string) bool {
-	for _, p := range []string{"loop", "ram", "zram", "fd", "sr", "md127p"} {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return name == ""
-}
