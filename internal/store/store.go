@@ -55,6 +55,8 @@ type DB struct {
 	log  *slog.Logger
 
 	rebindCache sync.Map
+	// searchProbe0 replaces searchProbeLimit in tests (0: the constant).
+	searchProbe0 int
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" for PostgreSQL,

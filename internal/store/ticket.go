@@ -244,7 +244,10 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 		add("t.priority = ?", int(f.Priority))
 	}
 	if f.Query != "" {
-		c, a := db.searchCond(f.Query)
+		c, a, err := db.searchFilter(ctx, f.Query)
+		if err != nil {
+			return nil, "", err
+		}
 		add(c, a...)
 	}
 
@@ -732,6 +735,69 @@ func (db *DB) searchCond(q string) (string, []any) {
 		args = append([]any{"'" + strings.Join(words[:len(words)-1], "' & '") + "'"}, args...)
 	}
 	return `t.id IN (SELECT s.ticket_id FROM ticket_search AS s WHERE s.body @@ (` + cond + `))`, args
+}
+
+// searchProbeLimit is how many matching documents the PostgreSQL search
+// probe lists before it leaves the search to the main query.
+const searchProbeLimit = 5000
+
+// probeLimit is searchProbeLimit, or the limit a test set.
+func (db *DB) probeLimit() int {
+	if db.searchProbe0 > 0 {
+		return db.searchProbe0
+	}
+	return searchProbeLimit
+}
+
+// searchFilter returns the search condition of a ticket list. On
+// PostgreSQL a rare word is the slow case: the planner cannot estimate a
+// prefix query (`word:*`), assumes a few per cent of the documents match,
+// and walks the tickets newest first testing each document, which reads
+// them all when only a handful match. So a probe first asks the GIN index
+// alone (sequential scans off, on its own read connection) for up to
+// searchProbeLimit matching tickets: when there are fewer, the list filters
+// on those ids, which is a few primary-key lookups; otherwise the word is
+// common enough that the walk finds a page quickly, and the usual
+// condition is used.
+func (db *DB) searchFilter(ctx context.Context, q string) (string, []any, error) {
+	cond, args := db.searchCond(q)
+	if db.dialect != Postgres || len(args) == 0 {
+		return cond, args, nil
+	}
+	ids, err := db.searchProbe(ctx, cond, args)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(ids) > db.probeLimit() {
+		return cond, args, nil
+	}
+	return "t.id = ANY(?)", []any{ids}, nil
+}
+
+// searchProbe lists up to searchProbeLimit+1 tickets whose document matches
+// cond (a searchCond), through the GIN index.
+func (db *DB) searchProbe(ctx context.Context, cond string, args []any) ([]int64, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("search probe: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		return nil, fmt.Errorf("search probe: %w", err)
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(cond, "t.id IN ("), ")")
+	rows, err := tx.QueryContext(ctx, db.rebind(inner+` LIMIT ?`), append(args, db.probeLimit()+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("search probe: %w", translate(err))
+	}
+	ids, err := collect(rows, func(r interface{ Scan(...any) error }) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search probe: %w", err)
+	}
+	return ids, nil
 }
 
 // indexTicket rewrites the search document of a ticket: its title, its

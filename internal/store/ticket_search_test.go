@@ -22,6 +22,13 @@ func TestTicketSearch(t *testing.T) {
 			testTicketSearch(t, newTestDB(t, d))
 		})
 	}
+	// PostgreSQL filters on the ids of a probe when few documents match,
+	// and on the full-text condition otherwise: both give the same answers.
+	t.Run("postgres, common words", func(t *testing.T) {
+		db := newTestDB(t, store.Postgres)
+		store.SetSearchProbeLimit(db, 1)
+		testTicketSearch(t, db)
+	})
 }
 
 func testTicketSearch(t *testing.T, db *store.DB) {
