@@ -192,8 +192,9 @@ type Store interface {
 
 	// InsertIngest stores one Append's samples.
 	InsertIngest(ctx context.Context, clientID, assetID, received int64, samples int, data []byte) error
-	// IngestAssets returns the assets with ingest rows received before the instant.
-	IngestAssets(ctx context.Context, receivedBefore int64) ([]int64, error)
+	// IngestAssets returns the assets with an ingest row received before the instant, or
+	// with at least minSamples samples in their ingest rows.
+	IngestAssets(ctx context.Context, receivedBefore int64, minSamples int) ([]int64, error)
 	// IngestRows returns an asset's ingest rows received before the instant (all when 0),
 	// oldest first, locked against a concurrent compaction where the database can.
 	IngestRows(ctx context.Context, assetID, receivedBefore int64, lock bool) ([]IngestRow, error)

@@ -519,14 +519,15 @@ func (svc *Service) rollupBuckets(ctx context.Context, assetID int64, ids []int6
 	return out, nil
 }
 
-// Compact folds the ingest rows older than FoldAfter into chunks, extends the rollups up to
-// the last hour ended RollupLag ago, and deletes what is past its retention, each asset or
-// group of series in its own short transaction. It is idempotent and safe to run
-// concurrently with Append and with itself.
+// Compact folds into chunks the ingest rows of the assets that have one older than FoldAfter
+// or 10,000 samples waiting, extends the rollups up to the last hour ended RollupLag ago, and
+// deletes what is past its retention (once an hour), each asset or group of series in its
+// own short transaction. It is idempotent and safe to run concurrently with Append and with
+// itself.
 func (svc *Service) Compact(ctx context.Context) (CompactStats, error) {
 	var st CompactStats
 	now := svc.now()
-	assets, err := svc.store.IngestAssets(ctx, now.Add(-svc.opts.FoldAfter).UnixMilli())
+	assets, err := svc.store.IngestAssets(ctx, now.Add(-svc.opts.FoldAfter).UnixMilli(), foldSamples)
 	if err != nil {
 		return st, fmt.Errorf("compact: list assets: %w", err)
 	}
@@ -537,7 +538,7 @@ func (svc *Service) Compact(ctx context.Context) (CompactStats, error) {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		if err := svc.foldAsset(ctx, a, now.Add(-svc.opts.FoldAfter).UnixMilli(), &st); err != nil {
+		if err := svc.foldAsset(ctx, a, math.MaxInt64, &st); err != nil {
 			svc.log.Error("compact metrics of an asset", "asset", a, "err", err)
 			errs = append(errs, fmt.Errorf("compact asset %d: %w", a, err))
 		}
@@ -592,6 +593,10 @@ func (svc *Service) retain(ctx context.Context, now time.Time, st *CompactStats)
 }
 
 const hourMs = int64(time.Hour / time.Millisecond)
+
+// foldSamples is how many samples waiting for an asset make Compact fold them without
+// waiting for FoldAfter: a backfill or a replay is worth folding at once.
+const foldSamples = 10_000
 
 // foldAsset moves an asset's ingest rows received before the instant into raw chunks.
 func (svc *Service) foldAsset(ctx context.Context, assetID, before int64, st *CompactStats) error {

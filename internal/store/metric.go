@@ -121,8 +121,9 @@ func (db *DB) InsertIngest(ctx context.Context, clientID, assetID, received int6
 }
 
 // IngestAssets implements metric.Store.
-func (db *DB) IngestAssets(ctx context.Context, receivedBefore int64) ([]int64, error) {
-	rows, err := db.query(ctx, `SELECT DISTINCT asset_id FROM metric_ingest WHERE received < ? ORDER BY asset_id`, receivedBefore)
+func (db *DB) IngestAssets(ctx context.Context, receivedBefore int64, minSamples int) ([]int64, error) {
+	rows, err := db.query(ctx, `SELECT asset_id FROM metric_ingest GROUP BY asset_id
+		HAVING MIN(received) < ? OR SUM(samples) >= ? ORDER BY asset_id`, receivedBefore, minSamples)
 	if err != nil {
 		return nil, err
 	}

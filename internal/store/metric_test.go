@@ -189,7 +189,7 @@ func testMetricRoundTrip(t *testing.T, d store.Dialect) {
 		}
 	}
 	check("before compaction")
-	// Too recent to fold: nothing moves.
+	// Too recent and too few to fold: nothing moves.
 	if st := e.compact(t); st.IngestRows != 0 {
 		t.Fatalf("Compact folded rows younger than FoldAfter: %+v", st)
 	}
@@ -209,8 +209,15 @@ func testMetricRoundTrip(t *testing.T, d store.Dialect) {
 	e.clock.Add(11 * time.Minute)
 	e.compact(t)
 	check("compacted twice")
+	// A backfill of 10,000 samples or more folds at once.
+	back := minuteSeries(agentproto.MetricMemory, nil, day0.Add(-7*24*time.Hour), 10_000, func(i int) float64 { return float64(i % 7) })
+	_, err = e.appendTx(t, e.w.A.ID, asset, []agentproto.Series{back}, metric.AppendOptions{})
+	ok(t, err)
+	if st := e.compact(t); st.IngestRows != 1 || st.Samples != 10_000 {
+		t.Fatalf("Compact after a backfill = %+v, want it folded at once", st)
+	}
 	series, err := e.svc.SeriesOf(t.Context(), sys, asset)
-	if err != nil || len(series) != 3 || series[0].Name != agentproto.MetricCPU || series[0].ClientID != e.w.A.ID {
+	if err != nil || len(series) != 4 || series[0].Name != agentproto.MetricCPU || series[0].ClientID != e.w.A.ID {
 		t.Fatalf("SeriesOf = %+v, %v", series, err)
 	}
 }
