@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/audit"
@@ -142,6 +143,8 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 		printDemo(env, *cfg, accounts)
 		// This machine joins the fleet through a real agent, in process.
 		go demo.LiveAgent(ctx, a, cfg.BaseURL, cfg.DataDir, a.Log)
+		// The other demo machines keep reporting simulated metrics.
+		go demo.Simulate(ctx, a, time.Minute, a.Log)
 		return nil
 	})
 }

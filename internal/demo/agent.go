@@ -17,6 +17,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/tenant"
+	"math/rand/v2"
 )
 
 // LiveAgent runs a real vigie-agent in this process against the demo
@@ -73,6 +74,59 @@ func liveAgent(ctx context.Context, a *app.App, base, dataDir string, log *slog.
 	ag := &agent.Agent{Config: cfg, ConfigPath: path, StateDir: cfg.StateDir, Version: version, Log: log.With("component", "demo-agent"),
 		Budget: agent.Budget{RSSBytes: 1 << 40, CPUPercent: 100}}
 	return ag.Run(ctx)
+}
+
+// Simulate keeps the demo's simulated machines reporting, as their agents
+// would, every interval until ctx is done, so that they stay online and their
+// graphs move. Their reports go straight to the fleet service (the agent
+// API's own path after authentication).
+func Simulate(ctx context.Context, a *app.App, every time.Duration, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	byHost := map[string]demoMachine{}
+	for _, m := range machines() {
+		byHost[m.host] = m
+	}
+	type sim struct {
+		agentID int64
+		gens    []gen
+	}
+	var sims []sim
+	list, err := a.Assets.List(ctx, tenant.System(), asset.Filter{Limit: 500})
+	if err != nil {
+		log.Warn("demo simulation", "err", err)
+		return
+	}
+	for i, as := range list {
+		if m, ok := byHost[as.Name]; ok && as.Agent != nil {
+			sims = append(sims, sim{as.Agent.ID, m.gens(time.Now(), rand.New(rand.NewPCG(uint64(i), 29)))})
+		}
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			for _, sm := range sims {
+				ag, err := a.Assets.Agent(ctx, tenant.System(), sm.agentID)
+				if err != nil {
+					log.Warn("demo simulation", "agent", sm.agentID, "err", err)
+					continue
+				}
+				if ag.Revoked != nil {
+					continue // revoked by someone trying the demo
+				}
+				r := agentproto.Report{Seq: ag.LastSeq + 1, Sent: now.UTC(), AgentVersion: ag.Version, SettingsVersion: ag.SettingsVersion,
+					Series: samples(sm.gens, []time.Time{now.Truncate(time.Second)})}
+				if _, err := a.Assets.Report(ctx, ag, &r); err != nil && ctx.Err() == nil {
+					log.Warn("demo simulation", "agent", sm.agentID, "err", err)
+				}
+			}
+		}
+	}
 }
 
 // waitReady polls base/readyz until it answers 200 (one minute at most).

@@ -86,6 +86,7 @@ func TestSeed(t *testing.T) {
 				}
 			}
 			checkFleet(t, a)
+			checkSimulation(t, a)
 		})
 	}
 }
@@ -132,4 +133,35 @@ func checkFleet(t *testing.T, a *app.App) {
 		}
 		t.Errorf("30 days of CPU: %d results, %d points, %v", len(res), n, err)
 	}
+}
+
+// checkSimulation: the simulated machines keep reporting, exactly once per
+// tick, so they stay online with fresh samples.
+func checkSimulation(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx, s := context.Background(), tenant.System()
+	list, err := a.Assets.List(ctx, s, asset.Filter{Query: "srv-lyon-01", Kind: asset.KindServer, Limit: 1})
+	if err != nil || len(list) != 1 || list[0].Agent == nil {
+		t.Fatalf("srv-lyon-01: %+v, %v", list, err)
+	}
+	before := list[0].Agent.LastSeq
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { demo.Simulate(sctx, a, 20*time.Millisecond, nil); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ag, err := a.Assets.Agent(ctx, s, list[0].Agent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ag.LastSeq >= before+3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("simulated agent at seq %d after 10 s, started at %d", ag.LastSeq, before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }

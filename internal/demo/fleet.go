@@ -148,6 +148,8 @@ func seedFleet(ctx context.Context, a *app.App, clientIDs []int64, siteIDs [][]i
 			as.Criticality = m.criticality
 			parent := routers[m.client]
 			as.ParentID = &parent
+			site := siteIDs[m.client][m.site]
+			as.SiteID = &site
 			if err := a.Assets.Update(ctx, s, &as); err != nil {
 				return fmt.Errorf("update %s: %w", m.host, err)
 			}
@@ -254,15 +256,17 @@ func (m demoMachine) inventory(at time.Time, later bool, version string) agentpr
 	return inv
 }
 
-// history simulates the machine's metrics: 90 days every 30 minutes, then
-// the last two days every minute, with daily and weekly rhythms, at the
-// precision an agent sends.
-func (m demoMachine) history(now time.Time, rnd *rand.Rand) []agentproto.Series {
-	type gen struct {
-		name   string
-		labels map[string]string
-		f      func(t time.Time, work float64) float64
-	}
+// gen simulates one metric of a machine: its value at t for a workload w
+// (0.25 at night and on weekends, up to 1 at the busiest office hour).
+type gen struct {
+	name   string
+	labels map[string]string
+	f      func(t time.Time, work float64) float64
+}
+
+// gens are the simulated metrics of the machine, at the precision an agent
+// sends; the data file system fills up slowly towards its level at now.
+func (m demoMachine) gens(now time.Time, rnd *rand.Rand) []gen {
 	round2 := func(v float64) float64 { return math.Round(v*100) / 100 }
 	mount := "/srv"
 	if m.windows {
@@ -270,7 +274,6 @@ func (m demoMachine) history(now time.Time, rnd *rand.Rand) []agentproto.Series 
 	} else if m.mac {
 		mount = "/"
 	}
-	start := now.AddDate(0, 0, -90)
 	gens := []gen{
 		{agentproto.MetricCPU, nil, func(_ time.Time, w float64) float64 {
 			return round2(math.Min(100, math.Max(0.5, m.load*w+rnd.NormFloat64()*4)))
@@ -281,7 +284,7 @@ func (m demoMachine) history(now time.Time, rnd *rand.Rand) []agentproto.Series 
 		{agentproto.MetricFSUsed, map[string]string{"mount": mount}, func(t time.Time, _ float64) float64 {
 			// Filling up slowly: the capacity warning has a trend to read.
 			grown := m.fsFull - 0.08*now.Sub(t).Hours()/(90*24)
-			return round2(100 * grown)
+			return round2(100 * math.Min(grown, 0.99))
 		}},
 		{agentproto.MetricNetRecv, map[string]string{"interface": "eth0"}, func(_ time.Time, w float64) float64 {
 			return math.Round(math.Max(0, 2e6*w+rnd.NormFloat64()*2e5))
@@ -293,30 +296,50 @@ func (m demoMachine) history(now time.Time, rnd *rand.Rand) []agentproto.Series 
 			return round2(math.Max(0, 8*m.load/100*w*2+rnd.NormFloat64()*0.2))
 		}})
 	}
-	out := make([]agentproto.Series, len(gens))
-	for i, g := range gens {
-		out[i] = agentproto.Series{Name: g.name, Labels: g.labels}
-	}
+	return gens
+}
+
+// workload is how busy a client's machines are at t: office hours in
+// Paris on weekdays, quiet otherwise.
+func workload(t time.Time) float64 {
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		paris = time.UTC
 	}
-	step := 30 * time.Minute
-	recent := now.Add(-48 * time.Hour)
-	for t := start.Truncate(time.Minute); t.Before(now.Add(-time.Minute)); t = t.Add(step) {
-		if !t.Before(recent) {
-			step = time.Minute
-		}
-		// Work: office hours in Paris, weekdays.
-		local := t.In(paris)
-		w := 0.25
-		if wd := local.Weekday(); wd != time.Saturday && wd != time.Sunday && local.Hour() >= 8 && local.Hour() < 19 {
-			w = 0.6 + 0.4*math.Sin(math.Pi*float64(local.Hour()-8)/11)
-		}
+	local := t.In(paris)
+	if wd := local.Weekday(); wd != time.Saturday && wd != time.Sunday && local.Hour() >= 8 && local.Hour() < 19 {
+		return 0.6 + 0.4*math.Sin(math.Pi*float64(local.Hour()-8)/11)
+	}
+	return 0.25
+}
+
+// samples gives one sample of every simulated metric at each instant.
+func samples(gens []gen, at []time.Time) []agentproto.Series {
+	out := make([]agentproto.Series, len(gens))
+	for i, g := range gens {
+		out[i] = agentproto.Series{Name: g.name, Labels: g.labels, T: make([]int64, 0, len(at)), V: make([]float64, 0, len(at))}
+	}
+	for _, t := range at {
+		w := workload(t)
 		for i, g := range gens {
 			out[i].T = append(out[i].T, t.UnixMilli())
 			out[i].V = append(out[i].V, g.f(t, w))
 		}
 	}
 	return out
+}
+
+// history simulates the machine's metrics: 90 days every 30 minutes, then
+// the last two days every minute.
+func (m demoMachine) history(now time.Time, rnd *rand.Rand) []agentproto.Series {
+	var at []time.Time
+	step := 30 * time.Minute
+	recent := now.Add(-48 * time.Hour)
+	for t := now.AddDate(0, 0, -90).Truncate(time.Minute); t.Before(now.Add(-time.Minute)); t = t.Add(step) {
+		if !t.Before(recent) {
+			step = time.Minute
+		}
+		at = append(at, t)
+	}
+	return samples(m.gens(now, rnd), at)
 }
