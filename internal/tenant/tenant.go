@@ -124,7 +124,7 @@ func (s Scope) CanOn(a Action, clientID int64) bool { return s.Can(a) && s.CanSe
 
 func isRead(a Action) bool {
 	switch a {
-	case ClientRead, StaffRead, AuditRead, MailRead, TicketRead, TicketAll:
+	case ClientRead, StaffRead, AuditRead, MailRead, TicketRead, TicketAll, AssetRead:
 		return true
 	}
 	return false
