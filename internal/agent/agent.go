@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -174,7 +175,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			flush() // what was sampled is kept for the next run
 			return nil
 		case <-a.changed:
+			old := set
 			set = a.currentSettings()
+			if old.InventoryInterval != set.InventoryInterval || !maps.Equal(old.Collectors, set.Collectors) {
+				// Collect now under the new settings (a collector turned on
+				// shows at once), then at the new interval.
+				select {
+				case a.invNow <- struct{}{}:
+				default:
+				}
+			}
 			metricT.Reset(time.Duration(set.MetricInterval) * a.Unit)
 			reportT.Reset(time.Duration(set.ReportInterval) * a.Unit)
 			sp.SetMax(set.SpoolBytes)

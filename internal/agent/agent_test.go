@@ -18,11 +18,16 @@ import (
 // startAgent runs an agent whose "second" lasts a millisecond against sink.
 func startAgent(t *testing.T, sink *agenttest.Sink, inv func() *agentproto.Inventory) (*Agent, context.CancelFunc, chan error) {
 	t.Helper()
+	set := agentproto.DefaultSettings()
+	set.MetricInterval, set.ReportInterval, set.InventoryInterval = 10, 30, 300
+	return startAgentWith(t, sink, inv, set)
+}
+
+func startAgentWith(t *testing.T, sink *agenttest.Sink, inv func() *agentproto.Inventory, set agentproto.Settings) (*Agent, context.CancelFunc, chan error) {
+	t.Helper()
 	srv := httptest.NewServer(sink)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	set := agentproto.DefaultSettings()
-	set.MetricInterval, set.ReportInterval, set.InventoryInterval = 10, 30, 300
 	cfg := &Config{Server: srv.URL, AgentID: 1, Secret: sink.Secret, Settings: set}
 	cfgPath := filepath.Join(dir, "agent.json")
 	if err := SaveConfig(cfgPath, cfg); err != nil {
@@ -132,10 +137,16 @@ func countInventories(s *agenttest.Sink) int {
 
 func TestAgentAppliesNewSettings(t *testing.T) {
 	sink := agenttest.New("tok", "s3cret")
-	a, _, _ := startAgent(t, sink, func() *agentproto.Inventory { return &agentproto.Inventory{Hostname: "h"} })
+	var collected atomic.Int32
+	start := agentproto.DefaultSettings()
+	start.MetricInterval, start.ReportInterval, start.InventoryInterval = 10, 30, 100_000 // one inventory, at start
+	a, _, _ := startAgentWith(t, sink, func() *agentproto.Inventory { collected.Add(1); return &agentproto.Inventory{Hostname: "h"} }, start)
 	waitFor(t, "a report", func() bool { n, _, _ := sink.Stats(); return n >= 1 })
 	set := agentproto.DefaultSettings()
 	set.Version, set.MetricInterval, set.ReportInterval = 2, 20, 40
+	set.InventoryInterval = 100_000 // longer than the test: only a nudge collects
+	set.Collectors = map[string]bool{agentproto.CollectorSoftware: false}
+	before := collected.Load()
 	sink.SetSettings(set)
 	waitFor(t, "settings v2 applied", func() bool { return a.currentSettings().Version == 2 })
 	if got := a.currentSettings(); got.MetricInterval != 20 || got.ReportInterval != 40 {
@@ -145,6 +156,8 @@ func TestAgentAppliesNewSettings(t *testing.T) {
 		rs := sink.Reports()
 		return rs[len(rs)-1].SettingsVersion == 2
 	})
+	// A collector turned off: the inventory is collected again at once.
+	waitFor(t, "an inventory under the new settings", func() bool { return collected.Load() > before })
 	saved, err := LoadConfig(a.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
