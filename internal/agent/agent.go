@@ -64,6 +64,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.Now == nil {
 		a.Now = time.Now
 	}
+	if a.Log == nil {
+		a.Log = slog.New(slog.DiscardHandler)
+	}
 	if a.Inventory == nil {
 		a.Inventory = func(ctx context.Context, set agentproto.Settings, sw bool) *agentproto.Inventory {
 			return CollectInventory(ctx, set, sw, a.Version, a.Log)
