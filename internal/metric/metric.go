@@ -57,7 +57,8 @@ type Series struct {
 	Labels   map[string]string `json:"labels,omitempty"`
 }
 
-// Point is one value of a series at a resolution: at Raw, Min = Avg = Max.
+// Point is one value of a series at a resolution: at Raw, Min = Avg = Max; for a rollup, T is
+// the start of its bucket (UTC, aligned on 5 minutes or the hour).
 type Point struct {
 	T             time.Time
 	Min, Avg, Max float64
