@@ -101,6 +101,7 @@ type usageError struct{ error }
 // common are the flags every command takes.
 type common struct {
 	config, stateDir string
+	caFile           string // enroll and install only
 }
 
 func newFlags(name, summary string, e env, c *common) *flag.FlagSet {
@@ -156,6 +157,7 @@ func cmdEnroll(ctx context.Context, args []string, e env) error {
 	fs := newFlags("enroll", "Join a client's fleet with an enrollment token created in Vigie (Fleet → Enrollment).\nWrites the configuration, with the agent's secret, readable by its owner only.", e, &c)
 	fs.StringVar(&server, "server", "", "Vigie server base URL, e.g. https://vigie.example.com (required)")
 	fs.StringVar(&token, "token", "", "enrollment token (required)")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM certificates to trust for the server besides the system's (an internal CA)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -173,6 +175,13 @@ func enroll(ctx context.Context, c common, server, token string, e env) error {
 	hostname, _ := os.Hostname()
 	machineID, _ := host.HostIDWithContext(ctx)
 	client := agent.NewClient(server, "", version)
+	var caFile string
+	if c.caFile != "" {
+		caFile, _ = filepath.Abs(c.caFile)
+		if err := client.TrustCAFile(caFile); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	resp, err := client.Enroll(ctx, agentproto.EnrollRequest{
@@ -186,7 +195,7 @@ func enroll(ctx context.Context, c common, server, token string, e env) error {
 		}
 		return err
 	}
-	cfg := &agent.Config{Server: client.Server, AgentID: resp.AgentID, AssetID: resp.AssetID, Secret: resp.Secret, Settings: agent.NormalizeSettings(resp.Settings)}
+	cfg := &agent.Config{Server: client.Server, AgentID: resp.AgentID, AssetID: resp.AssetID, Secret: resp.Secret, Settings: agent.NormalizeSettings(resp.Settings), CAFile: caFile}
 	if c.stateDir != "" || e.getenv("VIGIE_AGENT_STATE_DIR") != "" {
 		cfg.StateDir, _ = filepath.Abs(p.StateDir)
 	}

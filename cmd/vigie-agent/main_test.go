@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -92,5 +93,39 @@ func TestCommands(t *testing.T) {
 				t.Fatalf("exit %d, output %q; want %d and %q", code, stdout+stderr, tt.wantCode, tt.wantOut)
 			}
 		})
+	}
+}
+
+func TestEnrollWithCAFile(t *testing.T) {
+	srv := httptest.NewTLSServer(agenttest.New("good-token", "s3cret"))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "agent.json")
+	code, _, stderr := runCmd(t, "enroll", "--server", srv.URL, "--token", "good-token", "--config", cfg, "--state-dir", dir)
+	if code != 1 || !strings.Contains(stderr, "certificate") {
+		t.Fatalf("unknown CA: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "enroll", "--server", srv.URL, "--token", "good-token", "--config", cfg, "--state-dir", dir, "--ca-file", ca)
+	if code != 0 {
+		t.Fatalf("with --ca-file: exit %d, %q", code, stderr)
+	}
+	c, err := agent.LoadConfig(cfg)
+	if err != nil || c.CAFile != ca {
+		t.Fatalf("config %+v, %v: want ca_file %s", c, err, ca)
+	}
+	// The agent's client trusts it too.
+	cl := agent.NewClient(c.Server, c.Secret, "test")
+	if err := cl.TrustCAFile(c.CAFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Settings(context.Background()); err != nil {
+		t.Fatalf("settings over TLS: %v", err)
+	}
+	if err := cl.TrustCAFile(cfg); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("a file without certificates: %v", err)
 	}
 }

@@ -111,6 +111,7 @@ func cmdInstall(ctx context.Context, args []string, e env) error {
 	fs := newFlags("install", "Install vigie-agent as a system service (systemd, Windows service, launchd) and start it.\nWith --server and --token, enroll first.", e, &c)
 	fs.StringVar(&server, "server", "", "Vigie server base URL (enrolls first when given with --token)")
 	fs.StringVar(&token, "token", "", "enrollment token")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM certificates to trust for the server besides the system's (an internal CA)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

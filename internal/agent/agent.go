@@ -86,6 +86,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	client := NewClient(a.Config.Server, a.Config.Secret, a.Version)
+	if a.Config.CAFile != "" {
+		if err := client.TrustCAFile(a.Config.CAFile); err != nil {
+			return err
+		}
+	}
 	wake := make(chan struct{}, 1)
 	invHash := a.loadInventoryHash()
 	lostInventory := func() {

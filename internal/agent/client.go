@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +40,26 @@ func NewClient(server, secret, version string) *Client {
 		HTTP:      &http.Client{Timeout: 30 * time.Second},
 		UserAgent: "vigie-agent/" + version,
 	}
+}
+
+// TrustCAFile makes the client trust the PEM certificates of path (an
+// internal CA, a self-signed server) in addition to the system's roots.
+func (c *Client) TrustCAFile(path string) error {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("CA file %s: no PEM certificate in it", path)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	c.HTTP.Transport = tr
+	return nil
 }
 
 // ServerError is a response other than 2xx, with the server's problem

@@ -25,6 +25,9 @@ type Config struct {
 	// StateDir is where the spool and the inventory hash live; empty means
 	// the OS default.
 	StateDir string `json:"state_dir,omitempty"`
+	// CAFile is a PEM file of certificates to trust for the server besides
+	// the system's (an internal CA); empty means the system's only.
+	CAFile string `json:"ca_file,omitempty"`
 }
 
 // Paths are where the agent keeps its files.
