@@ -244,7 +244,7 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 		add("t.priority = ?", int(f.Priority))
 	}
 	if f.Query != "" {
-		c, a, err := db.searchFilter(ctx, f.Query)
+		c, a, err := db.searchFilter(ctx, f.Query, f.ClientID)
 		if err != nil {
 			return nil, "", err
 		}
@@ -725,16 +725,22 @@ func (db *DB) searchCond(q string) (string, []any) {
 		// "w1" "w2" "w3"*: words are letters and digits, safe inside quotes.
 		return `t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)`, []any{`"` + strings.Join(words, `" "`) + `"*`}
 	}
-	// The last word, as typed, is a prefix of a whole word ('simple'
-	// lexemes); stemmed ('french'), it also finds the other forms of a
-	// complete word ("imprimantes" finds "imprimante").
+	query, args := tsQuery(words)
+	return `t.id IN (SELECT s.ticket_id FROM ticket_search AS s WHERE s.body @@ ` + query + `)`, args
+}
+
+// tsQuery is the PostgreSQL tsquery of search words. The last word, as
+// typed, is a prefix of a whole word ('simple' lexemes); stemmed
+// ('french'), it also finds the other forms of a complete word
+// ("imprimantes" finds "imprimante").
+func tsQuery(words []string) (string, []any) {
 	last := "'" + words[len(words)-1] + "':*"
 	cond, args := `(to_tsquery('simple', ?) || to_tsquery('french', ?))`, []any{last, last}
 	if len(words) > 1 {
 		cond = `to_tsquery('french', ?) && ` + cond
 		args = append([]any{"'" + strings.Join(words[:len(words)-1], "' & '") + "'"}, args...)
 	}
-	return `t.id IN (SELECT s.ticket_id FROM ticket_search AS s WHERE s.body @@ (` + cond + `))`, args
+	return "(" + cond + ")", args
 }
 
 // searchProbeLimit is how many matching documents the PostgreSQL search
@@ -756,10 +762,11 @@ func (db *DB) probeLimit() int {
 // them all when only a handful match. So a probe first asks the GIN index
 // alone (sequential scans off, on its own read connection) for up to
 // searchProbeLimit matching tickets: when there are fewer, the list filters
-// on those ids, which is a few primary-key lookups; otherwise the word is
-// common enough that the walk finds a page quickly, and the usual
-// condition is used.
-func (db *DB) searchFilter(ctx context.Context, q string) (string, []any, error) {
+// on those ids, which is a few primary-key lookups. A common word within one
+// client tests only that client's documents (a materialized list of its
+// tickets, which the planner cannot trade for a walk of everyone's); a
+// common word across clients finds a page quickly walking the newest.
+func (db *DB) searchFilter(ctx context.Context, q string, clientID int64) (string, []any, error) {
 	cond, args := db.searchCond(q)
 	if db.dialect != Postgres || len(args) == 0 {
 		return cond, args, nil
@@ -768,10 +775,15 @@ func (db *DB) searchFilter(ctx context.Context, q string) (string, []any, error)
 	if err != nil {
 		return "", nil, err
 	}
-	if len(ids) > db.probeLimit() {
+	if len(ids) <= db.probeLimit() {
+		return "t.id = ANY(?)", []any{ids}, nil
+	}
+	if clientID == 0 {
 		return cond, args, nil
 	}
-	return "t.id = ANY(?)", []any{ids}, nil
+	query, qargs := tsQuery(searchWords(q))
+	return `t.id IN (WITH c AS MATERIALIZED (SELECT id FROM tickets WHERE client_id = ?)
+		SELECT s.ticket_id FROM c JOIN ticket_search AS s ON s.ticket_id = c.id WHERE s.body @@ ` + query + `)`, append([]any{clientID}, qargs...), nil
 }
 
 // searchProbe lists up to searchProbeLimit+1 tickets whose document matches
