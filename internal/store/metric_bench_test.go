@@ -237,6 +237,12 @@ func BenchmarkMetricAppendReport(b *testing.B) {
 	benchAppend(b, 1)
 }
 
+// BenchmarkMetricAppendReport6 is one report of an agent sampling every 10 s and reporting
+// every minute: 30 series × 6 samples.
+func BenchmarkMetricAppendReport6(b *testing.B) {
+	benchAppend(b, 6)
+}
+
 // BenchmarkMetricAppendBatch is one transaction of 30 series × 720 samples (a replay).
 func BenchmarkMetricAppendBatch(b *testing.B) {
 	benchAppend(b, 720)
