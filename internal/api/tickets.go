@@ -38,6 +38,7 @@ type ticketCreate struct {
 	Urgency     int         `json:"urgency" doc:"1 (high) to 3 (low), 2 by default. Staff only: ignored for client users"`
 	AssigneeID  *int64      `json:"assignee_id" doc:"A staff user who may see the client. Staff only: ignored for client users"`
 	Level       string      `json:"level" doc:"enum=N1|N2|N3;N1 by default. Staff only: ignored for client users"`
+	AssetIDs    []int64     `json:"asset_ids" doc:"Assets of the client the ticket is about (at most 50). Staff only: ignored for client users"`
 }
 
 // ticketPatch is the body of PATCH /tickets/{id} (staff only).
@@ -51,6 +52,7 @@ type ticketPatch struct {
 	AssigneeID Opt[int64]         `json:"assignee_id" doc:"A staff user who may see the client. null unassigns"`
 	Level      Opt[string]        `json:"level" doc:"enum=N1|N2|N3"`
 	SiteID     Opt[int64]         `json:"site_id" doc:"null removes the site"`
+	AssetIDs   Opt[[]int64]       `json:"asset_ids" doc:"Replaces the linked assets (assets of the ticket's client, at most 50); [] or null unlinks them all"`
 }
 
 // timeline is the body of GET /tickets/{id}/timeline.
@@ -282,7 +284,7 @@ func (a *API) createTicket(c *call) (any, error) {
 	}
 	t := ticket.Ticket{Type: in.Type, CategoryID: in.CategoryID, Title: in.Title, Description: in.Description,
 		RequesterID: in.RequesterID, SiteID: in.SiteID, Impact: in.Impact, Urgency: in.Urgency,
-		AssigneeID: in.AssigneeID, Level: in.Level}
+		AssigneeID: in.AssigneeID, Level: in.Level, AssetIDs: in.AssetIDs}
 	var v fault.Invalid
 	switch {
 	case in.ClientID != nil:
@@ -355,7 +357,7 @@ func (a *API) updateTicket(c *call) (any, error) {
 	return a.d.Tickets.Update(c.r.Context(), c.scope, t.ID, ticket.Change{
 		Type: in.Type.ptr(), CategoryID: in.CategoryID.link(), Title: in.Title.ptr(), Impact: in.Impact.ptr(),
 		Urgency: in.Urgency.ptr(), Status: in.Status.ptr(), AssigneeID: in.AssigneeID.link(), Level: in.Level.ptr(),
-		SiteID: in.SiteID.link(),
+		SiteID: in.SiteID.link(), AssetIDs: in.AssetIDs.ptr(),
 	})
 }
 

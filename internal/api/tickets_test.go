@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
@@ -36,6 +37,7 @@ func TestTicketAPI(t *testing.T) {
 			t.Run("service level", h.testServiceLevel)
 			t.Run("merge and watchers", h.testMergeWatchers)
 			t.Run("bulk", h.testBulk)
+			t.Run("assets", h.testTicketAssets)
 		})
 	}
 }
@@ -1030,5 +1032,32 @@ func (h *helpdeskEnv) testBulk(t *testing.T) {
 	}
 	if code, _ := h.do(t, "POST", "/api/v1/tickets/bulk", h.techTok, map[string]any{"ids": []int64{a1.ID}, "impact": 7}).problem(t, 422).field(t, "impact"); code != "invalid_choice" {
 		t.Errorf("bad impact: code %q", code)
+	}
+}
+
+func (h *helpdeskEnv) testTicketAssets(t *testing.T) {
+	mk := func(clientID int64, name string) int64 {
+		a := asset.Asset{ClientID: clientID, Kind: asset.KindWorkstation, Name: name}
+		if err := h.s.App.Assets.Create(h.s.Ctx(), tenant.System(), &a); err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	pcA, pcB := mk(h.a.ID, "pc-compta"), mk(h.b.ID, "pc-bravo")
+	tk := h.create(t, h.techTok, map[string]any{"client_id": h.a.ID, "type": "incident", "title": "PC lent", "asset_ids": []int64{pcA}})
+	if len(tk.AssetIDs) != 1 || tk.AssetIDs[0] != pcA {
+		t.Errorf("created with assets %v", tk.AssetIDs)
+	}
+	if code, _ := h.do(t, "PATCH", ticketPath(tk.ID), h.techTok, map[string]any{"asset_ids": []int64{pcB}}).problem(t, 422).field(t, "asset_ids"); code != "invalid_choice" {
+		t.Errorf("another client's asset: code %q", code)
+	}
+	var got ticket.Ticket
+	h.do(t, "PATCH", ticketPath(tk.ID), h.techTok, map[string]any{"asset_ids": nil}).want(t, 200).decode(t, &got)
+	if len(got.AssetIDs) != 0 {
+		t.Errorf("after unlinking: %v", got.AssetIDs)
+	}
+	h.do(t, "GET", ticketPath(tk.ID), h.techTok, nil).want(t, 200).decode(t, &got)
+	if len(got.AssetIDs) != 0 {
+		t.Errorf("read back: %v", got.AssetIDs)
 	}
 }

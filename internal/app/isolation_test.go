@@ -266,6 +266,7 @@ var specs = map[string]spec{
 	"POST /tickets/{id}/time":                   {action: tenant.TicketWork, target: true, body: formBody("duration", "15")},
 	"POST /tickets/{id}/rate":                   {action: tenant.TicketRead, target: true, lenient: true, body: formBody("score", "5")},          // 422 on an open ticket
 	"POST /tickets/bulk":                        {action: tenant.TicketWork, target: true, lenient: true, body: webBulkTicket},                   // a foreign ticket is refused in the flash: no data changes
+	"POST /tickets/{id}/assets":                 {action: tenant.TicketWork, target: true},                                                       // no asset ticked: unlinks them all
 	"POST /tickets/{id}/merge":                  {action: tenant.TicketWork, target: true, lenient: true, body: formBody("target_id", "999999")}, // 422: no such ticket
 	"POST /tickets/{id}/watchers":               {action: tenant.TicketRead, target: true},                                                       // the caller watches
 	"POST /tickets/{id}/watchers/{user}/remove": {action: tenant.TicketRead, target: true, lenient: true},                                        // 404 unless the user watches

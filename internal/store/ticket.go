@@ -240,6 +240,9 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 	if f.Level != "" {
 		add("t.level = ?", f.Level)
 	}
+	if f.AssetID != 0 {
+		add("t.id IN (SELECT ta.ticket_id FROM ticket_assets AS ta WHERE ta.asset_id = ?)", f.AssetID)
+	}
 	if f.Priority != 0 {
 		add("t.priority = ?", int(f.Priority))
 	}
@@ -672,6 +675,9 @@ func (db *DB) MergeTicket(ctx context.Context, source, target int64) error {
 				return fmt.Errorf("move %s of ticket %d: %w", table, source, err)
 			}
 		}
+		if _, err := db.exec(ctx, `INSERT INTO ticket_assets (ticket_id, asset_id) SELECT ?, asset_id FROM ticket_assets WHERE ticket_id = ? ON CONFLICT DO NOTHING`, target, source); err != nil {
+			return fmt.Errorf("move assets of ticket %d: %w", source, err)
+		}
 		if err := affected(db.exec(ctx, `UPDATE tickets SET merged_into = ? WHERE id = ? AND merged_into IS NULL`, target, source)); err != nil {
 			return fmt.Errorf("merge ticket %d: %w", source, err)
 		}
@@ -704,6 +710,40 @@ func (db *DB) Watchers(ctx context.Context, ticketID int64) ([]ticket.Watcher, e
 		var w ticket.Watcher
 		return w, r.Scan(&w.UserID, &w.Name, &w.Email, &w.Staff)
 	})
+}
+
+// TicketAssets returns the assets linked to a ticket, by name.
+func (db *DB) TicketAssets(ctx context.Context, ticketID int64) ([]ticket.LinkedAsset, error) {
+	rows, err := db.query(ctx, `SELECT a.id, a.name FROM ticket_assets AS ta JOIN assets AS a ON a.id = ta.asset_id WHERE ta.ticket_id = ? ORDER BY a.name, a.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("assets of ticket %d: %w", ticketID, err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (ticket.LinkedAsset, error) {
+		var a ticket.LinkedAsset
+		return a, r.Scan(&a.ID, &a.Name)
+	})
+}
+
+// SetTicketAssets replaces the assets linked to a ticket.
+func (db *DB) SetTicketAssets(ctx context.Context, ticketID int64, assetIDs []int64) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if _, err := db.exec(ctx, `DELETE FROM ticket_assets WHERE ticket_id = ?`, ticketID); err != nil {
+			return err
+		}
+		for _, id := range assetIDs {
+			if _, err := db.exec(ctx, `INSERT INTO ticket_assets (ticket_id, asset_id) VALUES (?, ?)`, ticketID, id); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+}
+
+// AssetOf returns the name of an asset of the client, or ErrNotFound.
+func (db *DB) AssetOf(ctx context.Context, clientID, assetID int64) (string, error) {
+	var name string
+	err := db.queryRow(ctx, `SELECT name FROM assets WHERE id = ? AND client_id = ?`, assetID, clientID).Scan(&name)
+	return name, translate(err)
 }
 
 // searchWords splits a query into the words full-text search matches: the

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/asset"
+	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
@@ -173,6 +175,58 @@ func TestWatchers(t *testing.T) {
 		ws, err := e.svc.Watchers(mctx, ms, tk.ID)
 		if err != nil || len(ws) != 1 || ws[0].UserID != e.techA.ID || !ws[0].Staff {
 			t.Errorf("watchers = %+v, %v", ws, err)
+		}
+	})
+}
+
+func TestTicketAssets(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx, s := e.as(t, e.manager)
+		mk := func(clientID int64, name string) int64 {
+			a := asset.Asset{ClientID: clientID, Kind: asset.KindServer, Name: name, Criticality: asset.CriticalityNormal}
+			if err := e.db.CreateAsset(ctx, tenant.System(), &a); err != nil {
+				t.Fatal(err)
+			}
+			return a.ID
+		}
+		srvA, pcA, srvB := mk(e.A.ID, "srv-a"), mk(e.A.ID, "pc-a"), mk(e.B.ID, "srv-b")
+		// Another client's asset is refused; nothing is created.
+		bad := ticket.Ticket{ClientID: e.A.ID, Type: ticket.TypeIncident, Title: "Disque", AssetIDs: []int64{srvA, srvB}}
+		wantInvalid(t, "foreign asset", e.svc.Create(ctx, s, &bad), "asset_ids")
+		tk := e.create(t, e.manager, ticket.Ticket{ClientID: e.A.ID, Title: "Disque", AssetIDs: []int64{srvA, srvA}})
+		if got := e.get(t, tk.ID); !slices.Equal(got.AssetIDs, []int64{srvA}) {
+			t.Errorf("assets after create = %v", got.AssetIDs)
+		}
+		// Client users describe; staff link assets.
+		own := e.create(t, e.adminA, ticket.Ticket{ClientID: e.A.ID, Title: "Mon PC", AssetIDs: []int64{pcA}})
+		if got := e.get(t, own.ID); len(got.AssetIDs) != 0 {
+			t.Errorf("a client linked assets: %v", got.AssetIDs)
+		}
+		ids := []int64{pcA, srvA}
+		e.update(t, e.manager, tk.ID, ticket.Change{AssetIDs: &ids})
+		assets, err := e.svc.Assets(ctx, s, tk.ID)
+		if err != nil || len(assets) != 2 || assets[0].Name != "pc-a" || assets[1].Name != "srv-a" {
+			t.Errorf("assets = %+v, %v", assets, err)
+		}
+		_, events, _ := e.svc.Timeline(ctx, s, tk.ID)
+		if !slices.ContainsFunc(events, func(ev ticket.Event) bool { return ev.Kind == "assets" && ev.From == "srv-a" && ev.To == "pc-a, srv-a" }) {
+			t.Errorf("no assets event: %+v", events)
+		}
+		foreign := []int64{srvB}
+		_, err = e.svc.Update(ctx, s, tk.ID, ticket.Change{AssetIDs: &foreign})
+		wantInvalid(t, "foreign asset on update", err, "asset_ids")
+		// The tickets of an asset.
+		list, _, err := e.svc.List(ctx, s, ticket.Filter{AssetID: pcA, Limit: 10})
+		if err != nil || len(list) != 1 || list[0].ID != tk.ID {
+			t.Errorf("tickets of pc-a = %+v, %v", list, err)
+		}
+		// Merging carries the assets over.
+		other := e.create(t, e.manager, ticket.Ticket{ClientID: e.A.ID, Title: "Autre"})
+		if _, err := e.svc.Merge(ctx, s, tk.ID, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get(t, other.ID); len(got.AssetIDs) != 2 {
+			t.Errorf("assets of the merge target = %v", got.AssetIDs)
 		}
 	})
 }

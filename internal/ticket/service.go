@@ -128,13 +128,17 @@ func (svc *Service) Create(ctx context.Context, s tenant.Scope, t *Ticket) error
 	t.normalize(&v)
 	if !s.Staff() {
 		// Clients describe their problem; staff qualify it.
-		t.Impact, t.Urgency, t.AssigneeID, t.Level = 2, 2, nil, ""
+		t.Impact, t.Urgency, t.AssigneeID, t.Level, t.AssetIDs = 2, 2, nil, "", nil
 	}
 	if t.Level == "" {
 		t.Level = "N1"
 	}
 	v.OneOf("level", t.Level, "N1", "N2", "N3")
 	if err := svc.checkLinks(ctx, s, t, &v); err != nil {
+		return err
+	}
+	assetIDs, assetNames, err := svc.checkAssets(ctx, t.ClientID, t.AssetIDs, &v)
+	if err != nil {
 		return err
 	}
 	if err := v.Err(); err != nil {
@@ -160,6 +164,11 @@ func (svc *Service) Create(ctx context.Context, s tenant.Scope, t *Ticket) error
 		}
 		if err := svc.event(ctx, t, "created", "", string(t.Status)+" "+t.Priority.String(), true); err != nil {
 			return err
+		}
+		if len(assetIDs) > 0 {
+			if err := svc.linkAssets(ctx, t, assetIDs, assetNames); err != nil {
+				return err
+			}
 		}
 		if assignee != nil {
 			if err := svc.assign(ctx, s, t, assignee); err != nil {
@@ -218,7 +227,15 @@ func (svc *Service) Get(ctx context.Context, s tenant.Scope, id int64) (Ticket, 
 	if !s.Can(tenant.TicketRead) {
 		return Ticket{}, fault.ErrForbidden
 	}
-	return svc.store.Ticket(ctx, s, id)
+	t, err := svc.store.Ticket(ctx, s, id)
+	if err != nil {
+		return t, err
+	}
+	as, err := svc.store.TicketAssets(ctx, id)
+	for _, a := range as {
+		t.AssetIDs = append(t.AssetIDs, a.ID)
+	}
+	return t, err
 }
 
 // List returns a page of the tickets the scope may see, and the next cursor.
@@ -256,6 +273,8 @@ type Change struct {
 	AssigneeID **int64
 	Level      *string
 	SiteID     **int64
+	// AssetIDs replaces the linked assets (an empty list unlinks them all).
+	AssetIDs *[]int64
 }
 
 // Update applies a staff change, records each field's change in the
@@ -313,6 +332,13 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 		if c.Status != nil && !slices.Contains(Statuses, *c.Status) {
 			v.Add("status", "invalid_choice")
 		}
+		var assetIDs []int64
+		var assetNames []string
+		if c.AssetIDs != nil {
+			if assetIDs, assetNames, err = svc.checkAssets(ctx, t.ClientID, *c.AssetIDs, &v); err != nil {
+				return err
+			}
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -346,6 +372,11 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 				return err
 			}
 		}
+		if c.AssetIDs != nil {
+			if err := svc.linkAssets(ctx, &t, assetIDs, assetNames); err != nil {
+				return err
+			}
+		}
 		t.Updated = now
 		if err := svc.refreshSLA(ctx, &t); err != nil {
 			return err
@@ -367,6 +398,15 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 				if err := svc.watchNotifier.WatchedResolved(ctx, t, to); err != nil {
 					return err
 				}
+			}
+		}
+		if c.AssetIDs == nil {
+			as, err := svc.store.TicketAssets(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				t.AssetIDs = append(t.AssetIDs, a.ID)
 			}
 		}
 		out = t

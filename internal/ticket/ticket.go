@@ -86,7 +86,10 @@ type Ticket struct {
 	ClosedAt    *time.Time `json:"closed_at"`
 	// MergedInto is the ticket this duplicate was merged into.
 	MergedInto *int64 `json:"merged_into"`
-	SLA        SLA    `json:"sla"`
+	// AssetIDs are the assets of the client the ticket is about (filled
+	// when one ticket is read, not in lists).
+	AssetIDs []int64 `json:"asset_ids,omitempty"`
+	SLA      SLA     `json:"sla"`
 }
 
 // Watcher is a user who follows a ticket besides its requester.
@@ -178,6 +181,7 @@ type Filter struct {
 	AssigneeID *int64   // 0 inside: unassigned
 	Level      string
 	Priority   Priority
+	AssetID    int64  // tickets about this asset
 	Query      string // matched against title and description
 	// Sort is "due" (earliest TTR due first, uncovered last), "updated"
 	// (newest first) or "" (newest first by id).
@@ -241,4 +245,20 @@ type Store interface {
 	// RemoveWatcher is ErrNotFound when the user did not watch the ticket.
 	RemoveWatcher(ctx context.Context, ticketID, userID int64) error
 	Watchers(ctx context.Context, ticketID int64) ([]Watcher, error)
+
+	// TicketAssets returns the assets linked to a ticket, by name.
+	TicketAssets(ctx context.Context, ticketID int64) ([]LinkedAsset, error)
+	// SetTicketAssets replaces the assets linked to a ticket.
+	SetTicketAssets(ctx context.Context, ticketID int64, assetIDs []int64) error
+	// AssetOf returns the name of an asset of the client, or ErrNotFound.
+	AssetOf(ctx context.Context, clientID, assetID int64) (string, error)
 }
+
+// LinkedAsset is an asset a ticket is about.
+type LinkedAsset struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// MaxAssets bounds the assets linked to one ticket.
+const MaxAssets = 50

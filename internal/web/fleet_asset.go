@@ -16,6 +16,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 // graphRange is one choice of the asset page's range switch.
@@ -55,6 +56,9 @@ type assetPage struct {
 	Charts        []assetChart
 	CanWrite      bool
 	CanAdmin      bool
+	// Tickets are the newest tickets about the asset the viewer may see
+	// (nil when the viewer sees no tickets or the helpdesk is off).
+	Tickets []ticket.Ticket
 }
 
 func (h *Handler) assetShow(w http.ResponseWriter, r *http.Request) {
@@ -122,6 +126,12 @@ func (h *Handler) assetShow(w http.ResponseWriter, r *http.Request) {
 		d.ChangesNext = nextPage(r, "changes_after", cs[len(cs)-1].ID) + "#changes"
 	}
 	d.Changes = cs
+	if h.d.Tickets != nil && s.Can(tenant.TicketRead) {
+		if d.Tickets, _, err = h.d.Tickets.List(ctx, s, ticket.Filter{AssetID: a.ID, Limit: 10}); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 
 	// Graphs of agent-reported assets over the chosen range.
 	d.Range = q.Get("range")

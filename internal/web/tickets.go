@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -69,9 +70,9 @@ type ticketListPage struct {
 	CanCreate bool
 	// Bulk shows the checkboxes and the bulk-change bar (staff who work on
 	// tickets), with its options; Back is this page, to return to.
-	Bulk                                   bool
+	Bulk                                    bool
 	BulkStatuses, BulkAssignees, BulkLevels []option
-	Back                                   string
+	Back                                    string
 }
 
 func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
@@ -896,6 +897,10 @@ type ticketPage struct {
 	Rating   *ticket.Rating
 	RateForm bool
 	Scores   []option
+	// Assets are the linked assets; AssetOptions the client's assets a
+	// worker may link (when the fleet is on).
+	Assets       []ticket.LinkedAsset
+	AssetOptions []assetOption
 	// Watchers follow the ticket; Watching is set when the viewer does.
 	// WatcherOptions are the staff a worker may add.
 	Watchers       []ticket.Watcher
@@ -927,6 +932,14 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 	}
 	if d.Watchers, err = h.d.Tickets.Watchers(ctx, s, t.ID); err != nil {
 		return d, err
+	}
+	if d.Assets, err = h.d.Tickets.Assets(ctx, s, t.ID); err != nil {
+		return d, err
+	}
+	if d.Work && h.d.Assets != nil {
+		if d.AssetOptions, err = h.assetOptions(ctx, s, t.ClientID, d.Assets); err != nil {
+			return d, err
+		}
 	}
 	for _, w := range d.Watchers {
 		d.Watching = d.Watching || w.UserID == s.UserID
@@ -1095,6 +1108,11 @@ func (v *view) eventText(e ticket.Event, cats, sites map[string]string) string {
 		return v.T("event.owned")
 	case "rating":
 		return v.T("event.rating", e.To)
+	case "assets":
+		if e.To == "" {
+			return v.T("event.assets_none", e.Actor)
+		}
+		return v.T("event.assets", e.Actor, e.To)
 	case "merged":
 		return v.T("event.merged", e.Actor, "#"+e.To)
 	case "merged_from":
@@ -1501,4 +1519,60 @@ func (h *Handler) ticketBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.redirect(w, r, back, "flash.bulk_done", strconv.Itoa(changed))
+}
+
+// assetOption is an asset a ticket may be linked to.
+type assetOption struct {
+	ID       int64
+	Name     string
+	Selected bool
+}
+
+// maxAssetOptions bounds the assets the ticket page offers to link.
+const maxAssetOptions = 1000
+
+// assetOptions are the client's assets, by name, the linked ones selected.
+func (h *Handler) assetOptions(ctx context.Context, s tenant.Scope, clientID int64, linked []ticket.LinkedAsset) ([]assetOption, error) {
+	var out []assetOption
+	f := asset.Filter{ClientID: clientID, Limit: 500}
+	for len(out) < maxAssetOptions {
+		page, err := h.d.Assets.List(ctx, s, f)
+		if errors.Is(err, fault.ErrForbidden) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page {
+			out = append(out, assetOption{ID: a.ID, Name: a.Name, Selected: slices.ContainsFunc(linked, func(l ticket.LinkedAsset) bool { return l.ID == a.ID })})
+		}
+		if len(page) < f.Limit {
+			break
+		}
+		f.After = page[len(page)-1].ID
+	}
+	slices.SortFunc(out, func(a, b assetOption) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	return out, nil
+}
+
+// ticketAssets replaces the assets linked to the ticket with the ones
+// selected in the form.
+func (h *Handler) ticketAssets(w http.ResponseWriter, r *http.Request) {
+	t, s, ok := h.loadTicket(w, r)
+	if !ok || !parseForm(w, r) {
+		return
+	}
+	if !s.CanOn(tenant.TicketWork, t.ClientID) {
+		h.forbidden(w, r)
+		return
+	}
+	ids := formIDs(r.PostForm, "asset_ids")
+	if ids == nil {
+		ids = []int64{}
+	}
+	if _, err := h.d.Tickets.Update(r.Context(), s, t.ID, ticket.Change{AssetIDs: &ids}); err != nil {
+		h.ticketFailed(w, r, s, t, err)
+		return
+	}
+	h.redirect(w, r, ticketPath(t.ID)+"#assets", "flash.ticket_assets_saved")
 }

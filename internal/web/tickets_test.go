@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -788,5 +789,37 @@ func TestTicketBulk(t *testing.T) {
 		if got, _ := srv.App.Tickets.Get(ctx(), tenant.System(), b1.ID); got.Level != "N1" {
 			t.Errorf("B's ticket changed: %+v", got)
 		}
+	})
+}
+
+func TestTicketAssetLinks(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		pc := asset.Asset{ClientID: f.a.ID, Kind: asset.KindWorkstation, Name: "pc-accueil"}
+		if err := srv.App.Assets.Create(ctx(), tenant.System(), &pc); err != nil {
+			t.Fatal(err)
+		}
+		other := asset.Asset{ClientID: f.b.ID, Kind: asset.KindWorkstation, Name: "pc-bravo"}
+		if err := srv.App.Assets.Create(ctx(), tenant.System(), &other); err != nil {
+			t.Fatal(err)
+		}
+		tk := openTicket(t, srv, "manager@example.com", ticket.Ticket{ClientID: f.a.ID, Title: "Écran bleu"})
+		m := signedIn(t, srv, "manager@example.com")
+		m.lang = "en"
+		path := fmt.Sprintf("/tickets/%d", tk.ID)
+		page := m.get(path)
+		wantBody(t, "ticket page", page, `name="asset_ids" multiple`, fmt.Sprintf(`<option value="%d">pc-accueil</option>`, pc.ID))
+		wantNotBody(t, "ticket page", page, "pc-bravo")
+		r := m.post(path+"/assets", url.Values{"asset_ids": {itoa(other.ID)}})
+		wantStatus(t, "another client's asset", r, http.StatusUnprocessableEntity)
+		wantStatus(t, "link", m.post(path+"/assets", url.Values{"asset_ids": {itoa(pc.ID)}}), http.StatusSeeOther)
+		wantBody(t, "linked", m.get(path), fmt.Sprintf(`<a href="/assets/%d">pc-accueil</a>`, pc.ID))
+		wantBody(t, "asset page", m.get(fmt.Sprintf("/assets/%d", pc.ID)), msg("en", "fleet.asset_tickets"), fmt.Sprintf(`href="/tickets/%d"`, tk.ID))
+		// A client admin reads the link but may not change it.
+		c := signedIn(t, srv, "cadmin@alpha.example")
+		cpage := c.get(path)
+		wantBody(t, "client view", cpage, "pc-accueil")
+		wantNotBody(t, "client view", cpage, `name="asset_ids"`)
+		wantStatus(t, "client link", c.post(path+"/assets", url.Values{}), http.StatusForbidden)
 	})
 }
