@@ -61,7 +61,7 @@ var templateFS embed.FS
 
 var languages = []string{"fr", "en"}
 
-var kinds = []string{"ticket_created", "public_reply", "resolved", "escalated", "watch_followup", "watch_resolved"}
+var kinds = []string{"ticket_created", "public_reply", "resolved", "status_changed", "escalated", "watch_followup", "watch_resolved"}
 
 type kindTemplates struct {
 	text *texttemplate.Template
@@ -144,6 +144,28 @@ type data struct {
 	// ticket's priority, level and address, the followup's author.
 	Escalation, Client, Priority, Level, Link, Author string
 	Private                                           bool // the followup is an internal note
+	// Status changes only: the new status, as the client reads it, and
+	// whether the provider waits for the client.
+	Status  string
+	Waiting bool
+}
+
+// statusText names a ticket status for the client, per language.
+var statusText = map[string]map[ticket.Status]string{
+	"fr": {ticket.StatusInProgress: "en cours de traitement", ticket.StatusWaitingClient: "en attente de votre réponse",
+		ticket.StatusWaitingThirdParty: "en attente d'un tiers (fournisseur, éditeur…)", ticket.StatusClosed: "close"},
+	"en": {ticket.StatusInProgress: "in progress", ticket.StatusWaitingClient: "waiting for your answer",
+		ticket.StatusWaitingThirdParty: "waiting for a third party (supplier, vendor…)", ticket.StatusClosed: "closed"},
+}
+
+// StatusChanged tells the requester that staff moved their ticket to a
+// status they should know of (in progress, waiting for them or a third
+// party, closed without a resolution first); other moves send nothing.
+func (n *Notifier) StatusChanged(ctx context.Context, t ticket.Ticket, from ticket.Status) error {
+	if _, ok := statusText["en"][t.Status]; !ok || (t.Status == ticket.StatusClosed && from == ticket.StatusResolved) {
+		return nil
+	}
+	return n.notify(ctx, "status_changed", t, data{Waiting: t.Status == ticket.StatusWaitingClient})
 }
 
 // escalationText names a trigger and clock in a language.
@@ -341,6 +363,9 @@ func (n *Notifier) notify(ctx context.Context, kind string, t ticket.Ticket, d d
 	lang := c.Language
 	if _, ok := n.tpl[lang]; !ok {
 		lang = languages[0]
+	}
+	if kind == "status_changed" {
+		d.Status = statusText[lang][t.Status]
 	}
 	subject, text, html, err := n.render(lang, kind, d)
 	if err != nil {

@@ -284,3 +284,36 @@ func TestEscalatedMail(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusChangedMail(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			f := newFixture(t, testdb.URL(t, dialect))
+			ctx := context.Background()
+			tk := f.newTicket(t, f.bob, "Printer jam") // an English-speaking client
+			before := len(mustList(t, f))
+			for _, c := range []struct {
+				to, from ticket.Status
+				sent     bool
+			}{
+				{ticket.StatusAssigned, ticket.StatusNew, false},
+				{ticket.StatusWaitingClient, ticket.StatusInProgress, true},
+				{ticket.StatusClosed, ticket.StatusResolved, false},
+			} {
+				tk.Status = c.to
+				if err := f.notifier.StatusChanged(ctx, tk, c.from); err != nil {
+					t.Fatal(err)
+				}
+				if got := len(mustList(t, f)) - before; (got == 1) != c.sent {
+					t.Errorf("%s → %s: %d messages", c.from, c.to, got)
+				}
+				before = len(mustList(t, f))
+			}
+			e, in := f.lastMail(t)
+			id := strconv.FormatInt(tk.ID, 10)
+			if e.Subject != "Re: [#"+id+"] Printer jam — waiting for your answer" || !strings.Contains(in.Text, "simply reply to this message") {
+				t.Errorf("status mail: %q\n%s", e.Subject, in.Text)
+			}
+		})
+	}
+}

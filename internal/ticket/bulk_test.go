@@ -1,7 +1,9 @@
 package ticket_test
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/vigie-hq/vigie/internal/fault"
@@ -59,5 +61,30 @@ func TestBulkUpdate(t *testing.T) {
 		wantInvalid(t, "empty change", err, "change")
 		_, err = e.svc.BulkUpdate(ctx, s, nil, ticket.Change{Level: ptr("N3")})
 		wantInvalid(t, "no ids", err, "ids")
+	})
+}
+
+// statusNotes records the status changes the service reports.
+type statusNotes struct{ got []string }
+
+func (n *statusNotes) TicketCreated(context.Context, ticket.Ticket) error                { return nil }
+func (n *statusNotes) PublicReply(context.Context, ticket.Ticket, ticket.Followup) error { return nil }
+func (n *statusNotes) Resolved(context.Context, ticket.Ticket) error                     { return nil }
+func (n *statusNotes) StatusChanged(_ context.Context, t ticket.Ticket, from ticket.Status) error {
+	n.got = append(n.got, string(from)+">"+string(t.Status))
+	return nil
+}
+
+func TestStatusChangeNotified(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		n := &statusNotes{}
+		e.svc.SetNotifier(n)
+		tk := e.create(t, e.carlU, ticket.Ticket{ClientID: e.A.ID})
+		e.update(t, e.manager, tk.ID, ticket.Change{Status: ptr(ticket.StatusWaitingClient)})
+		e.reply(t, e.carlU, tk.ID, "Voici la capture.", true) // the client's reply resumes it: no message about its own act
+		e.update(t, e.manager, tk.ID, ticket.Change{Status: ptr(ticket.StatusResolved)})
+		if want := []string{"new>waiting-for-client"}; !slices.Equal(n.got, want) {
+			t.Errorf("status changes notified = %v, want %v", n.got, want)
+		}
 	})
 }

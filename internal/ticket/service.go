@@ -49,6 +49,9 @@ type Notifier interface {
 	TicketCreated(ctx context.Context, t Ticket) error
 	PublicReply(ctx context.Context, t Ticket, f Followup) error
 	Resolved(ctx context.Context, t Ticket) error
+	// StatusChanged follows a status change made by staff (other than to
+	// resolved, which Resolved tells); the notifier picks which to send.
+	StatusChanged(ctx context.Context, t Ticket, from Status) error
 }
 
 // Service runs the helpdesk.
@@ -383,6 +386,11 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, id int64, c Chan
 		}
 		if err := svc.store.UpdateTicket(ctx, s, &t); err != nil {
 			return fmt.Errorf("update ticket %d: %w", id, err)
+		}
+		if svc.notifier != nil && s.Staff() && t.Status != old.Status && t.Status != StatusResolved {
+			if err := svc.notifier.StatusChanged(ctx, t, old.Status); err != nil {
+				return err
+			}
 		}
 		if t.Status == StatusResolved && old.Status != StatusResolved {
 			if svc.notifier != nil {
