@@ -203,9 +203,29 @@ func measureDay(t *testing.T, d store.Dialect, agents int) {
 		var r int
 		var data []byte
 		ok(t, rows.Scan(&r, &data))
-		_, k := binary.Uvarint(data[1:]) // after the layout byte
-		k++
+		layout := data[0]
+		data = data[1:]
+		_, k := binary.Uvarint(data) // n
 		data = data[k:]
+		if layout == 3 { // D, then the counts before the three columns (min, max − min, sum)
+			before := len(data)
+			var hdr [3]uint64
+			for i := range hdr {
+				hdr[i], k = binary.Uvarint(data)
+				data = data[k:]
+			}
+			for range 2 * hdr[2] {
+				_, k = binary.Uvarint(data)
+				data = data[k:]
+			}
+			cols[r][3] += int64(before - len(data))
+			for _, c := range []int{0, 2, 1} {
+				l, k := binary.Uvarint(data)
+				cols[r][c] += int64(l) + int64(k)
+				data = data[k+int(l):]
+			}
+			continue
+		}
 		for c := range 4 {
 			l, k := binary.Uvarint(data)
 			cols[r][c] += int64(l) + int64(k)
