@@ -207,7 +207,7 @@ func measureDay(t *testing.T, d store.Dialect, agents int) {
 		data = data[1:]
 		_, k := binary.Uvarint(data) // n
 		data = data[k:]
-		if layout == 3 { // D, then the counts before the three columns (min, max − min, sum)
+		if layout == 3 || layout == 4 { // D, then the counts before the three columns (min, max − min, sum)
 			before := len(data)
 			var hdr [3]uint64
 			for i := range hdr {
