@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -247,7 +248,9 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 		add("t.priority = ?", int(f.Priority))
 	}
 	if f.Query != "" {
-		c, a, err := db.searchFilter(ctx, f.Query, f.ClientID)
+		// The conditions so far narrow the documents a common word is
+		// tested against, when they name a client.
+		c, a, err := db.searchFilter(ctx, f.Query, f.ClientID, strings.Join(where, " AND "), slices.Clone(args))
 		if err != nil {
 			return nil, "", err
 		}
@@ -804,9 +807,11 @@ func (db *DB) probeLimit() int {
 // searchProbeLimit matching tickets: when there are fewer, the list filters
 // on those ids, which is a few primary-key lookups. A common word within one
 // client tests only that client's documents (a materialized list of its
-// tickets, which the planner cannot trade for a walk of everyone's); a
-// common word across clients finds a page quickly walking the newest.
-func (db *DB) searchFilter(ctx context.Context, q string, clientID int64) (string, []any, error) {
+// tickets matching the list's other conditions, which the planner cannot
+// trade for a walk of everyone's); a common word across clients finds a
+// page quickly walking the newest. narrow and narrowArgs are the list's
+// other conditions on tickets (aliased t).
+func (db *DB) searchFilter(ctx context.Context, q string, clientID int64, narrow string, narrowArgs []any) (string, []any, error) {
 	cond, args := db.searchCond(q)
 	if db.dialect != Postgres || len(args) == 0 {
 		return cond, args, nil
@@ -822,8 +827,8 @@ func (db *DB) searchFilter(ctx context.Context, q string, clientID int64) (strin
 		return cond, args, nil
 	}
 	query, qargs := tsQuery(searchWords(q))
-	return `t.id IN (WITH c AS MATERIALIZED (SELECT id FROM tickets WHERE client_id = ?)
-		SELECT s.ticket_id FROM c JOIN ticket_search AS s ON s.ticket_id = c.id WHERE s.body @@ ` + query + `)`, append([]any{clientID}, qargs...), nil
+	return `t.id IN (WITH c AS MATERIALIZED (SELECT t.id FROM tickets AS t WHERE ` + narrow + `)
+		SELECT s.ticket_id FROM c JOIN ticket_search AS s ON s.ticket_id = c.id WHERE s.body @@ ` + query + `)`, append(narrowArgs, qargs...), nil
 }
 
 // searchProbe lists up to searchProbeLimit+1 tickets whose document matches
