@@ -107,6 +107,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		Spool: sp, Client: client, Log: a.Log, Wake: wake,
 		OnAck:  a.onAck(client),
 		OnLost: lostInventory,
+		// A refused secret is tried again now and then: the spool keeps
+		// what the server missed, and sending resumes if it is accepted.
+		RevokedRetry: 15 * time.Minute,
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -27,6 +27,11 @@ type Sender struct {
 	OnLost func()
 
 	MinBackoff, MaxBackoff time.Duration // 1 s and 5 min when zero
+	// RevokedRetry is how long to wait before trying again after the
+	// server refused the agent's secret (a restored database or a mistaken
+	// revocation may accept it again); zero stops sending at the first
+	// refusal and returns ErrRevoked.
+	RevokedRetry time.Duration
 	// Sleep waits d or until ctx is done; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Rand  func(n int64) int64 // uniform in [0, n); rand.Int64N when nil
@@ -35,8 +40,9 @@ type Sender struct {
 // ErrRevoked means the server does not know the agent (any more).
 var ErrRevoked = errors.New("agent revoked or unknown: re-enroll with vigie-agent enroll --server URL --token TOKEN")
 
-// Run sends until ctx is done. It returns ErrRevoked when the server
-// refused the agent's secret: the caller keeps spooling but sends no more.
+// Run sends until ctx is done. When the server refuses the agent's secret
+// it tries again every RevokedRetry, or, with none, returns ErrRevoked: the
+// caller keeps spooling either way.
 func (s *Sender) Run(ctx context.Context) error {
 	minB, maxB := s.MinBackoff, s.MaxBackoff
 	if minB == 0 {
@@ -102,8 +108,16 @@ func (s *Sender) Run(ctx context.Context) error {
 		if errors.As(err, &se) {
 			switch se.Code() {
 			case agentproto.CodeUnauthorized:
-				s.Log.Error("agent revoked or unknown: re-enroll (vigie-agent enroll --server URL --token TOKEN); batches stay spooled", "err", err)
-				return ErrRevoked
+				if s.RevokedRetry <= 0 {
+					s.Log.Error("agent revoked or unknown: re-enroll (vigie-agent enroll --server URL --token TOKEN); batches stay spooled", "err", err)
+					return ErrRevoked
+				}
+				s.Log.Error("agent revoked or unknown: re-enroll (vigie-agent enroll --server URL --token TOKEN); batches stay spooled, trying again later",
+					"retry_in", s.RevokedRetry, "spooled", s.Spool.Len(), "err", err)
+				if sleep(ctx, s.RevokedRetry) != nil {
+					return ctx.Err()
+				}
+				continue
 			case agentproto.CodeInvalid:
 				s.Log.Error("server refused batch as invalid; dropped", "seq", r.Seq, "err", err)
 				s.drop(e, r)

@@ -344,3 +344,26 @@ func TestSenderStopsWhenRevoked(t *testing.T) {
 		t.Fatalf("spool holds %d batches, want all 3 kept", ts.Spool.Len())
 	}
 }
+
+func TestSenderRetriesAfterRefusedSecret(t *testing.T) {
+	s, srv := newSink(t, nil)
+	ts := newTestSender(t, srv.URL, 3, 1)
+	ts.Client.Secret = "revoked"
+	ts.RevokedRetry = time.Hour
+	var waits []time.Duration
+	ts.Sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		// The administrator restores the agent while it waits.
+		ts.Client.Secret = "s3cret"
+		return ctx.Err()
+	}
+	if err := ts.run(t); !errors.Is(err, context.Canceled) {
+		t.Fatalf("run: %v, want the spool drained", err)
+	}
+	if len(waits) != 1 || waits[0] != time.Hour {
+		t.Errorf("waits %v, want one of RevokedRetry", waits)
+	}
+	if len(s.stored) != 3 {
+		t.Errorf("stored %d batches after the secret was accepted again, want 3", len(s.stored))
+	}
+}
