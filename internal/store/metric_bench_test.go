@@ -13,21 +13,22 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/metric"
+	"github.com/vigie-hq/vigie/internal/metric/agentday"
 	"github.com/vigie-hq/vigie/internal/store"
 )
 
-// agentDaySeries is one generated agent day (metric_gen_test.go) as the agent sends it:
+// agentDaySeries is one generated agent day (package agentday) as the agent sends it:
 // "fs.free:/var" becomes fs.free{mount="/var"}, and so on.
 func agentDaySeries(seed uint64) []agentproto.Series {
-	gen := agentDay(seed, time.Minute)
+	gen := agentday.Day(seed, time.Minute)
 	out := make([]agentproto.Series, len(gen))
 	for i, g := range gen {
-		s := agentproto.Series{Name: g.name}
-		if name, label, ok := strings.Cut(g.name, ":"); ok {
+		s := agentproto.Series{Name: g.Name}
+		if name, label, ok := strings.Cut(g.Name, ":"); ok {
 			key := map[string]string{"fs": "mount", "disk": "device", "net": "interface"}[strings.SplitN(name, ".", 2)[0]]
 			s.Name, s.Labels = name, map[string]string{key: label}
 		}
-		for _, x := range g.samples {
+		for _, x := range g.Samples {
 			s.T = append(s.T, x.T)
 			s.V = append(s.V, x.V)
 		}

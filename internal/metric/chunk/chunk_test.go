@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/vigie-hq/vigie/internal/metric/agentday"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -54,7 +55,7 @@ func TestRoundTrip(t *testing.T) {
 		v := 50.0
 		return func(int) float64 {
 			v += rng.NormFloat64() * step
-			return round(v, decimals)
+			return agentday.Round(v, decimals)
 		}
 	}
 	jittered := func(n int, step, jitter int64) []Sample {
@@ -64,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		return s
 	}
-	withGaps := series(300, t0, 60_000, func(i int) float64 { return round(rng.Float64()*100, 1) })
+	withGaps := series(300, t0, 60_000, func(i int) float64 { return agentday.Round(rng.Float64()*100, 1) })
 	withGaps = append(withGaps[:100], withGaps[140:]...)
 	for i := 150; i < len(withGaps); i++ {
 		withGaps[i].T += 3_600_000 + 777
@@ -184,7 +185,7 @@ func TestZstd(t *testing.T) {
 		{"repeating pattern", series(400, t0, 60_000, func(i int) float64 {
 			return float64([]int{0, 917_311, 0, 3, 45_066_917}[i%5])
 		}), true},
-		{"noisy gauge", series(400, t0, 60_000, func(int) float64 { return round(rng.Float64()*100, 2) }), false},
+		{"noisy gauge", series(400, t0, 60_000, func(int) float64 { return agentday.Round(rng.Float64()*100, 2) }), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -430,7 +431,7 @@ func randomSeries(rng *rand.Rand) []Sample {
 		}
 		s[i] = Sample{T: t, V: v}
 		if kind != 3 && kind != 4 {
-			s[i].V = round(v, decimals)
+			s[i].V = agentday.Round(v, decimals)
 		}
 		if rng.IntN(200) == 0 {
 			s[i].V = []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 0.1 + 0.2}[rng.IntN(5)]
@@ -512,7 +513,7 @@ func fuzzSeries(data []byte) []Sample {
 		case 4:
 			v = math.Float64frombits(next(8))
 		case 5:
-			v = round(v+float64(int8(next(1))), int(next(1)%16))
+			v = agentday.Round(v+float64(int8(next(1))), int(next(1)%16))
 		default:
 			v += float64(next(1))
 		}

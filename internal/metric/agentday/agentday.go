@@ -1,31 +1,35 @@
-// Code copied from internal/metric/chunk/agent_test.go (package chunk keeps it in a test file):
-// the same seeded agent day, for the metric store's size and throughput figures.
-
-package store_test
+// Package agentday generates, from a fixed seed, what one vigie-agent on a small Linux server sends in
+// one day, for the size figures and as fuzz seeds. The shapes are those of real hosts: a
+// business-hours cycle, a nightly backup, noisy rates, slowly filling disks, counters; and the
+// precision is what the agent sends: percentages with 1 or 2 decimals, loads with 2, bytes and
+// counts as integers, file-system bytes in 4 KiB blocks.
+//
+// It is test data shared by the chunk codec's and the metric store's size
+// figures and fuzz seeds; nothing in the server uses it.
+package agentday
 
 import (
 	"math"
 	"math/rand/v2"
 	"time"
-
-	"github.com/vigie-hq/vigie/internal/metric/chunk"
 )
 
-// This file generates, from a fixed seed, what one vigie-agent on a small Linux server sends in
-// one day, for the size figures and as fuzz seeds. The shapes are those of real hosts: a
-// business-hours cycle, a nightly backup, noisy rates, slowly filling disks, counters; and the
-// precision is what the agent sends: percentages with 1 or 2 decimals, loads with 2, bytes and
-// counts as integers, file-system bytes in 4 KiB blocks.
-
-// agentSeries is one generated series.
-type agentSeries struct {
-	name    string
-	family  string
-	samples []chunk.Sample
+// Sample is one value at a Unix millisecond.
+type Sample struct {
+	T int64
+	V float64
 }
 
-// agentDay generates one day of every series of one agent sampling every interval.
-func agentDay(seed uint64, interval time.Duration) []agentSeries {
+// Series is one generated series: its metric name, its family (what kind
+// of values: percent, rate, bytes…) and its samples.
+type Series struct {
+	Name    string
+	Family  string
+	Samples []Sample
+}
+
+// Day generates one day of every series of one agent sampling every interval.
+func Day(seed uint64, interval time.Duration) []Series {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	ts := agentTimestamps(rng, interval)
 	g := &agentGen{rng: rng, ts: ts, step: interval.Seconds()}
@@ -79,7 +83,8 @@ func business(h float64) float64 {
 
 func inWindow(h, from, to float64) bool { return h >= from && h < to }
 
-func round(v float64, decimals int) float64 {
+// Round rounds v to decimals places, as an agent sends its values.
+func Round(v float64, decimals int) float64 {
 	p := math.Pow10(decimals)
 	return math.Round(v*p) / p
 }
@@ -92,18 +97,18 @@ func (g *agentGen) perSample(pPerMinute float64) float64 { return pPerMinute * g
 // noise is the spread of an average over the sampling interval relative to one over a minute.
 func (g *agentGen) noise() float64 { return math.Sqrt(60 / g.step) }
 
-func (g *agentGen) series(name, family string, f func(i int, t int64) float64) agentSeries {
-	s := agentSeries{name: name, family: family, samples: make([]chunk.Sample, len(g.ts))}
+func (g *agentGen) series(name, family string, f func(i int, t int64) float64) Series {
+	s := Series{Name: name, Family: family, Samples: make([]Sample, len(g.ts))}
 	for i, t := range g.ts {
-		s.samples[i] = chunk.Sample{T: t, V: f(i, t)}
+		s.Samples[i] = Sample{T: t, V: f(i, t)}
 	}
 	return s
 }
 
-func (g *agentGen) all() []agentSeries {
+func (g *agentGen) all() []Series {
 	rng := g.rng
 	n := len(g.ts)
-	var out []agentSeries
+	var out []Series
 
 	// CPU: a daily cycle, the backup at 02:00, AR(1) noise and short spikes.
 	cpu := make([]float64, n)
@@ -122,19 +127,19 @@ func (g *agentGen) all() []agentSeries {
 		cpu[i] = clamp(level+ar+spike, 0.3, 100)
 	}
 	out = append(out,
-		g.series("cpu.percent", "cpu", func(i int, _ int64) float64 { return round(cpu[i], 2) }),
+		g.series("cpu.percent", "cpu", func(i int, _ int64) float64 { return Round(cpu[i], 2) }),
 		g.series("cpu.user", "cpu", func(i int, _ int64) float64 {
-			return round(clamp(cpu[i]*0.68+rng.NormFloat64()*0.8, 0, 100), 1)
+			return Round(clamp(cpu[i]*0.68+rng.NormFloat64()*0.8, 0, 100), 1)
 		}),
 		g.series("cpu.system", "cpu", func(i int, _ int64) float64 {
-			return round(clamp(cpu[i]*0.22+rng.NormFloat64()*0.4, 0, 100), 1)
+			return Round(clamp(cpu[i]*0.22+rng.NormFloat64()*0.4, 0, 100), 1)
 		}),
 		g.series("cpu.iowait", "cpu", func(i int, t int64) float64 {
 			v := math.Abs(rng.NormFloat64()) * 0.05
 			if inWindow(g.hour(t), 2, 2.67) {
 				v += 6 + rng.NormFloat64()*2
 			}
-			return round(clamp(v, 0, 100), 2)
+			return Round(clamp(v, 0, 100), 2)
 		}),
 	)
 
@@ -156,9 +161,9 @@ func (g *agentGen) all() []agentSeries {
 	}
 	load5, load15 := ewma(300), ewma(900)
 	out = append(out,
-		g.series("load.1", "load", func(i int, _ int64) float64 { return round(load1[i], 2) }),
-		g.series("load.5", "load", func(i int, _ int64) float64 { return round(load5[i], 2) }),
-		g.series("load.15", "load", func(i int, _ int64) float64 { return round(load15[i], 2) }),
+		g.series("load.1", "load", func(i int, _ int64) float64 { return Round(load1[i], 2) }),
+		g.series("load.5", "load", func(i int, _ int64) float64 { return Round(load5[i], 2) }),
+		g.series("load.15", "load", func(i int, _ int64) float64 { return Round(load15[i], 2) }),
 	)
 
 	// Memory: 16 GiB, a working set that follows the day and drifts; swap barely used.
@@ -171,7 +176,7 @@ func (g *agentGen) all() []agentSeries {
 	}
 	swap := 1.3
 	out = append(out,
-		g.series("mem.percent", "memory", func(i int, _ int64) float64 { return round(memPct[i], 1) }),
+		g.series("mem.percent", "memory", func(i int, _ int64) float64 { return Round(memPct[i], 1) }),
 		g.series("mem.available", "memory", func(i int, _ int64) float64 {
 			pages := math.Round(memTotal * (1 - memPct[i]/100) / 4096)
 			return 4096 * (pages + math.Round(rng.NormFloat64()*300))
@@ -180,7 +185,7 @@ func (g *agentGen) all() []agentSeries {
 			if rng.Float64() < g.perSample(0.002) {
 				swap += 0.1
 			}
-			return round(swap, 1)
+			return Round(swap, 1)
 		}),
 	)
 
@@ -232,7 +237,7 @@ func (g *agentGen) all() []agentSeries {
 		}
 		out = append(out,
 			g.series("fs.used_percent:"+m.mount, "fs.percent", func(i int, _ int64) float64 {
-				return round(used[i]/m.total*100, 2)
+				return Round(used[i]/m.total*100, 2)
 			}),
 			g.series("fs.free:"+m.mount, "fs.bytes", func(i int, _ int64) float64 {
 				return 4096 * (m.total - reserved - used[i])
