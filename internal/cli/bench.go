@@ -561,21 +561,16 @@ type loadResult struct {
 func drive(ctx context.Context, hc *http.Client, target, token string, rate float64, n, workers int) loadResult {
 	interval := time.Duration(float64(time.Second) / rate)
 	due := make(chan time.Time, 1024)
-	type sample struct {
-		service, total time.Duration
-		status         int
-		err            error
-	}
-	results := make([][]sample, workers)
+	results := make([][]loadSample, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := make([]sample, 0, n/workers+1)
+			out := make([]loadSample, 0, n/workers+1)
 			for at := range due {
 				sent := time.Now()
-				s := sample{}
+				s := loadSample{}
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 				if err == nil {
 					req.Header.Set("Authorization", "Bearer "+token)
@@ -616,7 +611,21 @@ dispatch:
 	}
 	close(due)
 	wg.Wait()
-	r := loadResult{sent: sent, statuses: map[int]int{}, elapsed: time.Since(start)}
+	r := tally(results, start)
+	r.sent = sent
+	return r
+}
+
+// loadSample is one timed request of a load run.
+type loadSample struct {
+	service, total time.Duration
+	status         int
+	err            error
+}
+
+// tally sums the requests of a load run that began at start.
+func tally(results [][]loadSample, start time.Time) loadResult {
+	r := loadResult{statuses: map[int]int{}, elapsed: time.Since(start)}
 	for _, out := range results {
 		for _, s := range out {
 			r.service = append(r.service, s.service)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -356,12 +355,7 @@ func sustain(ctx context.Context, hc *http.Client, base string, agents []simAgen
 		at time.Time
 	}
 	due := make(chan job, 4096)
-	type sample struct {
-		service, total time.Duration
-		status         int
-		err            error
-	}
-	results := make([][]sample, o.workers)
+	results := make([][]loadSample, o.workers)
 	var mu sync.Mutex // agents of one index are never sent twice at once, but keep the race detector calm
 	var wg sync.WaitGroup
 	for w := range o.workers {
@@ -376,7 +370,7 @@ func sustain(ctx context.Context, hc *http.Client, base string, agents []simAgen
 				sent := time.Now()
 				var ack agentproto.Ack
 				err := postJSON(ctx, hc, base+agentproto.PathReport, secret, rep, &ack)
-				s := sample{status: http.StatusOK}
+				s := loadSample{status: http.StatusOK}
 				var se *statusError
 				if errors.As(err, &se) {
 					s.status, err = se.code, nil
@@ -408,28 +402,7 @@ dispatch:
 	}
 	close(due)
 	wg.Wait()
-	r := loadResult{statuses: map[int]int{}, elapsed: time.Since(start)}
-	for _, out := range results {
-		for _, s := range out {
-			r.service = append(r.service, s.service)
-			r.total = append(r.total, s.total)
-			switch {
-			case s.err != nil:
-				r.failed++
-				if r.firstErr == "" {
-					r.firstErr = s.err.Error()
-				}
-			case s.status != http.StatusOK:
-				r.failed++
-				r.statuses[s.status]++
-			default:
-				r.ok++
-			}
-		}
-	}
-	slices.Sort(r.service)
-	slices.Sort(r.total)
-	return r
+	return tally(results, start)
 }
 
 type peakResult struct {
