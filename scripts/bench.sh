@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs `vigie bench startup` and `vigie bench api` on SQLite, then on a
-# throwaway PostgreSQL cluster when initdb is available. docs/benchmarks.md
+# throwaway PostgreSQL cluster when initdb is available, then `vigie bench
+# agents` (10,000 simulated agents, SQLite). docs/benchmarks.md
 # records the figures. Run it on a quiet machine: the figures are the
 # machine's as much as Vigie's. Extra arguments (flags both take: --clients,
 # --contacts) go to every run.
@@ -22,3 +23,5 @@ if bash scripts/pg-cluster.sh available; then
 else
 	echo "bench: PostgreSQL (initdb) not found: PostgreSQL figures skipped" >&2
 fi
+
+"$vigie" bench agents --agents 10000
