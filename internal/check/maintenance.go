@@ -117,7 +117,7 @@ func (w Window) occurrences(from, to time.Time, fn func(s, e time.Time) bool) {
 		if !slices.Contains(w.Weekdays, day.Weekday()) {
 			continue
 		}
-		s := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, ss, 0, loc)
+		s := firstAt(day, hh, mm, ss, loc)
 		e := s.Add(w.Duration)
 		if !e.After(from) || s.After(to) {
 			continue
@@ -188,4 +188,18 @@ func mergeIntervals(in []Interval) []Interval {
 		out = append(out, iv)
 	}
 	return out
+}
+
+// firstAt returns the instant the wall clock in loc first shows hh:mm:ss on
+// day. time.Date picks the second occurrence of a repeated time (autumn);
+// a maintenance scheduled for 02:30 starts at the first one, as cron does.
+func firstAt(day time.Time, hh, mm, ss int, loc *time.Location) time.Time {
+	t := time.Date(day.Year(), day.Month(), day.Day(), hh, mm, ss, 0, loc)
+	for _, d := range []time.Duration{time.Hour, 30 * time.Minute} {
+		e := t.Add(-d)
+		if eh, em, es := e.Clock(); eh == hh && em == mm && es == ss && e.Day() == t.Day() {
+			return e
+		}
+	}
+	return t
 }
