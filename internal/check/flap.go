@@ -28,5 +28,6 @@ func percentChange(h uint64, n int) float64 {
 			changes += float64(j-1)*(highWeight-lowWeight)/float64(historySize-2) + lowWeight
 		}
 	}
-	return changes * 100 / float64(historySize-1)
+	// The weights sum to exactly 20 in theory; rounding may exceed 100.
+	return min(changes*100/float64(historySize-1), 100)
 }
