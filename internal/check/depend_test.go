@@ -11,7 +11,7 @@ func TestUnreachable(t *testing.T) {
 	parents := Parents{
 		2: {1}, 3: {2}, 4: {3},
 		5: {6}, 6: {5}, 7: {6},
-		8: {9, 1},
+		8:  {9, 1},
 		10: {11}, 11: {12}, 12: {10},
 	}
 	tests := []struct {

@@ -42,7 +42,7 @@ func TestApplyTransitions(t *testing.T) {
 		{name: "recovery after M=3 OK completes", policy: Policy{RecoverAfter: 3}, states: []State{C, C, C, O, O, O},
 			want: []string{"soft-change:CRITICAL", "problem:CRITICAL", "soft-change:OK", "recovery:OK"}, state: O, typ: Hard, hard: O},
 		{name: "failed recovery falls back to hard", policy: Policy{RecoverAfter: 3}, states: []State{C, C, C, O, O, C, O, O},
-			want: []string{"soft-change:CRITICAL", "problem:CRITICAL", "soft-change:OK", "soft-change:CRITICAL", "soft-change:OK"},
+			want:  []string{"soft-change:CRITICAL", "problem:CRITICAL", "soft-change:OK", "soft-change:CRITICAL", "soft-change:OK"},
 			state: O, typ: Soft, hard: C, okStreak: 2},
 		{name: "hard severity change warning to critical", states: []State{W, W, W, C},
 			want: []string{"soft-change:WARNING", "problem:WARNING", "severity-change:CRITICAL"}, state: C, typ: Hard, hard: C, attempt: 3},
