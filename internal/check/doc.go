@@ -43,6 +43,9 @@
 // from Unreachable). Each muted event says why (Event.Muted). A recovery
 // notifies only when its problem did (Status.Notified): nobody wants "back to
 // OK" for a problem they never heard of.
+// A problem that began muted and is still there when nothing mutes it any
+// longer (the maintenance ended, the parent came back) is Status.Owed: the
+// alerting layer notifies it then, once, and records it with MarkNotified.
 //
 // # Availability
 //

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -200,7 +201,26 @@ func (st Status) Silenced() bool {
 }
 
 // ErrNoProblem is returned when acknowledging a check not in a hard problem.
-var ErrNoProblem = fmt.Errorf("check: no hard problem to acknowledge")
+var ErrNoProblem = errors.New("check: no hard problem to acknowledge")
+
+// Owed reports whether the current hard problem was never notified (it began
+// in maintenance, while a parent was down or while flapping) and nothing
+// mutes it any longer under conditions c: the alerting layer should notify it
+// now, then record it with MarkNotified. So a disk still full when the
+// maintenance ends alerts then, once.
+func (st Status) Owed(c Conditions) bool {
+	return st.Problem() && !st.Notified && !st.Flapping && st.Ack == nil &&
+		!c.Maintenance && !(c.Unreachable && st.State != OK)
+}
+
+// MarkNotified records that the current hard problem was notified outside an
+// event (see Owed), so that its recovery notifies too.
+func (st Status) MarkNotified() Status {
+	if st.Problem() {
+		st.Notified = true
+	}
+	return st
+}
 
 // Acknowledge records that by has seen the current hard problem; it mutes
 // notifications until the hard state changes (severity change or recovery).

@@ -245,3 +245,39 @@ func TestPolicyValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestOwed(t *testing.T) {
+	maint := Conditions{Maintenance: true}
+	var st Status
+	at := t0
+	for range 3 {
+		st, _ = Policy{}.ApplyIn(st, Result{At: at, State: Critical}, maint)
+		at = at.Add(time.Minute)
+	}
+	if st.Owed(maint) {
+		t.Error("owed during maintenance")
+	}
+	if st.Owed(Conditions{Unreachable: true}) {
+		t.Error("owed while unreachable")
+	}
+	if !st.Owed(Conditions{}) {
+		t.Fatal("problem begun in maintenance not owed once it ends")
+	}
+	acked, _ := st.Acknowledge("alice", "", at)
+	if acked.Owed(Conditions{}) {
+		t.Error("owed while acknowledged")
+	}
+	st = st.MarkNotified()
+	if st.Owed(Conditions{}) {
+		t.Error("owed after being notified")
+	}
+	_, evs := Policy{}.Apply(st, Result{At: at, State: OK})
+	if len(evs) != 1 || evs[0].Kind != Recovery || !evs[0].Notify {
+		t.Errorf("recovery of a problem notified late = %+v", evs)
+	}
+	// A notified problem and a check without problem owe nothing.
+	notified, _ := run(Policy{}, Status{}, Critical, Critical, Critical)
+	if notified.Owed(Conditions{}) || (Status{}).Owed(Conditions{}) || (Status{}).MarkNotified().Notified {
+		t.Error("owed without reason")
+	}
+}
