@@ -1,6 +1,7 @@
 package check
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -173,5 +174,50 @@ func TestWindowValidate(t *testing.T) {
 				t.Errorf("Validate = %v, want ok %v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestMaintenanceConsistency checks InMaintenance against
+// MaintenanceIntervals for random recurring windows and instants around both
+// 2026 DST changes in Paris and New York.
+func TestMaintenanceConsistency(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	locs := []*time.Location{mustLoc(t, "Europe/Paris"), mustLoc(t, "America/New_York"), time.UTC}
+	s := Scope{ClientID: 1, AssetID: 2}
+	for range 300 {
+		var ws []Window
+		for range 1 + rng.IntN(3) {
+			w := Window{ClientID: 1, Start: time.Duration(rng.IntN(24*60)) * time.Minute,
+				Duration: time.Duration(1+rng.IntN(3*24*60)) * time.Minute, Location: locs[rng.IntN(len(locs))]}
+			for d := range 7 {
+				if rng.IntN(3) == 0 {
+					w.Weekdays = append(w.Weekdays, time.Weekday(d))
+				}
+			}
+			if len(w.Weekdays) == 0 {
+				w.Weekdays = []time.Weekday{time.Weekday(rng.IntN(7))}
+			}
+			if err := w.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			ws = append(ws, w)
+		}
+		base := []time.Time{time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC),
+			time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}[rng.IntN(4)]
+		from := base.Add(-time.Duration(rng.IntN(4*24*60)) * time.Minute)
+		to := from.Add(8 * 24 * time.Hour)
+		ivs := MaintenanceIntervals(ws, s, from, to)
+		for range 50 {
+			at := from.Add(time.Duration(rng.Int64N(int64(to.Sub(from)))))
+			in := false
+			for _, iv := range ivs {
+				if !at.Before(iv.From) && at.Before(iv.To) {
+					in = true
+				}
+			}
+			if got := InMaintenance(ws, s, at); got != in {
+				t.Fatalf("InMaintenance(%v) = %v, intervals say %v (%+v)", at, got, in, ws)
+			}
+		}
 	}
 }
