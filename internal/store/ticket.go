@@ -250,7 +250,7 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 	if f.Query != "" {
 		// The conditions so far narrow the documents a common word is
 		// tested against, when they name a client.
-		c, a, err := db.searchFilter(ctx, f.Query, f.ClientID, strings.Join(where, " AND "), slices.Clone(args))
+		c, a, err := db.searchFilter(ctx, f.Query, f.ClientID, f.Sort == "" && len(where) == 2, strings.Join(where, " AND "), slices.Clone(args))
 		if err != nil {
 			return nil, "", err
 		}
@@ -808,10 +808,11 @@ func (db *DB) probeLimit() int {
 // on those ids, which is a few primary-key lookups. A common word within one
 // client tests only that client's documents (a materialized list of its
 // tickets matching the list's other conditions, which the planner cannot
-// trade for a walk of everyone's); a common word across clients finds a
-// page quickly walking the newest. narrow and narrowArgs are the list's
+// trade for a walk of everyone's), unless the list is only the client's
+// newest first; a common word across clients finds a page quickly walking
+// the newest. narrow and narrowArgs are the list's
 // other conditions on tickets (aliased t).
-func (db *DB) searchFilter(ctx context.Context, q string, clientID int64, narrow string, narrowArgs []any) (string, []any, error) {
+func (db *DB) searchFilter(ctx context.Context, q string, clientID int64, newestFirst bool, narrow string, narrowArgs []any) (string, []any, error) {
 	cond, args := db.searchCond(q)
 	if db.dialect != Postgres || len(args) == 0 {
 		return cond, args, nil
@@ -823,7 +824,9 @@ func (db *DB) searchFilter(ctx context.Context, q string, clientID int64, narrow
 	if len(ids) <= db.probeLimit() {
 		return "t.id = ANY(?)", []any{ids}, nil
 	}
-	if clientID == 0 {
+	if clientID == 0 || newestFirst {
+		// Newest first, the walk goes down the client's tickets
+		// (tickets_client_id) and stops at the first page of matches.
 		return cond, args, nil
 	}
 	query, qargs := tsQuery(searchWords(q))

@@ -14,3 +14,7 @@ CREATE TABLE ticket_watchers (
     PRIMARY KEY (ticket_id, user_id)
 );
 CREATE INDEX ticket_watchers_user ON ticket_watchers (user_id);
+
+-- A client's tickets newest first (its queue, and a search for a common
+-- word within it, which stops at the first page of matches).
+CREATE INDEX tickets_client_id ON tickets (client_id, id);
