@@ -75,8 +75,9 @@ func parsePerf(into map[string]float64, s string) {
 				b.WriteByte(s[i])
 				i++
 			}
-			if !closed {
-				return
+			if !closed { // drop the opening quote's word, go on
+				s = skipItem(s)
+				continue
 			}
 			label, s = b.String(), s[i:]
 			if !strings.HasPrefix(s, "=") {

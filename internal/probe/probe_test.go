@@ -174,7 +174,7 @@ func TestHTTP(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	tsrv := httptest.NewTLSServer(mux)
+	tsrv := quietTLSServer(mux)
 	defer tsrv.Close()
 	pool := tsrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	_ = pool
