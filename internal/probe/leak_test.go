@@ -107,23 +107,3 @@ func settle() {
 	runtime.GC()
 	time.Sleep(50 * time.Millisecond)
 }
-
-// BenchmarkHTTP measures the CPU of one HTTP probe against a loopback server
-// (request on a fresh connection, status and body check).
-func BenchmarkHTTP(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "<html><body>ok</body></html>")
-	}))
-	defer srv.Close()
-	p := &HTTP{URL: srv.URL + "/", BodyContains: "ok"}
-	if err := p.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := p.Run(ctx); r.State != OK {
-			b.Fatal(r.Output)
-		}
-	}
-}
