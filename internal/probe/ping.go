@@ -19,7 +19,7 @@ type Ping struct {
 	Host         string
 	Count        int           // echo requests, default 3, at most 100
 	Interval     time.Duration // between requests, default 1 s, at least 10 ms
-	LossWarning  float64       // percent, default 20
+	LossWarning  float64       // percent, default 20 (or LossCritical if lower)
 	LossCritical float64       // percent, default 60; 100 % loss is always Critical
 	RTTWarning   time.Duration // average round trip (0: none)
 	RTTCritical  time.Duration // average round trip (0: none)
@@ -34,11 +34,11 @@ func (p *Ping) params() (count int, interval time.Duration, lw, lc float64) {
 	if interval == 0 {
 		interval = time.Second
 	}
-	if lw == 0 {
-		lw = 20
-	}
 	if lc == 0 {
 		lc = 60
+	}
+	if lw == 0 {
+		lw = min(20, lc) // a critical set below the default warning lowers it
 	}
 	return
 }

@@ -115,6 +115,8 @@ func TestValidate(t *testing.T) {
 		{"dns bad", &DNS{Name: "", Type: "XYZ", Server: "1.1.1.1:99999"}, []string{"name", "type", "server"}},
 		{"ping ok", &Ping{Host: "127.0.0.1", Count: 5, Interval: 200 * time.Millisecond}, nil},
 		{"ping bad", &Ping{Host: "", Count: 1000, LossWarning: 150}, []string{"host", "count", "loss_warning"}},
+		{"ping critical below default warning", &Ping{Host: "h", LossCritical: 10}, nil},
+		{"ping critical below warning", &Ping{Host: "h", LossWarning: 30, LossCritical: 10}, []string{"loss_critical"}},
 		{"ping too long", &Ping{Host: "h", Count: 20, Interval: time.Second}, []string{"interval"}},
 	}
 	for _, tt := range tests {
