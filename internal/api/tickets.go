@@ -330,6 +330,15 @@ func (a *API) updateTicket(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	ch, err := in.change()
+	if err != nil {
+		return nil, err
+	}
+	return a.d.Tickets.Update(c.r.Context(), c.scope, t.ID, ch)
+}
+
+// change checks a patch and turns it into the service's change.
+func (in ticketPatch) change() (ticket.Change, error) {
 	// These fields always have a value: null cannot clear them.
 	var v fault.Invalid
 	for _, f := range []struct {
@@ -351,14 +360,11 @@ func (a *API) updateTicket(c *call) (any, error) {
 			v.Add(f.name, "invalid_choice")
 		}
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	return a.d.Tickets.Update(c.r.Context(), c.scope, t.ID, ticket.Change{
+	return ticket.Change{
 		Type: in.Type.ptr(), CategoryID: in.CategoryID.link(), Title: in.Title.ptr(), Impact: in.Impact.ptr(),
 		Urgency: in.Urgency.ptr(), Status: in.Status.ptr(), AssigneeID: in.AssigneeID.link(), Level: in.Level.ptr(),
 		SiteID: in.SiteID.link(), AssetIDs: in.AssetIDs.ptr(),
-	})
+	}, v.Err()
 }
 
 func (a *API) getTimeline(c *call) (any, error) {
@@ -751,29 +757,11 @@ func (a *API) bulkUpdate(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	var v fault.Invalid
-	for _, f := range []struct {
-		name string
-		null bool
-	}{{"status", in.Status.Null}, {"level", in.Level.Null}, {"impact", in.Impact.Null}, {"urgency", in.Urgency.Null}} {
-		if f.null {
-			v.Add(f.name, "required")
-		}
-	}
-	for _, f := range []struct {
-		name string
-		o    Opt[int]
-	}{{"impact", in.Impact}, {"urgency", in.Urgency}} {
-		if f.o.Set && !f.o.Null && (f.o.Value < 1 || f.o.Value > 3) {
-			v.Add(f.name, "invalid_choice")
-		}
-	}
-	if err := v.Err(); err != nil {
+	ch, err := ticketPatch{Status: in.Status, AssigneeID: in.AssigneeID, Level: in.Level, Impact: in.Impact, Urgency: in.Urgency}.change()
+	if err != nil {
 		return nil, err
 	}
-	res, err := a.d.Tickets.BulkUpdate(c.r.Context(), c.scope, in.IDs, ticket.Change{
-		Status: in.Status.ptr(), AssigneeID: in.AssigneeID.link(), Level: in.Level.ptr(), Impact: in.Impact.ptr(), Urgency: in.Urgency.ptr(),
-	})
+	res, err := a.d.Tickets.BulkUpdate(c.r.Context(), c.scope, in.IDs, ch)
 	if err != nil {
 		return nil, err
 	}

@@ -317,7 +317,7 @@ func TestDNS(t *testing.T) {
 
 func TestPing(t *testing.T) {
 	r := (&Ping{Host: "127.0.0.1", Count: 3, Interval: 20 * time.Millisecond, Timeout: 2 * time.Second}).Run(context.Background())
-	if r.State == Unknown && strings.Contains(r.Output, "cannot send ICMP") && os.Geteuid() != 0 {
+	if r.State == Unknown && strings.Contains(r.Output, "cannot send ICMP") && os.Geteuid() != 0 && os.Getenv("CI") != "true" {
 		t.Skipf("no ICMP permitted here: %s", r.Output)
 	}
 	expect(t, r, OK, "PING 127.0.0.1: 0% loss, rtt avg")

@@ -13,7 +13,10 @@ import (
 
 // Assets returns the assets a ticket the scope sees is about.
 func (svc *Service) Assets(ctx context.Context, s tenant.Scope, id int64) ([]LinkedAsset, error) {
-	if _, err := svc.Get(ctx, s, id); err != nil {
+	if !s.Can(tenant.TicketRead) {
+		return nil, fault.ErrForbidden
+	}
+	if _, err := svc.store.Ticket(ctx, s, id); err != nil {
 		return nil, err
 	}
 	return svc.store.TicketAssets(ctx, id)
