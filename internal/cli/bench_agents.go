@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -19,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/agent"
 	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/asset"
@@ -243,14 +240,15 @@ func enrollAgents(ctx context.Context, hc *http.Client, base, token string, n, w
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			cl := benchClient(base, hc)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n || ctx.Err() != nil {
 					return
 				}
 				req := agentproto.EnrollRequest{Token: token, Hostname: fmt.Sprintf("bench-%05d", i), OS: "linux", Arch: "amd64", AgentVersion: "bench", MachineID: fmt.Sprintf("bench-machine-%d", i)}
-				var res agentproto.EnrollResponse
-				if err := postJSON(ctx, hc, base+agentproto.PathEnroll, "", req, &res); err != nil {
+				res, err := cl.Enroll(ctx, req)
+				if err != nil {
 					once.Do(func() { first = fmt.Errorf("enroll agent %d: %w", i, err) })
 					return
 				}
@@ -265,55 +263,14 @@ func enrollAgents(ctx context.Context, hc *http.Client, base, token string, n, w
 	return agents, ctx.Err()
 }
 
-// postJSON posts v (gzip-compressed when secret is set, as agents do) and
-// decodes a 200 answer into out.
-func postJSON(ctx context.Context, hc *http.Client, target, secret string, v, out any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	gz := false
-	if secret != "" {
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
-		gz = true
-	} else {
-		buf.Write(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, &buf)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if gz {
-		req.Header.Set("Content-Encoding", "gzip")
-	}
-	if secret != "" {
-		req.Header.Set("Authorization", "Bearer "+secret)
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusCreated {
-		return &statusError{code: res.StatusCode, body: string(b)}
-	}
-	return json.Unmarshal(b, out)
+// benchClient is vigie-agent's own client (gzip reports, as agents send
+// them) on the benchmark's shared connections; one per worker goroutine,
+// the secret set per request.
+func benchClient(base string, hc *http.Client) *agent.Client {
+	cl := agent.NewClient(base, "", "bench")
+	cl.HTTP = hc
+	return cl
 }
-
-type statusError struct {
-	code int
-	body string
-}
-
-func (e *statusError) Error() string { return "HTTP " + strconv.Itoa(e.code) + ": " + e.body }
 
 // report builds the next report of an agent: k samples per series, step
 // apart, with the precision an agent sends (percentages to 2 decimals,
@@ -362,18 +319,19 @@ func sustain(ctx context.Context, hc *http.Client, base string, agents []simAgen
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			cl := benchClient(base, hc)
 			for j := range due {
 				mu.Lock()
 				rep := agents[j.i].report(o.series, 1, o.interval)
 				secret := agents[j.i].secret
 				mu.Unlock()
 				sent := time.Now()
-				var ack agentproto.Ack
-				err := postJSON(ctx, hc, base+agentproto.PathReport, secret, rep, &ack)
+				cl.Secret = secret
+				_, err := cl.Report(ctx, &rep)
 				s := loadSample{status: http.StatusOK}
-				var se *statusError
+				var se *agent.ServerError
 				if errors.As(err, &se) {
-					s.status, err = se.code, nil
+					s.status, err = se.Status, nil
 				}
 				end := time.Now()
 				s.service, s.total, s.err = end.Sub(sent), end.Sub(j.at), err
@@ -425,6 +383,7 @@ func peak(ctx context.Context, hc *http.Client, base string, agents []simAgent, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			cl := benchClient(base, hc)
 			// Worker w owns agents w, w+workers, …: no two send for one agent.
 			for i := w; ctx.Err() == nil; i += workers {
 				if i >= len(agents) {
@@ -434,8 +393,8 @@ func peak(ctx context.Context, hc *http.Client, base string, agents []simAgent, 
 					continue // this one's backlog is replayed
 				}
 				rep := agents[i].report(o.series, o.peakSamples, 10*time.Second)
-				var ack agentproto.Ack
-				err := postJSON(ctx, hc, base+agentproto.PathReport, agents[i].secret, rep, &ack)
+				cl.Secret = agents[i].secret
+				ack, err := cl.Report(ctx, &rep)
 				if ctx.Err() != nil {
 					return
 				}
