@@ -92,7 +92,122 @@ type Settings struct {
 	Collectors map[string]bool `json:"collectors,omitempty"`
 	// SpoolBytes bounds the on-disk spool.
 	SpoolBytes int64 `json:"spool_bytes"`
+	// Checks are the local checks and LAN probes this agent runs. They are
+	// per asset: the version above changes when they change.
+	Checks []CheckSpec `json:"checks,omitempty"`
 }
+
+// Check kinds. The agent runs the local ones on its own machine and the
+// network ones when a staff member chose it to probe a target inside the
+// client's LAN; the server runs heartbeat and backup_push, and network
+// probes that have no chosen agent.
+const (
+	CheckCPU        = "cpu"        // CPU percent, sustained over For minutes
+	CheckMemory     = "memory"     // memory percent used, sustained
+	CheckSwap       = "swap"       // swap percent used, sustained
+	CheckFilesystem = "filesystem" // percent used of Mount ("" = the fullest)
+	CheckService    = "service"    // a systemd unit / Windows service / launchd job is running
+	CheckProcess    = "process"    // a process of that name is running
+	CheckSMART      = "smart"      // SMART health of Disk ("" = every disk)
+	CheckCommand    = "command"    // a command of the agent's allow-list, Nagios conventions
+	CheckFileAge    = "file_age"   // newest file under Path younger than MaxAgeHours, bigger than MinBytes
+	CheckHeartbeat  = "heartbeat"  // server: no report for Intervals report intervals
+	CheckPing       = "ping"
+	CheckTCP        = "tcp"
+	CheckHTTP       = "http"
+	CheckTLS        = "tls"
+	CheckDNS        = "dns"
+	CheckBackupPush = "backup_push" // server: pushes to the job's URL against a cron schedule
+	CheckBackupJob  = "backup_job"  // agent: `vigie-agent job run --name Name -- command`
+)
+
+// CheckParams are the parameters of every kind of check; each kind reads
+// the fields it documents and ignores the others.
+type CheckParams struct {
+	// Thresholds: percent for cpu, memory, swap, filesystem; "at or above".
+	// 0 means not set.
+	Warning  float64 `json:"warning,omitempty"`
+	Critical float64 `json:"critical,omitempty"`
+	// For is how many minutes the value must stay at or above a threshold
+	// (every sample of the window); 0 = the last sample alone.
+	For   int    `json:"for,omitempty"`
+	Mount string `json:"mount,omitempty"` // filesystem
+	// Name is the service or process name, the allow-list name of a command,
+	// or the name of a backup job.
+	Name string `json:"name,omitempty"`
+	Disk string `json:"disk,omitempty"` // smart
+	// file_age
+	Path        string  `json:"path,omitempty"`
+	MaxAgeHours float64 `json:"max_age_hours,omitempty"`
+	MinBytes    int64   `json:"min_bytes,omitempty"`
+	// heartbeat: missed report intervals before CRITICAL (default 3).
+	Intervals int `json:"intervals,omitempty"`
+	// Network probes (see package probe for each field's meaning).
+	Host         string            `json:"host,omitempty"`
+	Port         int               `json:"port,omitempty"`
+	URL          string            `json:"url,omitempty"`
+	Method       string            `json:"method,omitempty"`
+	Headers      map[string]string `json:"headers,omitempty"`
+	Body         string            `json:"body,omitempty"`
+	ExpectStatus []int             `json:"expect_status,omitempty"`
+	BodyContains string            `json:"body_contains,omitempty"`
+	BodyRegexp   string            `json:"body_regexp,omitempty"`
+	NoRedirects  bool              `json:"no_redirects,omitempty"`
+	SkipVerify   bool              `json:"skip_verify,omitempty"`
+	ServerName   string            `json:"server_name,omitempty"` // tls
+	WarningDays  int               `json:"warning_days,omitempty"`
+	CriticalDays int               `json:"critical_days,omitempty"`
+	RecordType   string            `json:"record_type,omitempty"` // dns
+	Server       string            `json:"server,omitempty"`      // dns resolver
+	Expect       []string          `json:"expect,omitempty"`      // dns records
+	Count        int               `json:"count,omitempty"`       // ping
+	LossWarning  float64           `json:"loss_warning,omitempty"`
+	LossCritical float64           `json:"loss_critical,omitempty"`
+	// Response time thresholds in ms (http, tcp, dns, ping round trip).
+	RTTWarning  float64 `json:"rtt_warning,omitempty"`
+	RTTCritical float64 `json:"rtt_critical,omitempty"`
+	// Timeout in seconds (default 10, at most 60).
+	Timeout int `json:"timeout,omitempty"`
+	// backup_push: a cron expression of the expected runs (5 fields, in the
+	// client's time zone) and the minutes of grace after each.
+	Schedule     string `json:"schedule,omitempty"`
+	GraceMinutes int    `json:"grace_minutes,omitempty"`
+}
+
+// CheckSpec is one check an agent runs.
+type CheckSpec struct {
+	ID       int64       `json:"id"`
+	Kind     string      `json:"kind"`
+	Interval int         `json:"interval"` // seconds between runs
+	Params   CheckParams `json:"params"`
+}
+
+// CheckResult is one run of a check by the agent. State is the Nagios
+// code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+type CheckResult struct {
+	CheckID int64              `json:"check_id"`
+	At      time.Time          `json:"at"`
+	State   int                `json:"state"`
+	Output  string             `json:"output"`
+	Perf    map[string]float64 `json:"perf,omitempty"`
+}
+
+// JobRun is one run of a job wrapped by `vigie-agent job run`.
+type JobRun struct {
+	Name     string    `json:"name"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	ExitCode int       `json:"exit_code"`
+	// Output is the end of the command's combined output (at most 4 KiB).
+	Output string `json:"output,omitempty"`
+}
+
+// Limits of check results in a report.
+const (
+	MaxResultsPerReport = 5_000
+	MaxJobsPerReport    = 100
+	MaxCheckOutput      = 4 << 10
+)
 
 // Collector names.
 const (
@@ -123,6 +238,9 @@ type Report struct {
 	// Dropped counts the batches the spool discarded since the last report
 	// (oldest first, when full).
 	Dropped uint64 `json:"dropped,omitempty"`
+	// Results are runs of the agent's checks; Jobs, runs of wrapped jobs.
+	Results []CheckResult `json:"results,omitempty"`
+	Jobs    []JobRun      `json:"jobs,omitempty"`
 }
 
 // Series is the samples of one metric with its labels.

@@ -51,14 +51,18 @@ const (
 	AssetRead       Action = "asset.read"       // see a client's fleet: assets, agents, inventories, metrics
 	AssetWrite      Action = "asset.write"      // create, edit, import, delete assets
 	AgentAdmin      Action = "agent.admin"      // enrollment tokens, agent settings, revoke agents
+	SupervisionRead Action = "supervision.read" // see the board, checks, events, maintenance, backups
+	// SupervisionWrite: define checks, templates, maintenance windows,
+	// acknowledge problems, record restore tests, notification channels.
+	SupervisionWrite Action = "supervision.write"
 )
 
 var matrix = map[Role][]Action{
-	RoleAdmin:       {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin},
-	RoleManager:     {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin},
-	RoleTechnician:  {ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll, AssetRead, AssetWrite, AgentAdmin},
-	RoleClientAdmin: {ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll, AssetRead},
-	RoleClientUser:  {ClientRead, TicketRead, TicketCreate},
+	RoleAdmin:       {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, StaffWrite, AuditRead, MailRead, ProviderWrite, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin, SupervisionRead, SupervisionWrite},
+	RoleManager:     {ClientRead, ClientWrite, SiteWrite, ContactWrite, ClientUserWrite, StaffRead, AuditRead, TicketRead, TicketCreate, TicketWork, TicketAll, HelpdeskAdmin, AssetRead, AssetWrite, AgentAdmin, SupervisionRead, SupervisionWrite},
+	RoleTechnician:  {ClientRead, SiteWrite, ContactWrite, StaffRead, TicketRead, TicketCreate, TicketWork, TicketAll, AssetRead, AssetWrite, AgentAdmin, SupervisionRead, SupervisionWrite},
+	RoleClientAdmin: {ClientRead, SiteWrite, ContactWrite, ClientUserWrite, AuditRead, TicketRead, TicketCreate, TicketAll, AssetRead, SupervisionRead},
+	RoleClientUser:  {ClientRead, TicketRead, TicketCreate, SupervisionRead},
 }
 
 // Scope is the caller of an operation: a user with a role and the clients it may reach.
@@ -124,7 +128,7 @@ func (s Scope) CanOn(a Action, clientID int64) bool { return s.Can(a) && s.CanSe
 
 func isRead(a Action) bool {
 	switch a {
-	case ClientRead, StaffRead, AuditRead, MailRead, TicketRead, TicketAll, AssetRead:
+	case ClientRead, StaffRead, AuditRead, MailRead, TicketRead, TicketAll, AssetRead, SupervisionRead:
 		return true
 	}
 	return false
