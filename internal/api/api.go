@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
+	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 )
@@ -46,6 +47,8 @@ type Deps struct {
 	Attachments *attachment.Service
 	// Assets is the fleet; nil leaves its routes out.
 	Assets *asset.Service
+	// Supervision is checks, templates, events, maintenance, backups.
+	Supervision *supervision.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle

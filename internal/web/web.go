@@ -17,6 +17,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/ticket"
+	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
@@ -45,6 +46,11 @@ type Deps struct {
 	// Assets is the fleet (assets, agents, enrollment, metrics through it);
 	// nil hides the fleet pages.
 	Assets *asset.Service
+	// Supervision is the board, checks, maintenance and backups; nil hides
+	// the supervision pages.
+	Supervision *supervision.Service
+	// Live streams status changes to open boards (server-sent events).
+	Live *supervision.Engine
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
