@@ -57,10 +57,10 @@ CREATE INDEX checks_asset ON checks (asset_id, id);
 CREATE INDEX checks_runner ON checks (runner_asset_id) WHERE runner_asset_id IS NOT NULL;
 CREATE INDEX checks_template ON checks (template_id) WHERE template_id IS NOT NULL;
 
--- The live status of a check (none yet: pending). data is the JSON of check.Status
--- (its output lives in the output column); the other columns serve the board.
--- sort_rank orders the board: 0/1 CRITICAL, 2/3 UNKNOWN, 4/5 WARNING (odd when
--- acknowledged), 7 OK; a check without a status row ranks 6 (pending).
+-- The live status of a check, created with the check (pending: last_check NULL). data
+-- is the JSON of check.Status (its output lives in the output column); the other
+-- columns serve the board. sort_rank orders the board: 0/1 CRITICAL, 2/3 UNKNOWN,
+-- 4/5 WARNING (odd when acknowledged), 6 pending, 7 OK; then the newest since first.
 CREATE TABLE check_status (
     check_id BIGINT PRIMARY KEY REFERENCES checks (id) ON DELETE CASCADE,
     client_id BIGINT NOT NULL REFERENCES clients (id),
@@ -79,8 +79,8 @@ CREATE TABLE check_status (
     data TEXT NOT NULL,
     ticket_id BIGINT REFERENCES tickets (id) ON DELETE SET NULL
 );
-CREATE INDEX check_status_rank ON check_status (sort_rank, since);
-CREATE INDEX check_status_client_rank ON check_status (client_id, sort_rank, since);
+CREATE INDEX check_status_rank ON check_status (sort_rank, since DESC, check_id DESC);
+CREATE INDEX check_status_client_rank ON check_status (client_id, sort_rank, since DESC, check_id DESC);
 CREATE INDEX check_status_asset ON check_status (asset_id);
 
 -- Every state change of a check (check.Event), kept for history and availability.
