@@ -1,0 +1,107 @@
+package supervision
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// flush writes the statuses changed and the events since the last batch in
+// one transaction, then publishes the changes, hands the notices to the
+// alerter and the metrics to the perf sink. A failed batch is put back and
+// retried with the next one.
+func (e *Engine) flush(ctx context.Context) error {
+	e.flushing.Lock()
+	defer e.flushing.Unlock()
+
+	e.mu.Lock()
+	statuses := make([]Status, 0, len(e.dirty))
+	for _, en := range e.dirty {
+		statuses = append(statuses, en.status)
+	}
+	clear(e.dirty)
+	pend, owed, perf := e.pending, e.owed, e.perf
+	e.pending, e.owed, e.perf = nil, nil, nil
+	e.mu.Unlock()
+	if len(statuses) == 0 && len(pend) == 0 && len(owed) == 0 && len(perf) == 0 {
+		return nil
+	}
+	slices.SortFunc(statuses, func(a, b Status) int { return cmpInt(a.CheckID, b.CheckID) })
+	events := make([]Event, len(pend))
+	for i, p := range pend {
+		events[i] = p.event
+	}
+
+	start := time.Now()
+	err := e.store.SaveResults(ctx, statuses, events)
+	took := time.Since(start)
+	e.mu.Lock()
+	if err != nil {
+		e.stats.WriteErrors++
+		// Put back what still exists, behind what came since.
+		for _, st := range statuses {
+			if en := e.entries[st.CheckID]; en != nil {
+				e.dirty[st.CheckID] = en
+			}
+		}
+		keep := func(id int64) bool { return e.entries[id] != nil }
+		pend = slices.DeleteFunc(pend, func(p pendingEvent) bool { return !keep(p.event.CheckID) })
+		owed = slices.DeleteFunc(owed, func(n Notice) bool { return !keep(n.Check.ID) })
+		e.pending = append(pend, e.pending...)
+		e.owed = append(owed, e.owed...)
+		e.perf = append(perf, e.perf...)
+		if len(e.perf) > maxPendingPerf {
+			e.perfDrop += int64(len(e.perf) - maxPendingPerf)
+			e.perf = e.perf[len(e.perf)-maxPendingPerf:]
+		}
+		e.mu.Unlock()
+		return fmt.Errorf("save %d statuses and %d events: %w", len(statuses), len(events), err)
+	}
+	e.stats.Batches++
+	e.stats.LastWrite = took
+	e.stats.WriteTotal += took
+	e.stats.WriteMax = max(e.stats.WriteMax, took)
+	e.mu.Unlock()
+
+	changes := make([]Change, len(statuses))
+	for i, st := range statuses {
+		changes[i] = Change{ClientID: st.ClientID, Status: st}
+	}
+	e.publish(changes)
+
+	if e.opts.Alerter != nil && len(events)+len(owed) > 0 {
+		notices := make([]Notice, 0, len(events)+len(owed))
+		for i, p := range pend {
+			notices = append(notices, Notice{Event: events[i], Check: p.check, Asset: p.asset, Status: p.status})
+		}
+		notices = append(notices, owed...)
+		if err := e.opts.Alerter.Alert(ctx, notices); err != nil {
+			e.log.Error("supervision: alert", "notices", len(notices), "err", err)
+		}
+	}
+	if e.opts.Perf != nil {
+		failed := 0
+		var last error
+		for _, p := range perf {
+			if err := e.opts.Perf.AppendCheckPerf(ctx, p.assetID, p.checkID, p.at, p.perf); err != nil {
+				failed++
+				last = err
+			}
+		}
+		if failed > 0 {
+			e.log.Warn("supervision: store check metrics", "failed", failed, "err", last)
+		}
+	}
+	return nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
