@@ -255,6 +255,9 @@ func (v *view) Nav() []navItem {
 	if s.Can(tenant.AssetRead) && v.h.d.Assets != nil {
 		add("fleet", "/fleet", "nav.fleet")
 	}
+	if s.Can(tenant.SupervisionRead) && v.h.d.Supervision != nil {
+		add("supervision", "/supervision", "nav.supervision")
+	}
 	if s.Can(tenant.ClientRead) {
 		if v.User.ClientID != nil {
 			add("clients", fmt.Sprintf("/clients/%d", *v.User.ClientID), "nav.company")

@@ -165,6 +165,10 @@ func (h *Handler) Register(rt *router.Router) {
 	if h.d.Assets != nil {
 		h.registerFleet(rt)
 	}
+	if h.d.Supervision != nil {
+		h.registerSupervision(rt)
+		h.registerSupervisionForms(rt)
+	}
 }
 
 // registerHelpdesk adds the ticket pages (staff queues and the clients'
