@@ -39,17 +39,18 @@ func main() {
 	runtime.GOMAXPROCS(1)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }
 
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 }
 
-const usage = `vigie-agent reports this machine's inventory and metrics to a Vigie server.
+const usage = `vigie-agent reports this machine's inventory, metrics and checks to a Vigie server.
 
 Usage:
   vigie-agent enroll --server URL --token TOKEN   join a client's fleet
@@ -57,6 +58,7 @@ Usage:
   vigie-agent install [--server URL --token TOKEN] install (and enroll) the system service
   vigie-agent uninstall | start | stop | status   manage the system service
   vigie-agent inventory                           print this machine's inventory (JSON)
+  vigie-agent job run --name NAME -- COMMAND …    run a job (a backup) and report its run
   vigie-agent version
 
 Every command takes --config PATH and --state-dir DIR (or VIGIE_AGENT_CONFIG,
@@ -74,7 +76,7 @@ func run(ctx context.Context, args []string, e env) int {
 	cmds := map[string]func(context.Context, []string, env) error{
 		"enroll": cmdEnroll, "run": cmdRun, "install": cmdInstall, "uninstall": cmdControl("uninstall"),
 		"start": cmdControl("start"), "stop": cmdControl("stop"), "status": cmdStatus, "version": cmdVersion,
-		"inventory": cmdInventory,
+		"inventory": cmdInventory, "job": cmdJob,
 	}
 	fn, ok := cmds[args[0]]
 	if !ok {
@@ -84,6 +86,10 @@ func run(ctx context.Context, args []string, e env) int {
 	if err := fn(ctx, args[1:], e); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
+		}
+		var st exitStatus
+		if errors.As(err, &st) {
+			return int(st)
 		}
 		var ue usageError
 		if errors.As(err, &ue) {

@@ -119,6 +119,18 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.Log.Error("sending stopped; metrics keep being spooled until the agent is enrolled again and restarted")
 		}
 	}()
+	history := NewHistory(time.Duration(a.settings.MetricInterval) * a.Unit)
+	for name, argv := range a.Config.Commands {
+		if err := CheckCommandEntry(argv); err != nil {
+			a.Log.Warn("allow-list command cannot run", "command", name, "err", err)
+		}
+	}
+	runner := &CheckRunner{
+		Checker: &Checker{Commands: a.Config.Commands, History: history, Now: a.Now, Started: a.Now()},
+		Log:     a.Log, Unit: a.Unit,
+	}
+	runner.Apply(ctx, a.settings.Checks)
+	defer runner.Wait()
 	invCh := make(chan *agentproto.Inventory, 1)
 	wg.Add(1)
 	go func() {
@@ -140,15 +152,20 @@ func (a *Agent) Run(ctx context.Context) error {
 	sampler.Sample(ctx, a.Now(), &batch, set, sp.Bytes(), sp.Dropped()) // counters for the first rates
 
 	flush := func() {
-		if batch.Samples() == 0 && pendingInv == nil {
+		results := runner.Take()
+		jobs, jobFiles := PendingJobs(a.StateDir, func(file string, err error) {
+			a.Log.Warn("unreadable job run removed", "file", file, "err", err)
+		})
+		if batch.Samples() == 0 && pendingInv == nil && len(results) == 0 && len(jobs) == 0 {
 			return
 		}
 		r := &agentproto.Report{
 			Sent: a.Now().UTC(), AgentVersion: a.Version, SettingsVersion: set.Version,
-			Inventory: pendingInv, Series: batch.Series(),
+			Inventory: pendingInv, Series: batch.Series(), Results: results, Jobs: jobs,
 		}
 		dropped, err := sp.Put(r)
 		if err != nil {
+			runner.Return(results) // job runs stay in their files
 			// Disk full or read-only: keep the samples for the next try,
 			// up to a bound, so the agent's memory does not grow forever.
 			a.Log.Error("spool batch", "samples", batch.Samples(), "err", err)
@@ -171,6 +188,11 @@ func (a *Agent) Run(ctx context.Context) error {
 			if e.Inventory {
 				lostInventory()
 			}
+		}
+		// A job run is in the spool now; were its file to stay (removal
+		// failed), it would be sent twice, which the server tolerates.
+		if err := removeJobFiles(jobFiles); err != nil {
+			a.Log.Warn("remove spooled job runs", "err", err)
 		}
 		pendingInv = nil
 		batch.Reset()
@@ -199,10 +221,13 @@ func (a *Agent) Run(ctx context.Context) error {
 			metricT.Reset(time.Duration(set.MetricInterval) * a.Unit)
 			reportT.Reset(time.Duration(set.ReportInterval) * a.Unit)
 			sp.SetMax(set.SpoolBytes)
+			history.SetInterval(time.Duration(set.MetricInterval) * a.Unit)
+			runner.Apply(ctx, set.Checks)
 			a.Log.Info("settings applied", "version", set.Version, "metric_interval", set.MetricInterval,
-				"report_interval", set.ReportInterval, "inventory_interval", set.InventoryInterval)
+				"report_interval", set.ReportInterval, "inventory_interval", set.InventoryInterval, "checks", len(set.Checks))
 		case <-metricT.C:
 			sampler.Sample(ctx, a.Now(), &batch, set, sp.Bytes(), sp.Dropped())
+			recordHistory(history, &batch)
 			a.checkBudget(sampler, set)
 		case <-reportT.C:
 			flush()
@@ -303,6 +328,12 @@ func (a *Agent) onAck(client *Client) func(ctx context.Context, ack agentproto.A
 		a.Config.Settings = s
 		cfg := *a.Config
 		a.mu.Unlock()
+		if onDisk, err := LoadConfig(a.ConfigPath); a.ConfigPath != "" && err == nil {
+			// Keep what an administrator changed in the file since the
+			// agent started (its allow-list): only the settings are ours.
+			onDisk.Settings = s
+			cfg = *onDisk
+		}
 		if a.ConfigPath != "" {
 			if err := SaveConfig(a.ConfigPath, &cfg); err != nil {
 				a.Log.Warn("save settings", "err", err)
@@ -311,6 +342,16 @@ func (a *Agent) onAck(client *Client) func(ctx context.Context, ack agentproto.A
 		select {
 		case a.changed <- struct{}{}:
 		default:
+		}
+	}
+}
+
+// recordHistory keeps this tick's CPU, memory and swap samples for the
+// threshold checks.
+func recordHistory(h *History, b *Batch) {
+	for _, m := range []string{agentproto.MetricCPU, agentproto.MetricMemory, agentproto.MetricSwap} {
+		if t, v, ok := b.Last(m); ok {
+			h.Add(m, time.UnixMilli(t), v)
 		}
 	}
 }

@@ -47,6 +47,16 @@ func (b *Batch) Add(name, label, value string, t int64, v float64) {
 	b.n++
 }
 
+// Last returns the last sample of the series name without labels.
+func (b *Batch) Last(name string) (t int64, v float64, ok bool) {
+	i, found := b.idx[name]
+	if !found || len(b.series[i].T) == 0 {
+		return 0, 0, false
+	}
+	s := b.series[i]
+	return s.T[len(s.T)-1], s.V[len(s.V)-1], true
+}
+
 // Samples is the number of samples in the batch.
 func (b *Batch) Samples() int { return b.n }
 

@@ -28,6 +28,12 @@ type Config struct {
 	// CAFile is a PEM file of certificates to trust for the server besides
 	// the system's (an internal CA); empty means the system's only.
 	CAFile string `json:"ca_file,omitempty"`
+	// Commands is the allow-list of the command checks: name → program
+	// (an absolute path, run without a shell) and its arguments. A check
+	// from the server only names an entry; the server can never make the
+	// agent run a command line of its own. Read at start: restart the agent
+	// after editing it.
+	Commands map[string][]string `json:"commands,omitempty"`
 }
 
 // Paths are where the agent keeps its files.

@@ -472,12 +472,20 @@ func (s *Spool) Split(e Entry, r *agentproto.Report) (bool, error) {
 }
 
 // splitReport halves r's series, and a single series' samples when there
-// is only one. The inventory goes with the first half.
+// is only one. The inventory, check results and job runs go with the first
+// half (each must be sent once), unless there is nothing else to halve:
+// then the check results are halved.
 func splitReport(r *agentproto.Report) (*agentproto.Report, *agentproto.Report, bool) {
 	a, b := *r, *r
 	b.Inventory = nil
 	b.Dropped = 0
+	b.Results, b.Jobs = nil, nil
 	switch {
+	case len(r.Series) == 0 && r.Inventory == nil && len(r.Results) >= 2:
+		h := len(r.Results) / 2
+		a.Results = r.Results[:h:h]
+		b.Results = r.Results[h:]
+		b.Series = nil
 	case len(r.Series) >= 2:
 		h := len(r.Series) / 2
 		a.Series = r.Series[:h:h]

@@ -1,0 +1,66 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+
+	"golang.org/x/sys/windows"
+
+	"github.com/vigie-hq/vigie/internal/probe"
+)
+
+// ownProcessGroup leaves the default on Windows: cancellation kills the
+// process (a plugin's own children are its business).
+func ownProcessGroup(*exec.Cmd) {}
+
+// serviceState asks the service control manager for a service's state,
+// with the least access that allows it (connect, query status), so that
+// it works without administrator rights too.
+func (c *Checker) serviceState(_ context.Context, name string) probe.Result {
+	scm, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
+	if err != nil {
+		return probe.Result{State: probe.Unknown, Output: "cannot reach the service control manager: " + err.Error()}
+	}
+	defer windows.CloseServiceHandle(scm)
+	n, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return probe.Result{State: probe.Unknown, Output: fmt.Sprintf("invalid service name %q", name)}
+	}
+	h, err := windows.OpenService(scm, n, windows.SERVICE_QUERY_STATUS)
+	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		return probe.Result{State: probe.Critical, Output: fmt.Sprintf("service %s is not installed", name)}
+	}
+	if err != nil {
+		return probe.Result{State: probe.Unknown, Output: fmt.Sprintf("cannot open service %s: %v", name, err)}
+	}
+	defer windows.CloseServiceHandle(h)
+	var st windows.SERVICE_STATUS
+	if err := windows.QueryServiceStatus(h, &st); err != nil {
+		return probe.Result{State: probe.Unknown, Output: fmt.Sprintf("cannot query service %s: %v", name, err)}
+	}
+	switch st.CurrentState {
+	case windows.SERVICE_RUNNING:
+		return probe.Result{State: probe.OK, Output: fmt.Sprintf("service %s is running", name)}
+	case windows.SERVICE_START_PENDING:
+		return probe.Result{State: probe.Warning, Output: fmt.Sprintf("service %s is starting", name)}
+	}
+	return probe.Result{State: probe.Critical, Output: fmt.Sprintf("service %s is %s", name, winServiceState(st.CurrentState))}
+}
+
+func winServiceState(s uint32) string {
+	switch s {
+	case windows.SERVICE_STOPPED:
+		return "stopped"
+	case windows.SERVICE_STOP_PENDING:
+		return "stopping"
+	case windows.SERVICE_PAUSED:
+		return "paused"
+	case windows.SERVICE_PAUSE_PENDING:
+		return "pausing"
+	case windows.SERVICE_CONTINUE_PENDING:
+		return "resuming"
+	}
+	return fmt.Sprintf("in state %d", s)
+}
