@@ -16,8 +16,8 @@ import (
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
-	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/supervision"
+	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 )
 
