@@ -145,7 +145,9 @@ func TestAgentSendsResultsAndJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &Agent{Config: cfg, ConfigPath: cfgPath, StateDir: state, Version: "test", Log: slog.New(slog.DiscardHandler), Unit: time.Millisecond,
-		Inventory: func(context.Context, agentproto.Settings, bool) *agentproto.Inventory { return &agentproto.Inventory{Hostname: "h"} }}
+		Inventory: func(context.Context, agentproto.Settings, bool) *agentproto.Inventory {
+			return &agentproto.Inventory{Hostname: "h"}
+		}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
