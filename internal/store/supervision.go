@@ -842,20 +842,17 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 	if f.AssetID != 0 {
 		add(`cs.asset_id = ?`, f.AssetID)
 	}
-	// The counts join checks and assets only when a condition needs them.
+	// The counts join checks only for a kind; a search looks up the matching
+	// assets and checks first.
 	countJoin := ""
-	if f.Kind != "" || f.Search != "" {
-		countJoin += ` JOIN checks c ON c.id = cs.check_id`
-	}
-	if f.Search != "" {
-		countJoin += ` JOIN assets a ON a.id = cs.asset_id`
-	}
 	if f.Kind != "" {
+		countJoin = ` JOIN checks c ON c.id = cs.check_id`
 		add(`c.kind = ?`, string(f.Kind))
 	}
 	if f.Search != "" {
 		p := like(f.Search)
-		add(`(a.search LIKE ? ESCAPE '\' OR c.search LIKE ? ESCAPE '\')`, p, p)
+		add(`(cs.asset_id IN (SELECT sa.id FROM assets sa WHERE sa.search LIKE ? ESCAPE '\')
+			OR cs.check_id IN (SELECT sc.id FROM checks sc WHERE sc.search LIKE ? ESCAPE '\'))`, p, p)
 	}
 	// The State and Problems conditions select rows but not counts.
 	var sel []string
@@ -865,9 +862,9 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 	}
 	if f.State != "" {
 		if st, ok := boardStates[f.State]; ok {
-			sel, selArgs = append(sel, `cs.last_check IS NOT NULL AND cs.state = ?`), append(selArgs, int(st))
+			sel, selArgs = append(sel, fmt.Sprintf(`cs.sort_rank <> %d AND cs.state = ?`, rankPending)), append(selArgs, int(st))
 		} else if f.State == "pending" {
-			sel = append(sel, `cs.last_check IS NULL`)
+			sel = append(sel, fmt.Sprintf(`cs.sort_rank = %d`, rankPending))
 		} else {
 			sel = append(sel, `1 = 0`)
 		}
@@ -877,7 +874,8 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 		selCond = strings.Join(sel, " AND ")
 	}
 	whereSQL := strings.Join(where, " AND ")
-	run := `cs.last_check IS NOT NULL`
+	// Only columns of the index check_status_counts: the count reads no row.
+	run := fmt.Sprintf(`cs.sort_rank <> %d`, rankPending)
 	countQ := `SELECT COALESCE(SUM(CASE WHEN ` + selCond + ` THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN ` + run + ` AND cs.state = 0 THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN ` + run + ` AND cs.state = 1 THEN 1 ELSE 0 END), 0),
