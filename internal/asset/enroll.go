@@ -247,6 +247,9 @@ func (svc *Service) Enroll(ctx context.Context, req agentproto.EnrollRequest) (a
 				return fmt.Errorf("create agent: %w", err)
 			}
 		}
+		if st, err = svc.withChecks(ctx, st, ag.AssetID); err != nil {
+			return err
+		}
 		resp = agentproto.EnrollResponse{AgentID: ag.ID, AssetID: ag.AssetID, Secret: plain, Settings: st}
 		return svc.record(ctx, audit.Entry{ClientID: &t.ClientID, ActorName: "agent " + req.Hostname, Action: action,
 			Object: audit.Object("agent", ag.ID), Summary: req.Hostname + " with token " + t.Name + " (" + t.Prefix + "…)"})
@@ -278,7 +281,48 @@ func (svc *Service) AuthenticateAgent(ctx context.Context, secret string) (Agent
 	return ag, nil
 }
 
-// AgentSettings returns the settings of an agent's client.
+// AgentSettings returns the settings of an agent: its client's fleet
+// settings with the checks of its asset.
 func (svc *Service) AgentSettings(ctx context.Context, ag Agent) (agentproto.Settings, error) {
-	return svc.settings(ctx, ag.ClientID)
+	return svc.agentSettings(ctx, ag)
+}
+
+// CheckSource gives the checks an agent runs and takes their results: the
+// supervision service, seen through what the fleet needs of it.
+type CheckSource interface {
+	// AgentChecks returns the checks of an asset's agent and the version of
+	// that set, which only grows.
+	AgentChecks(ctx context.Context, assetID int64) ([]agentproto.CheckSpec, int64, error)
+	// IngestAgent takes the check results and job runs of one report. It
+	// is called within the report's transaction (ctx carries it): an error
+	// refuses the whole report, which the agent sends again.
+	IngestAgent(ctx context.Context, assetID int64, results []agentproto.CheckResult, jobs []agentproto.JobRun) error
+}
+
+// SetCheckSource plugs in the checks of agents; nil (the default) means
+// agents run none and their results are not kept. Call it before serving.
+func (svc *Service) SetCheckSource(cs CheckSource) { svc.checks = cs }
+
+func (svc *Service) agentSettings(ctx context.Context, ag Agent) (agentproto.Settings, error) {
+	st, err := svc.settings(ctx, ag.ClientID)
+	if err != nil {
+		return agentproto.Settings{}, err
+	}
+	return svc.withChecks(ctx, st, ag.AssetID)
+}
+
+// withChecks adds an asset's checks to its client's settings. The version
+// the agent sees is the sum of both versions: each only grows, so the sum
+// changes whenever either does, and the agent fetches its settings again.
+func (svc *Service) withChecks(ctx context.Context, st agentproto.Settings, assetID int64) (agentproto.Settings, error) {
+	if svc.checks == nil {
+		return st, nil
+	}
+	specs, v, err := svc.checks.AgentChecks(ctx, assetID)
+	if err != nil {
+		return agentproto.Settings{}, fmt.Errorf("load checks of asset %d: %w", assetID, err)
+	}
+	st.Checks = specs
+	st.Version += v
+	return st, nil
 }

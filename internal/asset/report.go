@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,7 +34,10 @@ const (
 // the agent already had stored is acknowledged as a duplicate and stores
 // nothing. A malformed or oversized report is refused whole
 // (ErrReportInvalid, ErrReportTooLarge); samples older than
-// agentproto.MaxPast are dropped and counted in the acknowledgement.
+// agentproto.MaxPast are dropped and counted in the acknowledgement. Check
+// results and job runs go to the check source in the same transaction, so
+// an acknowledged report never loses them; results of checks that are no
+// longer the agent's (deleted while it was offline) are left out.
 func (svc *Service) Report(ctx context.Context, ag Agent, r *agentproto.Report) (agentproto.Ack, error) {
 	now := svc.now().UTC().Truncate(timeUnit)
 	if err := ValidateReport(r, now); err != nil {
@@ -41,7 +45,7 @@ func (svc *Service) Report(ctx context.Context, ag Agent, r *agentproto.Report) 
 	}
 	ack := agentproto.Ack{Seq: r.Seq}
 	err := svc.store.InTx(ctx, func(ctx context.Context) error {
-		st, err := svc.settings(ctx, ag.ClientID)
+		st, err := svc.agentSettings(ctx, ag)
 		if err != nil {
 			return err
 		}
@@ -92,6 +96,9 @@ func (svc *Service) Report(ctx context.Context, ag Agent, r *agentproto.Report) 
 				return err
 			}
 		}
+		if err := svc.ingestChecks(ctx, ag, st.Checks, r); err != nil {
+			return err
+		}
 		if v, ok := VitalsOf(r.Series, now); ok {
 			if err := svc.store.SetVitals(ctx, ag.AssetID, v); err != nil {
 				return fmt.Errorf("set vitals of asset %d: %w", ag.AssetID, err)
@@ -103,6 +110,41 @@ func (svc *Service) Report(ctx context.Context, ag Agent, r *agentproto.Report) 
 		return agentproto.Ack{}, err
 	}
 	return ack, nil
+}
+
+// ingestChecks hands a claimed report's check results and job runs to the
+// check source. Results of checks the agent no longer has are dropped:
+// refusing them would refuse the samples of the report too, and the agent
+// ran them in good faith.
+func (svc *Service) ingestChecks(ctx context.Context, ag Agent, specs []agentproto.CheckSpec, r *agentproto.Report) error {
+	if svc.checks == nil || (len(r.Results) == 0 && len(r.Jobs) == 0) {
+		return nil
+	}
+	own := make(map[int64]bool, len(specs))
+	for _, c := range specs {
+		own[c.ID] = true
+	}
+	results := r.Results
+	if slices.ContainsFunc(results, func(c agentproto.CheckResult) bool { return !own[c.CheckID] }) {
+		results = make([]agentproto.CheckResult, 0, len(r.Results))
+		for _, c := range r.Results {
+			if own[c.CheckID] {
+				results = append(results, c)
+			}
+		}
+		svc.log.Info("check results of checks the agent no longer has dropped", "agent", ag.ID, "asset", ag.AssetID,
+			"dropped", len(r.Results)-len(results))
+	}
+	if len(results) == 0 && len(r.Jobs) == 0 {
+		return nil
+	}
+	if err := svc.checks.IngestAgent(ctx, ag.AssetID, results, r.Jobs); err != nil {
+		// %v, not %w: whatever its kind, a failure here is the server's,
+		// and the agent must send the report again rather than drop it as
+		// invalid (its results were validated above).
+		return fmt.Errorf("ingest %d check results and %d job runs of asset %d: %v", len(results), len(r.Jobs), ag.AssetID, err)
+	}
+	return nil
 }
 
 // storeInventory keeps a new inventory, records how it differs from the
@@ -241,6 +283,53 @@ func ValidateReport(r *agentproto.Report, now time.Time) error {
 	if inv := r.Inventory; inv != nil {
 		if err := validateInventory(inv); err != nil {
 			return fmt.Errorf("%w: inventory: %v", ErrReportInvalid, err)
+		}
+	}
+	return validateChecks(r, now)
+}
+
+// maxPerfItems bounds the performance data of one check result.
+const maxPerfItems = 200
+
+// validateChecks checks a report's check results and job runs: within
+// agentproto's limits, states 0–3, outputs of valid UTF-8 within
+// agentproto.MaxCheckOutput, times set and not ahead of the server's clock.
+func validateChecks(r *agentproto.Report, now time.Time) error {
+	if len(r.Results) > agentproto.MaxResultsPerReport {
+		return fmt.Errorf("%w: %d check results, at most %d", ErrReportTooLarge, len(r.Results), agentproto.MaxResultsPerReport)
+	}
+	if len(r.Jobs) > agentproto.MaxJobsPerReport {
+		return fmt.Errorf("%w: %d job runs, at most %d", ErrReportTooLarge, len(r.Jobs), agentproto.MaxJobsPerReport)
+	}
+	limit := now.Add(agentproto.MaxFuture)
+	for i, c := range r.Results {
+		switch {
+		case c.CheckID <= 0:
+			return fmt.Errorf("%w: check result %d has no check id", ErrReportInvalid, i)
+		case c.State < 0 || c.State > 3:
+			return fmt.Errorf("%w: check result %d (check %d): state %d, want 0–3", ErrReportInvalid, i, c.CheckID, c.State)
+		case c.At.IsZero() || c.At.After(limit):
+			return fmt.Errorf("%w: check result %d (check %d): time %s is missing or more than %s ahead of the server's clock", ErrReportInvalid, i, c.CheckID,
+				c.At.UTC().Format(time.RFC3339), agentproto.MaxFuture)
+		case len(c.Output) > agentproto.MaxCheckOutput || !utf8.ValidString(c.Output):
+			return fmt.Errorf("%w: check result %d (check %d): output not valid UTF-8 of at most %d bytes", ErrReportInvalid, i, c.CheckID, agentproto.MaxCheckOutput)
+		case len(c.Perf) > maxPerfItems:
+			return fmt.Errorf("%w: check result %d (check %d): %d performance data, at most %d", ErrReportInvalid, i, c.CheckID, len(c.Perf), maxPerfItems)
+		}
+		for k, v := range c.Perf {
+			if k == "" || len(k) > 128 || !utf8.ValidString(k) || math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: check result %d (check %d): invalid performance data %q", ErrReportInvalid, i, c.CheckID, clip(k, 50))
+			}
+		}
+	}
+	for i, j := range r.Jobs {
+		switch {
+		case strings.TrimSpace(j.Name) == "" || len(j.Name) > 200 || !utf8.ValidString(j.Name):
+			return fmt.Errorf("%w: job run %d has no valid name", ErrReportInvalid, i)
+		case j.Start.IsZero() || j.End.Before(j.Start) || j.End.After(limit):
+			return fmt.Errorf("%w: job run %d (%s): start and end out of order or ahead of the server's clock", ErrReportInvalid, i, clip(j.Name, 50))
+		case len(j.Output) > agentproto.MaxCheckOutput || !utf8.ValidString(j.Output):
+			return fmt.Errorf("%w: job run %d (%s): output not valid UTF-8 of at most %d bytes", ErrReportInvalid, i, clip(j.Name, 50), agentproto.MaxCheckOutput)
 		}
 	}
 	return nil

@@ -122,6 +122,7 @@ type Service struct {
 	now          func() time.Time
 	log          *slog.Logger
 	agentVersion string
+	checks       CheckSource // nil: agents run no check
 }
 
 // NewService returns a Service. metrics may be nil (no samples are stored).
