@@ -833,7 +833,7 @@ func (svc *Service) windowOwner(ctx context.Context, s tenant.Scope, w *Window) 
 		return 0, fault.ErrNotFound
 	}
 	if w.ClientID != 0 && w.ClientID != owner {
-		return 0, invalid(field, "other_client")
+		return 0, invalid(field, "invalid_choice")
 	}
 	return owner, nil
 }
