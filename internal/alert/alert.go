@@ -397,7 +397,7 @@ func (a *Alerter) problem(ctx context.Context, ac acting) (int64, error) {
 			return 0, err
 		}
 		if raised != "" {
-			body += " " + ac.w.t("note.priority_raised", ac.linked.Priority.String(), raised)
+			body += "\n\n" + ac.w.t("note.priority_raised", ac.linked.Priority.String(), raised)
 		}
 		return ac.linked.ID, a.note(ctx, ac.linked.ID, ac.w.note(n, body))
 	}
@@ -452,15 +452,18 @@ func (a *Alerter) severityChange(ctx context.Context, ac acting) error {
 	if err != nil {
 		return err
 	}
-	key := "note.better"
-	if rank(n.Event.To) > rank(n.Event.From) {
+	key := "note.changed"
+	switch {
+	case rank(n.Event.To) > rank(n.Event.From):
 		key = "note.worse"
+	case rank(n.Event.To) < rank(n.Event.From):
+		key = "note.better"
 	}
 	body := ac.w.t(key, ac.w.when(n.Event.At), ac.w.state(n.Event.From), ac.w.state(n.Event.To), markdown(n.Event.Output))
 	if raised != "" {
-		body += " " + ac.w.t("note.priority_raised", ac.linked.Priority.String(), raised)
-	} else if key == "note.better" {
-		body += " " + ac.w.t("note.priority_kept", ac.linked.Priority.String())
+		body += "\n\n" + ac.w.t("note.priority_raised", ac.linked.Priority.String(), raised)
+	} else if key != "note.worse" {
+		body += "\n\n" + ac.w.t("note.priority_kept", ac.linked.Priority.String())
 	}
 	return a.note(ctx, ac.linked.ID, ac.w.note(n, body))
 }
@@ -557,23 +560,35 @@ func (a *Alerter) recovery(ctx context.Context, ac acting) (int64, error) {
 	return 0, nil
 }
 
-// problemStart finds when the problem a recovery ends began: the check's
-// latest problem event before it (the recovery's own time if none is kept).
+// problemStart finds when the problem a recovery ends began: its first
+// failing result, the soft change that led to the check's latest problem
+// event (the recovery's own time if none is kept).
 func (a *Alerter) problemStart(ctx context.Context, n supervision.Notice) (time.Time, error) {
 	if n.Event.ID == 0 {
 		return n.Event.At, nil
 	}
-	evs, err := a.store.Events(ctx, sys, supervision.EventFilter{CheckID: n.Check.ID, BeforeID: n.Event.ID, HardOnly: true, Limit: 100})
+	evs, err := a.store.Events(ctx, sys, supervision.EventFilter{CheckID: n.Check.ID, BeforeID: n.Event.ID, Limit: 100})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("load events of check %d: %w", n.Check.ID, err)
 	}
-	for _, e := range evs {
-		if e.Kind == check.Problem {
-			return e.At, nil
-		}
+	for i, e := range evs {
 		if e.Kind == check.Recovery {
 			break
 		}
+		if e.Kind != check.Problem {
+			continue
+		}
+		start := e.At
+		for _, soft := range evs[i+1:] {
+			if soft.Kind != check.SoftChange || soft.To == check.OK {
+				break
+			}
+			start = soft.At
+			if soft.From == check.OK {
+				break
+			}
+		}
+		return start, nil
 	}
 	return n.Event.At, nil
 }

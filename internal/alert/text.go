@@ -101,7 +101,7 @@ func (w writer) description(n supervision.Notice, st check.State, p ticket.Prior
 	b.WriteString("\n\n")
 	attempts := max(n.Event.Attempt, 1)
 	b.WriteString("- " + w.t("desc.state", w.state(st), attempts) + "\n")
-	b.WriteString("- " + w.t("desc.since", w.when(n.Event.At)) + "\n")
+	b.WriteString("- " + w.t("desc.since", w.when(problemBegan(n))) + "\n")
 	crit := n.Asset.Criticality
 	if crit == "" {
 		crit = "normal"
@@ -118,6 +118,16 @@ func (w writer) description(n supervision.Notice, st check.State, p ticket.Prior
 	b.WriteString(w.t("desc.origin"))
 	b.WriteString(w.marker(n.Check.ID, n.Event.ID, n.Owed))
 	return b.String()
+}
+
+// problemBegan is when a problem began: the first failing result of the
+// state it is in, else the event's time.
+func problemBegan(n supervision.Notice) time.Time {
+	since := n.Status.Since
+	if n.Status.State == check.OK || since.IsZero() || since.After(n.Event.At) {
+		return n.Event.At
+	}
+	return since
 }
 
 // note ends a private followup with the link to its event.

@@ -131,7 +131,7 @@ func TestTexts(t *testing.T) {
 	keys := []string{"time_layout", "unit.day", "desc.owed", "desc.output", "desc.origin",
 		"note.priority_raised", "note.priority_kept", "note.flap_start", "note.flap_stop", "note.recovery",
 		"note.recovery_flapping", "note.auto_resolved", "note.left_open", "note.ack", "note.problem", "note.owed",
-		"note.worse", "note.better", "event_link", "title"}
+		"note.worse", "note.better", "note.changed", "event_link", "title"}
 	for _, k := range supervision.Kinds {
 		keys = append(keys, "kind."+string(k))
 	}
