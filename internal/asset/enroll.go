@@ -293,8 +293,9 @@ type CheckSource interface {
 	// AgentChecks returns the checks of an asset's agent and the version of
 	// that set, which only grows.
 	AgentChecks(ctx context.Context, assetID int64) ([]agentproto.CheckSpec, int64, error)
-	// IngestAgent takes the check results and job runs of one report. It
-	// is called within the report's transaction (ctx carries it): an error
+	// IngestAgent takes the check results and job runs of one report, once
+	// per stored report (with none, it is the asset's heartbeat). It is
+	// called within the report's transaction (ctx carries it): an error
 	// refuses the whole report, which the agent sends again.
 	IngestAgent(ctx context.Context, assetID int64, results []agentproto.CheckResult, jobs []agentproto.JobRun) error
 }

@@ -113,11 +113,12 @@ func (svc *Service) Report(ctx context.Context, ag Agent, r *agentproto.Report) 
 }
 
 // ingestChecks hands a claimed report's check results and job runs to the
-// check source. Results of checks the agent no longer has are dropped:
-// refusing them would refuse the samples of the report too, and the agent
-// ran them in good faith.
+// check source — every claimed report, even without results: it is also
+// the asset's heartbeat. Results of checks the agent no longer has are
+// dropped: refusing them would refuse the samples of the report too, and
+// the agent ran them in good faith.
 func (svc *Service) ingestChecks(ctx context.Context, ag Agent, specs []agentproto.CheckSpec, r *agentproto.Report) error {
-	if svc.checks == nil || (len(r.Results) == 0 && len(r.Jobs) == 0) {
+	if svc.checks == nil {
 		return nil
 	}
 	own := make(map[int64]bool, len(specs))
@@ -134,9 +135,6 @@ func (svc *Service) ingestChecks(ctx context.Context, ag Agent, specs []agentpro
 		}
 		svc.log.Info("check results of checks the agent no longer has dropped", "agent", ag.ID, "asset", ag.AssetID,
 			"dropped", len(r.Results)-len(results))
-	}
-	if len(results) == 0 && len(r.Jobs) == 0 {
-		return nil
 	}
 	if err := svc.checks.IngestAgent(ctx, ag.AssetID, results, r.Jobs); err != nil {
 		// %v, not %w: whatever its kind, a failure here is the server's,
