@@ -814,8 +814,14 @@ func (db *DB) CheckEvents(ctx context.Context, s tenant.Scope, f supervision.Eve
 
 // ---- board --------------------------------------------------------------
 
-// boardStates maps the board's state filter to check states.
-var boardStates = map[string]check.State{"ok": check.OK, "warning": check.Warning, "critical": check.Critical, "unknown": check.Unknown}
+// boardStates maps the board's state filter to the sort ranks of the state.
+var boardStates = map[string][]int{
+	"critical": {rankCritical, rankCritical + 1},
+	"unknown":  {rankUnknown, rankUnknown + 1},
+	"warning":  {rankWarning, rankWarning + 1},
+	"pending":  {rankPending},
+	"ok":       {rankOK},
+}
 
 // Board returns one page of the checks of a filter the scope may see, with
 // their status and asset and client names: problems first (CRITICAL, UNKNOWN,
@@ -854,42 +860,76 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 		add(`(cs.asset_id IN (SELECT sa.id FROM assets sa WHERE sa.search LIKE ? ESCAPE '\')
 			OR cs.check_id IN (SELECT sc.id FROM checks sc WHERE sc.search LIKE ? ESCAPE '\'))`, p, p)
 	}
-	// The State and Problems conditions select rows but not counts.
-	var sel []string
-	var selArgs []any
-	if f.Problems {
-		sel = append(sel, fmt.Sprintf(`cs.sort_rank < %d`, rankPending))
+	whereSQL := strings.Join(where, " AND ")
+
+	// The rows the State and Problems conditions keep, by rank.
+	keep := func(rank int) bool {
+		if f.Problems && rank >= rankPending {
+			return false
+		}
+		if f.State != "" {
+			return slices.Contains(boardStates[f.State], rank)
+		}
+		return true
 	}
-	if f.State != "" {
-		if st, ok := boardStates[f.State]; ok {
-			sel, selArgs = append(sel, fmt.Sprintf(`cs.sort_rank <> %d AND cs.state = ?`, rankPending)), append(selArgs, int(st))
-		} else if f.State == "pending" {
-			sel = append(sel, fmt.Sprintf(`cs.sort_rank = %d`, rankPending))
-		} else {
-			sel = append(sel, `1 = 0`)
+	var kept []string
+	for r := rankCritical; r <= rankOK; r++ {
+		if keep(r) {
+			kept = append(kept, fmt.Sprint(r))
 		}
 	}
-	selCond := "1 = 1"
-	if len(sel) > 0 {
-		selCond = strings.Join(sel, " AND ")
+
+	// Counts by rank read the index check_status_counts alone.
+	rows, err := db.query(ctx, `SELECT cs.sort_rank, cs.unreachable, cs.flapping, COUNT(*) FROM check_status cs`+countJoin+` WHERE `+whereSQL+`
+		GROUP BY cs.sort_rank, cs.unreachable, cs.flapping`, args...)
+	if err != nil {
+		return nil, counts, 0, fmt.Errorf("count board: %w", err)
 	}
-	whereSQL := strings.Join(where, " AND ")
-	// Only columns of the index check_status_counts: the count reads no row.
-	run := fmt.Sprintf(`cs.sort_rank <> %d`, rankPending)
-	countQ := `SELECT COALESCE(SUM(CASE WHEN ` + selCond + ` THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN ` + run + ` AND cs.state = 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN ` + run + ` AND cs.state = 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN ` + run + ` AND cs.state = 2 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN ` + run + ` AND cs.state NOT IN (0, 1, 2) THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN cs.acknowledged THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN cs.unreachable AND cs.state <> 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN cs.flapping THEN 1 ELSE 0 END), 0)
-		FROM check_status cs` + countJoin + ` WHERE ` + whereSQL
-	var total int
-	if err := db.queryRow(ctx, countQ, append(slices.Clone(selArgs), args...)...).Scan(&total, &counts.OK, &counts.Warning, &counts.Critical,
-		&counts.Unknown, &counts.Acknowledged, &counts.Unreachable, &counts.Flapping); err != nil {
+	total := 0
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var rank, n int
+			var unreachable, flapping bool
+			if err := rows.Scan(&rank, &unreachable, &flapping, &n); err != nil {
+				return err
+			}
+			if keep(rank) {
+				total += n
+			}
+			switch rank {
+			case rankCritical, rankCritical + 1:
+				counts.Critical += n
+			case rankUnknown, rankUnknown + 1:
+				counts.Unknown += n
+			case rankWarning, rankWarning + 1:
+				counts.Warning += n
+			case rankOK:
+				counts.OK += n
+			}
+			if rank < rankPending && rank%2 == 1 {
+				counts.Acknowledged += n
+			}
+			if unreachable && rank < rankPending {
+				counts.Unreachable += n
+			}
+			if flapping {
+				counts.Flapping += n
+			}
+		}
+		return rows.Err()
+	}()
+	if err != nil {
 		return nil, counts, 0, fmt.Errorf("count board: %w", translate(err))
 	}
+	if len(kept) == 0 {
+		return []supervision.BoardRow{}, counts, 0, nil
+	}
+	selCond := "cs.sort_rank IN (" + strings.Join(kept, ", ") + ")"
+	if len(kept) == rankOK-rankCritical+1 {
+		selCond = "1 = 1"
+	}
+	var selArgs []any
 	q := `SELECT ` + checkCols + `, ` + statusCols + `, a.name, cl.name FROM check_status cs JOIN checks c ON c.id = cs.check_id
 		JOIN assets a ON a.id = cs.asset_id JOIN clients cl ON cl.id = cs.client_id
 		WHERE ` + whereSQL + ` AND ` + selCond + ` ORDER BY cs.sort_rank, cs.since DESC, cs.check_id DESC`
@@ -902,7 +942,7 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 	case f.Offset > 0:
 		q, pageArgs = q+` LIMIT -1 OFFSET ?`, append(pageArgs, f.Offset)
 	}
-	rows, err := db.query(ctx, q, pageArgs...)
+	rows, err = db.query(ctx, q, pageArgs...)
 	if err != nil {
 		return nil, counts, 0, fmt.Errorf("list board: %w", err)
 	}

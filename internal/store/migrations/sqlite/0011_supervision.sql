@@ -83,7 +83,7 @@ CREATE INDEX check_status_rank ON check_status (sort_rank, since DESC, check_id 
 CREATE INDEX check_status_client_rank ON check_status (client_id, sort_rank, since DESC, check_id DESC);
 CREATE INDEX check_status_asset ON check_status (asset_id);
 -- The board's counts read this index alone, not the rows (wide with their JSON).
-CREATE INDEX check_status_counts ON check_status (client_id, sort_rank, state, acknowledged, unreachable, flapping);
+CREATE INDEX check_status_counts ON check_status (sort_rank, unreachable, flapping, client_id);
 
 -- Every state change of a check (check.Event), kept for history and availability.
 CREATE TABLE check_events (
