@@ -28,6 +28,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
+	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
 	"github.com/vigie-hq/vigie/internal/web"
@@ -52,6 +53,9 @@ type App struct {
 	Attachments *attachment.Service
 	// HelpdeskMail reads the helpdesk's mailboxes (IMAP) into tickets.
 	HelpdeskMail *helpdeskmail.Service
+	// Supervision is the checks' service; Engine owns their live states.
+	Supervision *supervision.Service
+	Engine      *supervision.Engine
 	Router       *router.Router
 
 	metrics   *metrics
@@ -112,6 +116,9 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	if err := a.buildHelpdeskMail(ctx, outbox, opts.Now); err != nil {
 		return err
 	}
+	if err := a.buildSupervision(ctx, outbox, opts.Now); err != nil {
+		return err
+	}
 	policy := auth.DefaultPolicy()
 	policy.RequireStaffMFA = a.Provider.RequireStaffTOTP
 	a.Auth = auth.NewService(a.DB, a.DB, outbox, a.Journal, policy, opts.Now, a.Log)
@@ -135,6 +142,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		HelpdeskMail: a.HelpdeskMail,
 		Attachments:  a.Attachments,
 		Assets:       a.Assets,
+		Supervision:  a.Supervision,
+		Live:         a.Engine,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -154,6 +163,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Attachments:  a.Attachments,
 		HelpdeskMail: a.HelpdeskMail,
 		Assets:       a.Assets,
+		Supervision:  a.Supervision,
 	}).Register(a.Router)
 	agentapi.New(agentapi.Deps{Assets: a.Assets, Log: a.Log, DataDir: a.Config.DataDir, Now: opts.Now}).Register(a.Router)
 	a.http = a.handler()

@@ -21,7 +21,10 @@ func (a *App) buildMail(ctx context.Context) (*mail.Outbox, error) {
 		return nil, fmt.Errorf("mail sender: %w", err)
 	}
 	worker := mail.NewWorker(a.DB, sender, a.Log)
-	queue, err := job.New(ctx, a.DB, a.Log, func(w *river.Workers) { river.AddWorker(w, worker) }, job.Options{})
+	queue, err := job.New(ctx, a.DB, a.Log, func(w *river.Workers) {
+		river.AddWorker(w, worker)
+		a.supervisionWorkers(w)
+	}, job.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
