@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -275,11 +277,18 @@ func cmdStatus(_ context.Context, args []string, e env) error {
 	if cfg, err := agent.LoadConfig(p.Config); err == nil {
 		fmt.Fprintf(e.stdout, "server:    %s\nagent id:  %d (asset %d)\nsettings:  v%d, metrics every %ds, report every %ds, inventory every %ds\n",
 			cfg.Server, cfg.AgentID, cfg.AssetID, cfg.Settings.Version, cfg.Settings.MetricInterval, cfg.Settings.ReportInterval, cfg.Settings.InventoryInterval)
+		names := slices.Sorted(maps.Keys(cfg.Commands))
+		if len(names) == 0 {
+			names = []string{"(none)"}
+		}
+		fmt.Fprintf(e.stdout, "checks:    %d from the server\ncommands:  %s\n", len(cfg.Settings.Checks), strings.Join(names, ", "))
 	} else {
 		fmt.Fprintf(e.stdout, "enrolled:  no (%v)\n", err)
 	}
 	n, size := spoolUsage(filepath.Join(p.StateDir, "spool"))
 	fmt.Fprintf(e.stdout, "state dir: %s\nspool:     %d batches waiting, %d bytes\n", p.StateDir, n, size)
+	jobs, _ := filepath.Glob(filepath.Join(p.StateDir, agent.JobsDir, "j-*.json"))
+	fmt.Fprintf(e.stdout, "job runs:  %d waiting for the service\n", len(jobs))
 	fmt.Fprintf(e.stdout, "service:   %s\n", serviceStatus(c, p))
 	return nil
 }
