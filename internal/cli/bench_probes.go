@@ -17,12 +17,19 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/vigie-hq/vigie/internal/alert"
 	"github.com/vigie-hq/vigie/internal/asset"
+	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/check"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/job"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 const benchProbesUsage = `vigie bench probes [--checks 10000] [--interval 60s] [--duration 2m] [--http-share 0.5]
@@ -35,9 +42,11 @@ const benchProbesUsage = `vigie bench probes [--checks 10000] [--interval 60s] [
       probe (the whole process: engine, store and the loopback targets),
       RSS, and the time of each batch of results written. Twenty more checks
       every 10 s (retry 5 s, 3 attempts) watch a target that goes down at
-      half time: the fault-to-alert figure is the time from the first run
-      that saw the fault to the alerter's return for its hard problem, minus
-      the two retries (2 × 5 s).`
+      half time: the fault-to-ticket figure is the time from the first run
+      that saw the fault to the return of the real alerter (package alert:
+      the incident ticket is created and its webhook notification queued)
+      for its hard problem, minus the two retries (2 × 5 s). --alerter record
+      measures to the Alert call of a recording alerter instead.`
 
 // probesOptions are the settings of vigie bench probes.
 type probesOptions struct {
@@ -46,6 +55,7 @@ type probesOptions struct {
 	interval, duration   time.Duration
 	httpShare            float64
 	workers              int
+	alerter              string
 }
 
 func benchProbes(ctx context.Context, args []string, env Env) error {
@@ -63,6 +73,7 @@ func benchProbes(ctx context.Context, args []string, env Env) error {
 	fs.DurationVar(&o.duration, "duration", 2*time.Minute, "measured time")
 	fs.Float64Var(&o.httpShare, "http-share", 0.5, "share of HTTP checks (the others are TCP)")
 	fs.IntVar(&o.workers, "workers", 256, "concurrent probes of the engine")
+	fs.StringVar(&o.alerter, "alerter", "real", "real: tickets and queued notifications (package alert); record: only note the Alert calls")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,6 +92,8 @@ func benchProbes(ctx context.Context, args []string, env Env) error {
 		return errors.New("--http-share: between 0 and 1")
 	case o.workers < 1:
 		return errors.New("--workers: at least 1")
+	case o.alerter != "real" && o.alerter != "record":
+		return errors.New("--alerter: real or record")
 	}
 	return probesBench(ctx, o, env)
 }
@@ -175,9 +188,12 @@ func (t *probeTargets) close() {
 // faultChecks is the number of checks watching the target that goes down.
 const faultChecks = 20
 
-// timingAlerter records when the alerter is reached for each check's hard
-// problem, and when each check's fault was first seen (its soft change).
+// timingAlerter records when the alerter returned for each check's hard
+// problem, and when each check's fault was first seen (its soft change);
+// next, when set, is the real alerter it times.
 type timingAlerter struct {
+	next      supervision.Alerter
+	errors    int
 	mu        sync.Mutex
 	firstSeen map[int64]time.Time // check → At of its first soft problem
 	alerted   map[int64]time.Time // check → Alert call returned for its problem
@@ -187,9 +203,16 @@ type timingAlerter struct {
 }
 
 func (a *timingAlerter) Alert(ctx context.Context, ns []supervision.Notice) error {
+	var err error
+	if a.next != nil {
+		err = a.next.Alert(ctx, ns)
+	}
 	now := time.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err != nil {
+		a.errors++
+	}
 	a.notices += len(ns)
 	for _, n := range ns {
 		if n.Event.Kind == check.Problem && n.Event.Notify {
@@ -258,6 +281,15 @@ func probesBench(ctx context.Context, o probesOptions, env Env) error {
 	fmt.Fprintf(env.Stderr, "  %d checks created in %v (%s)\n", o.checks+faultChecks, time.Since(start).Round(time.Millisecond), db.Dialect())
 
 	alerts := &timingAlerter{firstSeen: map[int64]time.Time{}, alerted: map[int64]time.Time{}, watch: watch}
+	var channelID int64
+	if o.alerter == "real" {
+		real, id, stop, err := realAlerter(ctx, db)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		alerts.next, channelID = real, id
+	}
 	eng := supervision.NewEngine(db.Supervision(), supervision.EngineOptions{Workers: o.workers, Alerter: alerts})
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -309,12 +341,12 @@ wait:
 	rss, _ := procStatus(os.Getpid(), "VmRSS")
 	hwm, _ := procStatus(os.Getpid(), "VmHWM")
 
-	expected := float64(o.checks) * elapsed.Seconds() / o.interval.Seconds()
+	expected := float64(o.checks)*elapsed.Seconds()/o.interval.Seconds() + faultChecks*elapsed.Seconds()/10
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "checks\t%d (+%d fault checks every 10 s), %s, %d workers, open files limit %d\n", o.checks, faultChecks, db.Dialect(), o.workers, limit)
 	fmt.Fprintf(w, "measured\t%v (engine load %v)\n", elapsed.Round(time.Millisecond), loaded.Round(time.Millisecond))
 	fmt.Fprintf(w, "runs\t%d (%.0f/s)\n", s.Runs, float64(s.Runs)/elapsed.Seconds())
-	fmt.Fprintf(w, "expected runs\t≈ %.0f (checks × time / interval) + fault checks\n", expected)
+	fmt.Fprintf(w, "expected runs\t≈ %.0f (checks × time / interval, fault checks included; their retries come on top)\n", expected)
 	fmt.Fprintf(w, "missed runs\t%d (started more than one interval late); still queued at the end: %d\n", s.Missed, s.Queued)
 	fmt.Fprintf(w, "schedule drift\tp50 %s, p99 %s, max %s\n", ms(s.DriftP50), ms(s.DriftP99), ms(s.DriftMax))
 	if s.Runs > 0 {
@@ -325,9 +357,53 @@ wait:
 	if s.Batches > 0 {
 		fmt.Fprintf(w, "SaveResults per batch\tmean %s, max %s, %d batches, %d failed\n", ms(s.WriteTotal/time.Duration(s.Batches)), ms(s.WriteMax), s.Batches, s.WriteErrors)
 	}
-	fmt.Fprintf(w, "fault to alert\t%s\n", alerts.faultFigure(downAt))
+	label := "fault to ticket"
+	if alerts.next == nil {
+		label = "fault to alert"
+	}
+	fmt.Fprintf(w, "%s\t%s\n", label, alerts.faultFigure(downAt))
+	if alerts.next != nil {
+		tickets, queued := 0, 0
+		for id := range watch {
+			if st, err := db.Supervision().Status(ctx, tenant.System(), id); err == nil && st.TicketID != nil {
+				tickets++
+			}
+		}
+		if _, n, err := db.PendingNotifyItems(ctx, channelID, 0); err == nil {
+			queued = n
+		}
+		fmt.Fprintf(w, "tickets, notifications\t%d of %d fault checks have their incident ticket; %d notifications queued on the webhook channel\n", tickets, len(watch), queued)
+	}
 	w.Flush()
 	return nil
+}
+
+// realAlerter builds the alerter the server uses: the helpdesk's tickets and
+// a webhook channel for every client, whose notifications are queued in the
+// durable queue (not sent: the queue's workers are not started).
+func realAlerter(ctx context.Context, db *store.DB) (supervision.Alerter, int64, func(), error) {
+	journal := audit.NewJournal(db, nil)
+	tickets := ticket.NewService(db, db, db, journal, time.Now, nil)
+	ns, err := notify.New(notify.Deps{Store: db, Journal: journal, BaseURL: "http://127.0.0.1"})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	q, err := job.New(ctx, db, nil, func(w *river.Workers) { river.AddWorker(w, ns.Worker()) }, job.Options{})
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("job queue: %w", err)
+	}
+	ns.SetQueue(q)
+	ch := notify.Channel{Name: "bench", Kind: notify.KindWebhook, Target: "http://127.0.0.1:9/hook", MinState: notify.MinWarning, OnProblems: true, OnRecoveries: true, Enabled: true}
+	if err := ns.Create(audit.WithActor(ctx, audit.Actor{Name: "bench"}), tenant.System(), &ch); err != nil {
+		q.Close()
+		return nil, 0, nil, fmt.Errorf("create webhook channel: %w", err)
+	}
+	a, err := alert.New(db.Supervision(), tickets, db, alert.Options{BaseURL: "http://127.0.0.1", Notifier: ns})
+	if err != nil {
+		q.Close()
+		return nil, 0, nil, err
+	}
+	return a, ch.ID, func() { q.Close() }, nil
 }
 
 // faultFigure sums up the fault-to-alert latencies.
@@ -337,6 +413,10 @@ func (a *timingAlerter) faultFigure(downAt time.Time) string {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	what := "recording alerter, no ticket is opened"
+	if a.next != nil {
+		what = fmt.Sprintf("real alerter: ticket created and notification queued; %d Alert errors", a.errors)
+	}
 	const retries = 2 * 5 * time.Second
 	var lat, raw []time.Duration
 	for id, at := range a.alerted {
@@ -351,8 +431,8 @@ func (a *timingAlerter) faultFigure(downAt time.Time) string {
 	slices.Sort(lat)
 	slices.Sort(raw)
 	return fmt.Sprintf("%d/%d checks: first failing run → Alert returned, minus 2 retries × 5 s: median %s, max %s "+
-		"(target down → Alert returned: median %s, max %s; recording alerter, no ticket is opened)",
-		len(lat), len(a.watch), ms(lat[len(lat)/2]), ms(lat[len(lat)-1]), ms(raw[len(raw)/2]), ms(raw[len(raw)-1]))
+		"(target down → Alert returned: median %s, max %s; %s)",
+		len(lat), len(a.watch), ms(lat[len(lat)/2]), ms(lat[len(lat)-1]), ms(raw[len(raw)/2]), ms(raw[len(raw)-1]), what)
 }
 
 // createProbeChecks creates clients, assets and the checks, in batches.
