@@ -16,8 +16,26 @@ func (a *App) buildSupervision(ctx context.Context, outbox *mail.Outbox, now fun
 	a.Supervision = supervision.NewService(a.DB.Supervision(), a.Journal, now, a.Log)
 	a.Engine = supervision.NewEngine(a.DB.Supervision(), supervision.EngineOptions{Now: now, Log: a.Log})
 	a.Supervision.SetEngine(a.Engine)
-	a.bg = append(a.bg, a.Engine.Run)
+	a.Assets.SetCheckSource(a.Supervision)
+	a.bg = append(a.bg, a.Engine.Run, a.applyTemplates)
 	return nil
+}
+
+// applyTemplates applies the check templates to assets that appeared or
+// changed since (a template's own changes apply at once).
+func (a *App) applyTemplates(ctx context.Context) error {
+	t := time.NewTicker(2 * time.Minute)
+	defer t.Stop()
+	for {
+		if _, err := a.Supervision.ApplyTemplates(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("apply check templates", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // supervisionWorkers registers the durable jobs of alerting (notifications).
