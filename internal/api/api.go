@@ -95,6 +95,9 @@ func (a *API) Register(rt *router.Router) {
 			rt.HandleFunc(pattern, a.serve(e))
 		}
 	}
+	if a.d.Supervision != nil {
+		a.registerPush(rt)
+	}
 }
 
 // OpenAPI returns the OpenAPI document served at /api/v1/openapi.json.
@@ -224,6 +227,9 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Assets != nil {
 		eps = append(eps, a.assetEndpoints()...)
+	}
+	if a.d.Supervision != nil {
+		eps = append(eps, a.supervisionEndpoints()...)
 	}
 	return eps
 }
