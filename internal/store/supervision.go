@@ -698,7 +698,11 @@ func (db *DB) SaveResults(ctx context.Context, statuses []supervision.Status, ev
 	}
 	return db.InTx(ctx, func(ctx context.Context) error {
 		tx, _ := TxFrom(ctx)
-		if len(statuses) > 0 {
+		if len(statuses) > 0 && db.dialect == Postgres {
+			if err := db.saveStatusesPostgres(ctx, statuses); err != nil {
+				return err
+			}
+		} else if len(statuses) > 0 {
 			stmt, err := tx.PrepareContext(ctx, db.rebind(upsertStatus))
 			if err != nil {
 				return fmt.Errorf("prepare status upsert: %w", translate(err))
@@ -736,6 +740,64 @@ func (db *DB) SaveResults(ctx context.Context, statuses []supervision.Status, ev
 		}
 		return nil
 	})
+}
+
+// upsertStatusesPostgres is upsertStatus for a whole batch on PostgreSQL:
+// one statement over arrays, one round trip instead of one per status.
+const upsertStatusesPostgres = `INSERT INTO check_status (check_id, client_id, asset_id, state, state_type, hard_state, since, last_change, last_check, output,
+	flapping, unreachable, acknowledged, sort_rank, data, ticket_id)
+	SELECT c.id, c.client_id, c.asset_id, u.state, u.state_type, u.hard_state, u.since, u.last_change, u.last_check, u.output,
+	u.flapping, u.unreachable, u.acknowledged, u.sort_rank, u.data, u.ticket_id
+	FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+		$9::boolean[], $10::boolean[], $11::boolean[], $12::int[], $13::text[], $14::bigint[])
+		AS u(check_id, state, state_type, hard_state, since, last_change, last_check, output, flapping, unreachable, acknowledged, sort_rank, data, ticket_id)
+	JOIN checks c ON c.id = u.check_id
+	ON CONFLICT (check_id) DO UPDATE SET state = excluded.state, state_type = excluded.state_type, hard_state = excluded.hard_state,
+	since = excluded.since, last_change = excluded.last_change, last_check = excluded.last_check, output = excluded.output,
+	flapping = excluded.flapping, unreachable = excluded.unreachable, acknowledged = excluded.acknowledged,
+	sort_rank = excluded.sort_rank, data = excluded.data`
+
+// saveStatusesPostgres upserts statuses in one statement; of several
+// statuses of one check, the last one wins (as one statement per status would).
+func (db *DB) saveStatusesPostgres(ctx context.Context, statuses []supervision.Status) error {
+	last := make(map[int64]int, len(statuses))
+	for i, st := range statuses {
+		last[st.CheckID] = i
+	}
+	n := len(last)
+	ids, states, types, hards, ranks := make([]int64, 0, n), make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n)
+	since, change, checked := make([]*time.Time, 0, n), make([]*time.Time, 0, n), make([]*time.Time, 0, n)
+	outputs, data := make([]string, 0, n), make([]string, 0, n)
+	flapping, unreachable, acked := make([]bool, 0, n), make([]bool, 0, n), make([]bool, 0, n)
+	tickets := make([]*int64, 0, n)
+	tp := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		u := t.UTC()
+		return &u
+	}
+	for i := range statuses {
+		st := &statuses[i]
+		if last[st.CheckID] != i {
+			continue
+		}
+		d, err := statusData(st.Status)
+		if err != nil {
+			return err
+		}
+		ids, states, types, hards, ranks = append(ids, st.CheckID), append(states, int32(st.State)), append(types, int32(st.Type)),
+			append(hards, int32(st.HardState)), append(ranks, int32(boardRank(st.Status)))
+		since, change, checked = append(since, tp(st.Since)), append(change, tp(st.LastChange)), append(checked, tp(st.LastCheck))
+		outputs, data = append(outputs, st.Output), append(data, d)
+		flapping, unreachable, acked = append(flapping, st.Flapping), append(unreachable, st.Unreachable), append(acked, st.Ack != nil)
+		tickets = append(tickets, st.TicketID)
+	}
+	if _, err := db.q(ctx).ExecContext(ctx, upsertStatusesPostgres, ids, states, types, hards, since, change, checked, outputs,
+		flapping, unreachable, acked, ranks, data, tickets); err != nil {
+		return fmt.Errorf("save %d statuses: %w", n, translate(err))
+	}
+	return nil
 }
 
 // SetAlertTicket records the incident open for a check's problem (nil: none).

@@ -423,6 +423,13 @@ func testSupervisionSaveResults(t *testing.T, db *store.DB) {
 	if page := must(db.Statuses(ctx, c1.ID, 10))(t); len(page) != 1 || page[0].CheckID != c2.ID {
 		t.Errorf("Statuses after %d = %+v", c1.ID, page)
 	}
+	// Two statuses of one check in a batch: the last one wins.
+	first, second := st2, st2
+	first.Status.Output, second.Status.Output = "first", "second"
+	ok(t, db.SaveResults(ctx, []supervision.Status{first, second}, nil))
+	if got := must(db.Status(ctx, sys, c2.ID))(t); got.Output != "second" {
+		t.Errorf("after two statuses of one check in a batch, output %q, want the last", got.Output)
+	}
 	ok(t, db.SetAlertTicket(ctx, c1.ID, nil))
 	if st := must(db.Status(ctx, sys, c1.ID))(t); st.TicketID != nil {
 		t.Errorf("ticket after clearing = %d", *st.TicketID)
