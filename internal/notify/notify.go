@@ -197,7 +197,16 @@ type Store interface {
 	// NotifyChannelResult records how a message to the channel went.
 	NotifyChannelResult(ctx context.Context, id int64, at time.Time, lastError string) error
 
-	// AddNotifyItems inserts pending items and sets their IDs.
+	// NotifyFlushGens returns the flush generation of each channel and
+	// locks the channels until the transaction ends.
+	NotifyFlushGens(ctx context.Context, ids []int64) (map[int64]int64, error)
+	// AcquireNotifyLease takes a channel's flush lease until until (unless
+	// another runs at now) and raises its flush generation.
+	AcquireNotifyLease(ctx context.Context, id int64, now, until time.Time) (bool, error)
+	// ReleaseNotifyLease gives back the lease taken until until.
+	ReleaseNotifyLease(ctx context.Context, id int64, until time.Time) error
+
+	// AddNotifyItems inserts pending items.
 	AddNotifyItems(ctx context.Context, items []Item) error
 	// PendingNotifyItems returns the oldest pending items of a channel (at
 	// most limit) and how many are pending in all.

@@ -19,16 +19,20 @@ import (
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
-// FlushArgs is the job that sends the pending alerts of one channel.
+// FlushArgs is the job that sends the pending alerts of one channel. Gen is
+// the channel's flush generation when the job was queued: alerts queued while
+// a flush of the same generation waits join it, those queued once it started
+// (the generation went up) get a job of their own.
 type FlushArgs struct {
 	ChannelID int64 `json:"channel_id"`
+	Gen       int64 `json:"gen"`
 }
 
 // Kind names the job.
 func (FlushArgs) Kind() string { return "notify.flush" }
 
-// uniqueStates keep one flush job per channel until it is done: a job
-// waiting (or retrying, or running) takes every alert that arrives meanwhile.
+// uniqueStates keep one flush job per channel and generation until it is
+// done: a job waiting (or retrying) takes every alert that arrives meanwhile.
 var uniqueStates = []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateScheduled, rivertype.JobStateRetryable,
@@ -100,12 +104,17 @@ func (svc *Service) Enqueue(ctx context.Context, notices []supervision.Notice, t
 	if svc.d.Queue == nil {
 		return errors.New("notify: no job queue")
 	}
+	slices.Sort(touched)
 	return svc.d.Store.InTx(ctx, func(ctx context.Context) error {
+		gens, err := svc.d.Store.NotifyFlushGens(ctx, touched)
+		if err != nil {
+			return err
+		}
 		if err := svc.d.Store.AddNotifyItems(ctx, items); err != nil {
 			return fmt.Errorf("queue notifications: %w", err)
 		}
 		for _, id := range touched {
-			if err := svc.schedule(ctx, id, now.Add(svc.d.GroupWindow)); err != nil {
+			if err := svc.schedule(ctx, id, gens[id], now.Add(svc.d.GroupWindow)); err != nil {
 				return err
 			}
 		}
@@ -115,8 +124,8 @@ func (svc *Service) Enqueue(ctx context.Context, notices []supervision.Notice, t
 
 // schedule makes sure a flush job for the channel exists, due at the latest
 // at (an existing one keeps its own time).
-func (svc *Service) schedule(ctx context.Context, channelID int64, at time.Time) error {
-	_, err := svc.d.Queue.Insert(ctx, FlushArgs{ChannelID: channelID}, &river.InsertOpts{
+func (svc *Service) schedule(ctx context.Context, channelID, gen int64, at time.Time) error {
+	_, err := svc.d.Queue.Insert(ctx, FlushArgs{ChannelID: channelID, Gen: gen}, &river.InsertOpts{
 		ScheduledAt: at,
 		MaxAttempts: svc.d.MaxAttempts,
 		UniqueOpts:  river.UniqueOpts{ByArgs: true, ByState: uniqueStates},

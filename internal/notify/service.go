@@ -46,7 +46,8 @@ const (
 type Deps struct {
 	Store Store
 	// Queue may be set later with SetQueue (the queue is built after its workers).
-	Queue     Queue
+	Queue Queue
+	// Mail may be set later with SetMailer; nil refuses e-mail channels' sends.
 	Mail      Mailer
 	Providers Providers // nil: channels of every client speak French
 	Journal   Journal
@@ -119,8 +120,12 @@ func New(d Deps) (*Service, error) {
 	return svc, nil
 }
 
-// SetQueue plugs in the job queue once it exists.
+// SetQueue plugs in the job queue once it exists (its workers, this
+// service's among them, are registered before it is built).
 func (svc *Service) SetQueue(q Queue) { svc.d.Queue = q }
+
+// SetMailer plugs in the mail outbox, which is built on the queue.
+func (svc *Service) SetMailer(m Mailer) { svc.d.Mail = m }
 
 func (svc *Service) now() time.Time { return svc.d.Now().UTC().Truncate(time.Microsecond) }
 

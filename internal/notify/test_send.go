@@ -72,7 +72,14 @@ func (svc *Service) Sweep(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := svc.schedule(ctx, id, svc.now()); err != nil {
+		err := svc.d.Store.InTx(ctx, func(ctx context.Context) error {
+			gens, err := svc.d.Store.NotifyFlushGens(ctx, []int64{id})
+			if err != nil {
+				return err
+			}
+			return svc.schedule(ctx, id, gens[id], svc.now())
+		})
+		if err != nil {
 			return err
 		}
 	}

@@ -33,6 +33,10 @@ func (svc *Service) Worker() *Worker { return &Worker{svc: svc} }
 
 var _ river.Worker[FlushArgs] = (*Worker)(nil)
 
+// leaseTime bounds how long a flush that died keeps others from sending:
+// longer than any flush (a job runs at most a minute).
+const leaseTime = 2 * time.Minute
+
 // permanentError is a refusal that retrying will not change (a 4xx answer).
 type permanentError struct{ err error }
 
@@ -59,6 +63,22 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[FlushArgs]) error {
 	if err != nil {
 		return fmt.Errorf("load notification channel %d: %w", id, err)
 	}
+	// One flush of a channel sends at a time; alerts queued from now on
+	// get a job of their own (the generation goes up with the lease).
+	now := svc.now()
+	lease := now.Add(leaseTime)
+	got, err := svc.d.Store.AcquireNotifyLease(ctx, id, now, lease)
+	if err != nil {
+		return err
+	}
+	if !got {
+		return river.JobSnooze(time.Second)
+	}
+	defer func() {
+		if err := svc.d.Store.ReleaseNotifyLease(context.WithoutCancel(ctx), id, lease); err != nil {
+			svc.d.Log.Warn("release notification lease", "channel_id", id, "err", err)
+		}
+	}()
 	items, total, err := svc.d.Store.PendingNotifyItems(ctx, id, maxPerMessage)
 	if err != nil {
 		return fmt.Errorf("load pending notifications of channel %d: %w", id, err)
@@ -66,7 +86,6 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[FlushArgs]) error {
 	if len(items) == 0 {
 		return nil
 	}
-	now := svc.now()
 	if !ch.Enabled {
 		return svc.finish(ctx, ch, items, now, errors.New("channel disabled"))
 	}
@@ -216,6 +235,9 @@ func (svc *Service) sendMail(ctx context.Context, m message) error {
 			id := m.alerts[0].ClientID
 			msg.ClientID = &id
 		}
+	}
+	if svc.d.Mail == nil {
+		return errors.New("queue e-mail: no mail outbox")
 	}
 	if _, _, err := svc.d.Mail.Send(ctx, msg); err != nil {
 		if _, ok := fault.AsInvalid(err); ok {

@@ -260,3 +260,60 @@ func (db *DB) PendingNotifyChannels(ctx context.Context, before time.Time) ([]in
 		return id, translate(row.Scan(&id))
 	})
 }
+
+// NotifyFlushGens returns the flush generation of each channel, locking the
+// channels' rows until the transaction ends (PostgreSQL; SQLite has one
+// writer), so that a flush cannot start between this read and the commit of
+// the alerts queued with it. Call it inside a transaction.
+func (db *DB) NotifyFlushGens(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := `SELECT id, flush_gen FROM notification_channels WHERE id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `) ORDER BY id`
+	if db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	rows, err := db.q(ctx).QueryContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lock notification channels: %w", translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, gen int64
+		if err := rows.Scan(&id, &gen); err != nil {
+			return nil, fmt.Errorf("lock notification channels: %w", translate(err))
+		}
+		out[id] = gen
+	}
+	return out, translate(rows.Err())
+}
+
+// AcquireNotifyLease takes the channel's flush lease until until, unless a
+// lease still runs at now, and raises its flush generation. ok is false when
+// another flush holds the lease.
+func (db *DB) AcquireNotifyLease(ctx context.Context, id int64, now, until time.Time) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE notification_channels SET flush_gen = flush_gen + 1, flush_lease = ? WHERE id = ? AND (flush_lease IS NULL OR flush_lease < ?)`,
+		until.UTC(), id, now.UTC())
+	if err != nil {
+		return false, fmt.Errorf("take flush lease of channel %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
+}
+
+// ReleaseNotifyLease gives back a lease taken until until.
+func (db *DB) ReleaseNotifyLease(ctx context.Context, id int64, until time.Time) error {
+	_, err := db.exec(ctx, `UPDATE notification_channels SET flush_lease = NULL WHERE id = ? AND flush_lease = ?`, id, until.UTC())
+	if err != nil {
+		return fmt.Errorf("release flush lease of channel %d: %w", id, err)
+	}
+	return nil
+}

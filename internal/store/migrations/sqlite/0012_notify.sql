@@ -6,6 +6,9 @@
 -- comma-separated e-mail addresses or the URL; secret is the webhook's HMAC key.
 -- min_state: warning or critical; hours: always, business or off_hours (the client's
 -- business-hours calendar); on_problems / on_recoveries choose the events.
+-- flush_gen numbers the channel's flush jobs: a flush that starts takes the lease
+-- (flush_lease, so that one flush at a time sends) and raises it, so that alerts
+-- queued from then on get a job of their own instead of joining the running one.
 CREATE TABLE notification_channels (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id INTEGER REFERENCES clients (id) ON DELETE CASCADE,
@@ -20,6 +23,8 @@ CREATE TABLE notification_channels (
     enabled INTEGER NOT NULL DEFAULT 1,
     last_sent_at TIMESTAMP,
     last_error TEXT NOT NULL DEFAULT '',
+    flush_gen BIGINT NOT NULL DEFAULT 0,
+    flush_lease TIMESTAMP,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
