@@ -25,6 +25,18 @@ type results struct {
 	jobs    []agentproto.JobRun
 }
 
+func (r *results) setDown(down bool) {
+	r.mu.Lock()
+	r.down = down
+	r.mu.Unlock()
+}
+
+func (r *results) ingested() ([]agentproto.CheckResult, []agentproto.JobRun) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]agentproto.CheckResult(nil), r.got...), append([]agentproto.JobRun(nil), r.jobs...)
+}
+
 func (r *results) AgentChecks(_ context.Context, assetID int64) ([]agentproto.CheckSpec, int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -82,19 +94,20 @@ func TestAgentAPICheckResults(t *testing.T) {
 
 			// The supervision side fails: the report fails with a 5xx, so the
 			// agent keeps the batch and sends it again.
-			src.down = true
+			src.setDown(true)
 			r = send(t, s.URL+agentproto.PathReport, "POST", er.Secret, mustJSON(rep), true)
 			if r.status != 500 || r.problem(t).Code != "" {
 				t.Fatalf("failing ingestion: %d %s", r.status, r.body)
 			}
-			src.down = false
+			src.setDown(false)
 			r = send(t, s.URL+agentproto.PathReport, "POST", er.Secret, mustJSON(rep), true)
 			var ack agentproto.Ack
 			if r.status != 200 || json.Unmarshal(r.body, &ack) != nil || ack.Duplicate || ack.SettingsVersion != 11 {
 				t.Fatalf("retried report: %d %s", r.status, r.body)
 			}
-			if len(src.got) != 1 || src.got[0].Output != "RAID CRITICAL - md0 degraded" || len(src.jobs) != 1 || src.jobs[0].Name != "nightly" {
-				t.Fatalf("ingested %+v %+v", src.got, src.jobs)
+			got, jobs := src.ingested()
+			if len(got) != 1 || got[0].Output != "RAID CRITICAL - md0 degraded" || len(jobs) != 1 || jobs[0].Name != "nightly" {
+				t.Fatalf("ingested %+v %+v", got, jobs)
 			}
 
 			// A malformed result is the agent's fault: refused as invalid.
@@ -105,8 +118,8 @@ func TestAgentAPICheckResults(t *testing.T) {
 			if r.status != 422 || r.problem(t).Code != agentproto.CodeInvalid {
 				t.Fatalf("state 9: %d %s", r.status, r.body)
 			}
-			if len(src.got) != 1 {
-				t.Fatalf("invalid report ingested: %+v", src.got)
+			if got, _ := src.ingested(); len(got) != 1 {
+				t.Fatalf("invalid report ingested: %+v", got)
 			}
 		})
 	}
