@@ -713,7 +713,12 @@ func testSupervisionAssetRefs(t *testing.T, db *store.DB) {
 	ok(t, db.CreateAsset(ctx, sys, &web))
 	webserver := mkAsset(t, db, w.A.ID, asset.KindServer, "webserver")
 	under := mkAsset(t, db, w.B.ID, asset.KindServer, "under")
-	mkAgent(t, db, web, "hash-web")
+	webAgent := mkAgent(t, db, web, "hash-web")
+	claimed, err := db.ClaimReport(ctx, webAgent.ID, asset.AgentUpdate{Seq: 1, LastSeen: s0, OfflineAt: s0.Add(3 * time.Minute), Version: "1.0", ReportInterval: 30})
+	ok(t, err)
+	if !claimed {
+		t.Fatal("report not claimed")
+	}
 	revoked := mkAgent(t, db, webserver, "hash-ws")
 	ok(t, db.RevokeAgent(ctx, revoked.ID, s0))
 
@@ -725,9 +730,9 @@ func testSupervisionAssetRefs(t *testing.T, db *store.DB) {
 
 	ref := must(db.AssetRef(ctx, w.userA.Scope(), web.ID))(t)
 	want := supervision.AssetRef{ID: web.ID, ClientID: w.A.ID, SiteID: w.siteA.ID, ParentID: gw.ID, Name: "web", Kind: "server", OS: "linux",
-		Tags: []string{"prod", "web"}, Criticality: "high", HasAgent: true, ReportInterval: 60, TimeZone: "Europe/Paris"}
+		Tags: []string{"prod", "web"}, Criticality: "high", HasAgent: true, LastSeen: s0, ReportInterval: 30, TimeZone: "Europe/Paris"}
 	sameJSON(t, "asset ref", ref, want)
-	_, err := db.AssetRef(ctx, w.userA.Scope(), under.ID)
+	_, err = db.AssetRef(ctx, w.userA.Scope(), under.ID)
 	wantNotFound(t, "client A reads B's asset ref", err)
 
 	refs := must(db.AssetRefs(ctx))(t)
