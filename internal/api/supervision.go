@@ -252,6 +252,10 @@ type ackInput struct {
 	Comment string `json:"comment" doc:"required;What is being done"`
 }
 
+// runInput is the body of POST /checks/{id}/run: nothing (an empty object or
+// no body at all).
+type runInput struct{}
+
 // tagsInput is the body of PUT /assets/{id}/tags.
 type tagsInput struct {
 	Tags []string `json:"tags" doc:"required;At most 20 tags of 1 to 32 characters among a-z, 0-9, '.', '_' and '-' (lower-cased)"`
@@ -410,7 +414,7 @@ func (a *API) supervisionEndpoints() []endpoint {
 			body:    ackInput{}, status: 204, errors: writeErr, handle: a.acknowledgeCheck},
 		{method: "POST", path: "/checks/{id}/run", op: "runCheck", tag: "supervision",
 			summary: "Run a check the server runs at once (staff); 409 for a check an agent runs.",
-			status:  204, errors: append(actErr, http.StatusConflict), handle: a.runCheck},
+			body:    runInput{}, status: 204, errors: append(actErr, http.StatusConflict), handle: a.runCheck},
 		{method: "GET", path: "/checks/{id}/availability", op: "getCheckAvailability", tag: "supervision",
 			summary: "A check's availability over a period, from its hard states, maintenance left out.",
 			query: []param{
