@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +57,7 @@ type probesOptions struct {
 	httpShare            float64
 	workers              int
 	alerter              string
+	cpuProfile           string
 }
 
 func benchProbes(ctx context.Context, args []string, env Env) error {
@@ -73,6 +75,7 @@ func benchProbes(ctx context.Context, args []string, env Env) error {
 	fs.DurationVar(&o.duration, "duration", 2*time.Minute, "measured time")
 	fs.Float64Var(&o.httpShare, "http-share", 0.5, "share of HTTP checks (the others are TCP)")
 	fs.IntVar(&o.workers, "workers", 256, "concurrent probes of the engine")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured time to this file")
 	fs.StringVar(&o.alerter, "alerter", "real", "real: tickets and queued notifications (package alert); record: only note the Alert calls")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -304,6 +307,17 @@ func probesBench(ctx context.Context, o probesOptions, env Env) error {
 		}
 	}
 	loaded := time.Since(loadStart)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cpu0, t0 := processCPU(), time.Now()
 	fmt.Fprintf(env.Stderr, "  engine loaded in %v; running for %v\n", loaded.Round(time.Millisecond), o.duration)
 

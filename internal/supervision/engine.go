@@ -107,7 +107,8 @@ type Engine struct {
 	ready     chan struct{} // closed once Run has loaded everything
 	readyOnce sync.Once
 	wake      chan struct{} // pokes the scheduler (new due run, clock moved)
-	flushing  sync.Mutex    // one batch at a time
+	flushing  sync.Mutex    // one write of statuses at a time (batches, acknowledgements)
+	alerting  sync.Mutex    // notices handed over in the order of their batches
 
 	mu       sync.Mutex
 	entries  map[int64]*entry
@@ -423,19 +424,23 @@ func (e *Engine) Reload(ctx context.Context, checkID int64) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	if cur := e.entries[checkID]; cur != nil {
+	cur := e.entries[checkID]
+	if cur != nil {
 		st = cur.status
 		if push.IsZero() || cur.lastPush.After(push) {
 			push = cur.lastPush
 		}
-		e.removeLocked(cur)
 	}
 	st.CheckID, st.ClientID, st.AssetID = c.ID, c.ClientID, c.AssetID
 	en := e.newEntryLocked(c, st)
 	if !push.IsZero() {
 		en.lastPush = push
 	}
-	e.addLocked(en)
+	if cur != nil {
+		e.replaceLocked(cur, en)
+	} else {
+		e.addLocked(en)
+	}
 	if en.server {
 		switch {
 		case old == nil || old.check.Kind != c.Kind || !sameParams(old.check.Params, c.Params):
@@ -565,7 +570,12 @@ func (e *Engine) Acknowledge(ctx context.Context, checkID int64, by, comment str
 	delete(e.dirty, checkID)
 	e.mu.Unlock()
 
-	if err := e.store.SaveResults(ctx, []Status{saved}, nil); err != nil {
+	// After a batch being written (which may hold this check's status
+	// without the acknowledgement), never before it.
+	e.flushing.Lock()
+	err = e.store.SaveResults(ctx, []Status{saved}, nil)
+	e.flushing.Unlock()
+	if err != nil {
 		e.mu.Lock()
 		e.dirty[checkID] = en // the next batch retries
 		e.mu.Unlock()

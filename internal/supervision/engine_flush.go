@@ -2,9 +2,13 @@ package supervision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/vigie-hq/vigie/internal/fault"
+	"github.com/vigie-hq/vigie/internal/tenant"
 )
 
 // flush writes the statuses changed and the events since the last batch in
@@ -12,8 +16,15 @@ import (
 // alerter and the metrics to the perf sink. A failed batch is put back and
 // retried with the next one.
 func (e *Engine) flush(ctx context.Context) error {
+	e.alerting.Lock()
+	defer e.alerting.Unlock()
 	e.flushing.Lock()
-	defer e.flushing.Unlock()
+	written := false
+	defer func() {
+		if !written {
+			e.flushing.Unlock()
+		}
+	}()
 
 	e.mu.Lock()
 	statuses := make([]Status, 0, len(e.dirty))
@@ -36,6 +47,9 @@ func (e *Engine) flush(ctx context.Context) error {
 	start := time.Now()
 	err := e.store.SaveResults(ctx, statuses, events)
 	took := time.Since(start)
+	if err != nil {
+		e.pruneGone(ctx, statuses, events)
+	}
 	e.mu.Lock()
 	if err != nil {
 		e.stats.WriteErrors++
@@ -63,6 +77,8 @@ func (e *Engine) flush(ctx context.Context) error {
 	e.stats.WriteTotal += took
 	e.stats.WriteMax = max(e.stats.WriteMax, took)
 	e.mu.Unlock()
+	written = true
+	e.flushing.Unlock()
 
 	changes := make([]Change, len(statuses))
 	for i, st := range statuses {
@@ -94,6 +110,31 @@ func (e *Engine) flush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// pruneGone forgets the checks of a failed batch that the store no longer
+// has (deleted without a Reload), so that their rows cannot fail every
+// batch after.
+func (e *Engine) pruneGone(ctx context.Context, statuses []Status, events []Event) {
+	ids := map[int64]bool{}
+	for _, st := range statuses {
+		ids[st.CheckID] = true
+	}
+	for _, ev := range events {
+		ids[ev.CheckID] = true
+	}
+	for id := range ids {
+		_, err := e.store.Check(ctx, tenant.System(), id)
+		if !errors.Is(err, fault.ErrNotFound) {
+			continue
+		}
+		e.mu.Lock()
+		if en := e.entries[id]; en != nil {
+			e.removeLocked(en)
+		}
+		e.mu.Unlock()
+		e.log.Warn("supervision: check deleted without a reload, forgotten", "check", id)
+	}
 }
 
 func cmpInt(a, b int64) int {

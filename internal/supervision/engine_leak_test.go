@@ -165,7 +165,12 @@ func TestEngineNoLeak(t *testing.T) {
 	}
 	s := e.Stats()
 	t.Logf("runs %d, missed %d, drift p50 %v p99 %v max %v, batches %d (last %v)", s.Runs, s.Missed, s.DriftP50, s.DriftP99, s.DriftMax, s.Batches, s.LastWrite)
-	if s.Runs < 2*n || s.Running != 0 {
+	if s.Running != 0 {
+		t.Errorf("%d runs still counted as running", s.Running)
+	}
+	if raceEnabled {
+		t.Log("race detector: too slow for the throughput figures, leaks only")
+	} else if s.Runs < 2*n {
 		t.Errorf("runs %d (want at least %d), running %d", s.Runs, 2*n, s.Running)
 	}
 	never := 0
@@ -180,7 +185,7 @@ func TestEngineNoLeak(t *testing.T) {
 		counts[st.State]++
 	}
 	store.mu.Unlock()
-	if never != 0 || counts[check.OK] < n*6/10 || counts[check.Critical] < n/4 {
+	if !raceEnabled && (never != 0 || counts[check.OK] < n*6/10 || counts[check.Critical] < n/4) {
 		t.Errorf("states written at shutdown: %v, never run %d", counts, never)
 	}
 	if len(alerts.take()) == 0 {

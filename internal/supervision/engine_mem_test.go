@@ -131,6 +131,11 @@ func (m *memStore) SaveResults(ctx context.Context, statuses []Status, events []
 	if m.fail != nil {
 		return m.fail
 	}
+	for _, s := range statuses {
+		if _, ok := m.checks[s.CheckID]; !ok {
+			return fmt.Errorf("status of check %d: foreign key violation", s.CheckID)
+		}
+	}
 	m.saves++
 	for _, s := range statuses {
 		m.statuses[s.CheckID] = s

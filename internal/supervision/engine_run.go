@@ -62,6 +62,25 @@ func (e *Engine) addLocked(en *entry) {
 // removeLocked forgets an entry: its schedule, pending writes and indexes.
 // A run in flight finishes and is dropped.
 func (e *Engine) removeLocked(en *entry) {
+	e.unlinkLocked(en)
+	id := en.check.ID
+	delete(e.dirty, id)
+	e.pending = slices.DeleteFunc(e.pending, func(p pendingEvent) bool { return p.event.CheckID == id })
+	e.owed = slices.DeleteFunc(e.owed, func(n Notice) bool { return n.Check.ID == id })
+}
+
+// replaceLocked puts a new entry of the same check in the place of old (a
+// changed definition): what waits to be written stays.
+func (e *Engine) replaceLocked(old, en *entry) {
+	e.unlinkLocked(old)
+	if _, ok := e.dirty[en.check.ID]; ok {
+		e.dirty[en.check.ID] = en
+	}
+	e.addLocked(en)
+}
+
+// unlinkLocked takes an entry out of the map, the schedule and the indexes.
+func (e *Engine) unlinkLocked(en *entry) {
 	id := en.check.ID
 	if e.entries[id] == en {
 		delete(e.entries, id)
@@ -76,13 +95,6 @@ func (e *Engine) removeLocked(en *entry) {
 	e.beats[a] = slices.DeleteFunc(e.beats[a], func(x *entry) bool { return x == en })
 	if len(e.beats[a]) == 0 {
 		delete(e.beats, a)
-	}
-	if e.dirty[id] == en {
-		delete(e.dirty, id)
-	}
-	if e.entries[id] == nil {
-		e.pending = slices.DeleteFunc(e.pending, func(p pendingEvent) bool { return p.event.CheckID == id })
-		e.owed = slices.DeleteFunc(e.owed, func(n Notice) bool { return n.Check.ID == id })
 	}
 }
 

@@ -636,3 +636,61 @@ func TestEngineRetriesFailedBatch(t *testing.T) {
 		t.Fatalf("written after the retry: %+v, %d events", st, len(store.events))
 	}
 }
+
+func TestEngineReloadKeepsPendingEvents(t *testing.T) {
+	store := newMemStore()
+	store.assets[3] = AssetRef{ID: 3, ClientID: 2}
+	c := Check{ID: 5, ClientID: 2, AssetID: 3, Name: "disk", Enabled: true, Rules: Rules{Kind: KindFilesystem, MaxAttempts: 1}}
+	store.addCheck(c)
+	h := startEngine(t, store, nil)
+	ctx := context.Background()
+	if err := h.e.Submit(ctx, Result{CheckID: 5, Result: check.Result{At: t0, State: check.Critical, Output: "full"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.Name = "root disk"
+	store.addCheck(c)
+	if err := h.e.Reload(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	h.flush()
+	n := notifying(h.alerts.take())
+	if len(n) != 1 || n[0].Event.Kind != check.Problem {
+		t.Fatalf("the problem before the reload was lost: %+v", n)
+	}
+	if st, ok := store.status(5); !ok || st.HardState != check.Critical {
+		t.Fatalf("status before the reload not written: %+v", st)
+	}
+	if st := h.status(5); st.HardState != check.Critical {
+		t.Fatalf("status lost by the reload: %+v", st.Status)
+	}
+}
+
+func TestEngineForgetsCheckDeletedWithoutReload(t *testing.T) {
+	store := newMemStore()
+	for id := int64(1); id <= 2; id++ {
+		store.addCheck(Check{ID: id, ClientID: 2, AssetID: 3, Enabled: true, Rules: Rules{Kind: KindCPU, MaxAttempts: 1}})
+	}
+	h := startEngine(t, store, nil)
+	ctx := context.Background()
+	for id := int64(1); id <= 2; id++ {
+		if err := h.e.Submit(ctx, Result{CheckID: id, Result: check.Result{At: t0, State: check.Critical, Output: "busy"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.mu.Lock()
+	delete(store.checks, 1)
+	store.mu.Unlock()
+	if err := h.e.flush(ctx); err == nil {
+		t.Fatal("the store took the status of a deleted check")
+	}
+	h.flush() // the deleted check is forgotten, the other one written
+	if st, ok := store.status(2); !ok || st.HardState != check.Critical {
+		t.Fatalf("check 2 not written: %+v", st)
+	}
+	if _, ok := h.e.Status(1); ok {
+		t.Fatal("the deleted check is still in the engine")
+	}
+	if n := notifying(h.alerts.take()); len(n) != 1 || n[0].Check.ID != 2 {
+		t.Fatalf("notices: %+v", n)
+	}
+}
