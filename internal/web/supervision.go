@@ -741,7 +741,7 @@ func (h *Handler) checkAcknowledge(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, checkPath(c.ID), "flash.check_acknowledged", c.Name)
 		return
 	}
-	if errors.Is(err, check.ErrNoProblem) {
+	if noProblem(err) {
 		h.redirect(w, r, checkPath(c.ID), "flash.warn.check_no_problem", c.Name)
 		return
 	}
@@ -754,6 +754,16 @@ func (h *Handler) checkAcknowledge(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Form.setValues(url.Values{"comment": {comment}})
 	h.formFailed(w, v, "supervision_check", d, err)
+}
+
+// noProblem reports whether an acknowledgement was refused because the
+// check is no longer in a hard problem (it recovered meanwhile).
+func noProblem(err error) bool {
+	if errors.Is(err, check.ErrNoProblem) {
+		return true
+	}
+	inv, ok := fault.AsInvalid(err)
+	return ok && len(inv.Fields) == 1 && inv.Fields[0].Field == "state"
 }
 
 func (h *Handler) checkRunNow(w http.ResponseWriter, r *http.Request) {
