@@ -165,6 +165,7 @@ func (svc *Service) mailText(m message) string {
 
 // webhookAlert is one alert as the generic webhook posts it.
 type webhookAlert struct {
+	EventID   int64     `json:"event_id"`
 	Event     Event     `json:"event"`
 	Check     string    `json:"check"`
 	CheckID   int64     `json:"check_id"`
@@ -206,7 +207,7 @@ func optional(s string) *string {
 }
 
 func (svc *Service) webhookAlert(a Alert) webhookAlert {
-	w := webhookAlert{Event: a.Event, Check: a.CheckName, CheckID: a.CheckID, Asset: a.AssetName, AssetID: a.AssetID,
+	w := webhookAlert{EventID: a.EventID, Event: a.Event, Check: a.CheckName, CheckID: a.CheckID, Asset: a.AssetName, AssetID: a.AssetID,
 		Client: a.ClientName, ClientID: a.ClientID, State: a.State, Previous: a.Previous, Severity: a.Severity,
 		Output: a.Output, At: a.At.UTC(), TicketURL: optional(svc.ticketURL(a)), CheckURL: optional(svc.checkURL(a))}
 	if a.TicketID != 0 {

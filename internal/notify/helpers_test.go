@@ -211,7 +211,7 @@ func (e *env) count(t *testing.T, query string, args ...any) int {
 // notice is a hard state change of check id on srv-01 of a client.
 func notice(clientID, checkID int64, kind check.EventKind, from, to check.State, at time.Time) supervision.Notice {
 	return supervision.Notice{
-		Event: supervision.Event{CheckID: checkID, ClientID: clientID, AssetID: 7, Event: check.Event{
+		Event: supervision.Event{ID: 1000 + checkID, CheckID: checkID, ClientID: clientID, AssetID: 7, Event: check.Event{
 			At: at, Kind: kind, From: from, To: to, Type: check.Hard, Output: "DISK " + to.String() + " - free space: / 3 GB (3%)", Notify: true}},
 		Check: supervision.Check{ID: checkID, ClientID: clientID, AssetID: 7, Name: "Disk /", Rules: supervision.Rules{Severity: supervision.SeverityMajor}},
 		Asset: supervision.AssetRef{ID: 7, ClientID: clientID, Name: "srv-01"},

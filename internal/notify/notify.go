@@ -124,6 +124,9 @@ func (e Event) Recovery() bool { return e == EventRecovery || e == EventFlapping
 // Alert is one notice as a channel receives it: what the outbox keeps and
 // every format renders.
 type Alert struct {
+	// EventID is the check event told (0 for none): the same event is
+	// queued once per channel however often it is handed over.
+	EventID    int64     `json:"event_id"`
 	Event      Event     `json:"event"`
 	State      string    `json:"state"`    // OK, WARNING, CRITICAL, UNKNOWN
 	Previous   string    `json:"previous"` // the state before
@@ -206,7 +209,8 @@ type Store interface {
 	// ReleaseNotifyLease gives back the lease taken until until.
 	ReleaseNotifyLease(ctx context.Context, id int64, until time.Time) error
 
-	// AddNotifyItems inserts pending items.
+	// AddNotifyItems inserts pending items, leaving out those whose
+	// Alert.EventID (when not 0) the channel's outbox already has.
 	AddNotifyItems(ctx context.Context, items []Item) error
 	// PendingNotifyItems returns the oldest pending items of a channel (at
 	// most limit) and how many are pending in all.

@@ -45,7 +45,9 @@ var uniqueStates = []rivertype.JobState{
 // already waiting. Everything is written in one transaction (the context's
 // when it carries one), so a notice is either queued for all its channels or
 // for none. ticketIDs maps a check ID to the incident open for it (its link
-// goes in the message); a notice's Status.TicketID is used otherwise.
+// goes in the message); a notice's Status.TicketID is used otherwise. A
+// notice handed over again (a retried Alert) is queued once: the outbox keeps
+// one row per channel and event ID.
 func (svc *Service) Enqueue(ctx context.Context, notices []supervision.Notice, ticketIDs map[int64]int64) error {
 	var todo []supervision.Notice
 	var clientIDs []int64
@@ -276,7 +278,7 @@ func (svc *Service) alertOf(n supervision.Notice, ci *clientInfo, ticketIDs map[
 		out = string([]rune(out)[:maxOutput]) + "…"
 	}
 	a := Alert{
-		Event: eventOf(n), State: to.String(), Previous: from.String(),
+		EventID: n.Event.ID, Event: eventOf(n), State: to.String(), Previous: from.String(),
 		CheckID: n.Check.ID, CheckName: n.Check.Name, AssetID: n.Asset.ID, AssetName: n.Asset.Name,
 		ClientID: noticeClient(n), ClientName: ci.name, ClientLang: ci.lang, ClientTZ: ci.tz,
 		Severity: string(n.Check.Severity), Output: out, At: n.Event.At.UTC(),

@@ -90,6 +90,11 @@ func TestRouting(t *testing.T) {
 			if err := svc.Enqueue(ctx, notices, map[int64]int64{3: 42}); err != nil {
 				t.Fatal(err)
 			}
+			// The alerter may hand the same notices over again (a retried
+			// Alert): nothing is queued twice.
+			if err := svc.Enqueue(ctx, notices, map[int64]int64{3: 42}); err != nil {
+				t.Fatal(err)
+			}
 			want := map[string][]int64{
 				"all":      {1, 2, 3, 4, 5, 6, 9, 10},
 				"crit":     {2, 3, 6, 9},
@@ -117,7 +122,7 @@ func TestRouting(t *testing.T) {
 				for _, it := range items {
 					switch it.Alert.CheckID {
 					case 3:
-						if it.Alert.TicketID != 42 || it.Alert.Event != notify.EventRecovery || it.Alert.State != "OK" || it.Alert.Previous != "CRITICAL" {
+						if it.Alert.EventID != 1003 || it.Alert.TicketID != 42 || it.Alert.Event != notify.EventRecovery || it.Alert.State != "OK" || it.Alert.Previous != "CRITICAL" {
 							t.Errorf("alert of check 3 = %+v", it.Alert)
 						}
 					case 8:
@@ -142,6 +147,11 @@ func TestRouting(t *testing.T) {
 				}
 			}
 			slices.Sort(jobs)
+			// Both Enqueue calls ask for the same job (River keeps one: same args).
+			if len(jobs) != 2*len(slices.Compact(slices.Clone(jobs))) {
+				t.Errorf("each call should ask one job per channel: %v", jobs)
+			}
+			jobs = slices.Compact(jobs)
 			var wantJobs []int64
 			for name, ids := range want {
 				if len(ids) > 0 {

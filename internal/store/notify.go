@@ -137,20 +137,21 @@ func (db *DB) NotifyChannelResult(ctx context.Context, id int64, at time.Time, l
 	return affected(db.exec(ctx, `UPDATE notification_channels SET last_sent_at = ?, last_error = '' WHERE id = ?`, at.UTC(), id))
 }
 
-// AddNotifyItems inserts pending alerts, several rows per statement.
+// AddNotifyItems inserts pending alerts, several rows per statement; an
+// alert whose event is already in the channel's outbox is left out.
 func (db *DB) AddNotifyItems(ctx context.Context, items []notify.Item) error {
 	const chunk = 200
 	return db.InTx(ctx, func(ctx context.Context) error {
 		for start := 0; start < len(items); start += chunk {
 			part := items[start:min(start+chunk, len(items))]
 			var b strings.Builder
-			b.WriteString(`INSERT INTO notification_outbox (channel_id, client_id, status, payload, created_at, error) VALUES `)
-			args := make([]any, 0, 5*len(part))
+			b.WriteString(`INSERT INTO notification_outbox (channel_id, client_id, event_id, status, payload, created_at, error) VALUES `)
+			args := make([]any, 0, 6*len(part))
 			for i, it := range part {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString(`(?, ?, ?, ?, ?, '')`)
+				b.WriteString(`(?, ?, ?, ?, ?, ?, '')`)
 				payload, err := json.Marshal(it.Alert)
 				if err != nil {
 					return fmt.Errorf("encode notification: %w", err)
@@ -163,8 +164,10 @@ func (db *DB) AddNotifyItems(ctx context.Context, items []notify.Item) error {
 				if created.IsZero() {
 					created = now()
 				}
-				args = append(args, it.ChannelID, it.ClientID, string(status), string(payload), created.UTC())
+				args = append(args, it.ChannelID, it.ClientID, it.Alert.EventID, string(status), string(payload), created.UTC())
 			}
+			// An event already queued for a channel (a retried Alert) is skipped.
+			b.WriteString(` ON CONFLICT DO NOTHING`)
 			if _, err := db.exec(ctx, b.String(), args...); err != nil {
 				return fmt.Errorf("insert notifications: %w", err)
 			}

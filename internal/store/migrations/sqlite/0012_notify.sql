@@ -42,16 +42,19 @@ CREATE TABLE notification_deliveries (
 CREATE INDEX notification_deliveries_channel ON notification_deliveries (channel_id, sent_at);
 
 -- An alert for a channel: pending until the message carrying it is sent (sent) or
--- refused for good (failed). payload is the JSON of notify.Alert.
+-- refused for good (failed). payload is the JSON of notify.Alert. event_id is the check
+-- event it tells (0: none), once per channel: a notice handed over again adds nothing.
 CREATE TABLE notification_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     channel_id INTEGER NOT NULL REFERENCES notification_channels (id) ON DELETE CASCADE,
     client_id INTEGER NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    event_id BIGINT NOT NULL DEFAULT 0,
     status TEXT NOT NULL,
     payload TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     delivery_id INTEGER REFERENCES notification_deliveries (id) ON DELETE SET NULL,
     error TEXT NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX notification_outbox_event ON notification_outbox (channel_id, event_id) WHERE event_id <> 0;
 CREATE INDEX notification_outbox_pending ON notification_outbox (channel_id, id) WHERE status = 'pending';
 CREATE INDEX notification_outbox_pending_age ON notification_outbox (created_at) WHERE status = 'pending';
