@@ -56,7 +56,7 @@ type App struct {
 	// Supervision is the checks' service; Engine owns their live states.
 	Supervision *supervision.Service
 	Engine      *supervision.Engine
-	Router       *router.Router
+	Router      *router.Router
 
 	metrics   *metrics
 	http      http.Handler

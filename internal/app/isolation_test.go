@@ -374,6 +374,8 @@ type tenantData struct {
 	// enrolled agent.
 	asset int64
 	agent int64
+	// sup are its supervision objects (isolation_supervision_test.go).
+	sup supFixtures
 }
 
 // caller is a user of some role with its token and browser.
@@ -484,6 +486,7 @@ func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantDa
 	// listings have one of each tenant to leak.
 	m.quarantined(t, &d)
 	d.agent, d.asset = m.enrolled(t, &d, name+" server")
+	m.supervisionFixtures(t, &d)
 	return d
 }
 
@@ -520,6 +523,9 @@ func (m *matrix) run(t *testing.T) {
 		}
 		if rt.Public {
 			continue // open to anonymous visitors: nothing of a tenant to protect
+		}
+		if _, stream := streamRoutes[rt.Pattern]; stream {
+			continue
 		}
 		sp, ok := specs[rt.Pattern]
 		if !ok {
@@ -783,7 +789,10 @@ func (m *matrix) substitute(t *testing.T, rt router.Route, kinds map[string]kind
 				id = ct.ID
 			}
 		default:
-			return "", fmt.Errorf("no object for parameter kind %q", k)
+			var ok bool
+			if id, ok = m.substituteSupervision(t, k, x, destructive); !ok {
+				return "", fmt.Errorf("no object for parameter kind %q", k)
+			}
 		}
 		path = strings.Replace(path, "{"+name+"}", strconv.FormatInt(id, 10), 1)
 	}
@@ -863,6 +872,7 @@ type snapshot struct {
 	// EnrollTokens and FleetSettings are those of A and B.
 	EnrollTokens  []asset.EnrollToken
 	FleetSettings []agentproto.Settings
+	Supervision   supSnapshot
 }
 
 // serviceLevel is a client's service level in a snapshot.
@@ -978,6 +988,7 @@ func (m *matrix) snapshot(t *testing.T) snapshot {
 		}
 		s.FleetSettings = append(s.FleetSettings, st)
 	}
+	s.Supervision = m.supervisionSnapshot(t)
 	return s
 }
 
@@ -1006,6 +1017,11 @@ func (s snapshot) diff(o snapshot) string {
 		{"asset", s.Assets, o.Assets},
 		{"enrollment token", s.EnrollTokens, o.EnrollTokens},
 		{"fleet settings", s.FleetSettings, o.FleetSettings},
+		{"check", s.Supervision.Checks, o.Supervision.Checks},
+		{"check template", s.Supervision.Templates, o.Supervision.Templates},
+		{"maintenance window", s.Supervision.Windows, o.Supervision.Windows},
+		{"restore test", s.Supervision.Restores, o.Supervision.Restores},
+		{"asset tags", s.Supervision.Tags, o.Supervision.Tags},
 	} {
 		before, now := rows(part.before), rows(part.now)
 		for id, b := range before {
