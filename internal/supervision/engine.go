@@ -85,8 +85,10 @@ type EngineStats struct {
 	Batches    int64
 	WriteTotal time.Duration
 	WriteMax   time.Duration
-	// WriteErrors counts failed batches (their content is retried).
+	// WriteErrors counts failed batches (their content is retried);
+	// AlertErrors failed calls of the alerter (retried with the next batch).
 	WriteErrors int64
+	AlertErrors int64
 	// DroppedChanges counts live updates a slow subscriber did not take.
 	DroppedChanges int64
 }
@@ -109,6 +111,9 @@ type Engine struct {
 	wake      chan struct{} // pokes the scheduler (new due run, clock moved)
 	flushing  sync.Mutex    // one write of statuses at a time (batches, acknowledgements)
 	alerting  sync.Mutex    // notices handed over in the order of their batches
+	// alertRetry holds the notices the alerter failed on (under alerting).
+	alertRetry []Notice
+	alertTries int
 
 	mu       sync.Mutex
 	entries  map[int64]*entry

@@ -36,6 +36,9 @@ func (e *Engine) flush(ctx context.Context) error {
 	e.pending, e.owed, e.perf = nil, nil, nil
 	e.mu.Unlock()
 	if len(statuses) == 0 && len(pend) == 0 && len(owed) == 0 && len(perf) == 0 {
+		written = true
+		e.flushing.Unlock()
+		e.alert(ctx, nil) // a failed delivery waiting for its retry
 		return nil
 	}
 	slices.SortFunc(statuses, func(a, b Status) int { return cmpInt(a.CheckID, b.CheckID) })
@@ -86,16 +89,11 @@ func (e *Engine) flush(ctx context.Context) error {
 	}
 	e.publish(changes)
 
-	if e.opts.Alerter != nil && len(events)+len(owed) > 0 {
-		notices := make([]Notice, 0, len(events)+len(owed))
-		for i, p := range pend {
-			notices = append(notices, Notice{Event: events[i], Check: p.check, Asset: p.asset, Status: p.status})
-		}
-		notices = append(notices, owed...)
-		if err := e.opts.Alerter.Alert(ctx, notices); err != nil {
-			e.log.Error("supervision: alert", "notices", len(notices), "err", err)
-		}
+	notices := make([]Notice, 0, len(events)+len(owed))
+	for i, p := range pend {
+		notices = append(notices, Notice{Event: events[i], Check: p.check, Asset: p.asset, Status: p.status})
 	}
+	e.alert(ctx, append(notices, owed...))
 	if e.opts.Perf != nil {
 		failed := 0
 		var last error
@@ -110,6 +108,40 @@ func (e *Engine) flush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// maxAlertTries bounds the deliveries of notices the alerter failed on.
+const maxAlertTries = 10
+
+// alert hands notices to the alerter, after those of earlier batches it
+// failed on (the alerter takes the same notices twice without harm). After
+// maxAlertTries failures in a row, the waiting notices are given up (logged).
+// Called under e.alerting.
+func (e *Engine) alert(ctx context.Context, notices []Notice) {
+	if e.opts.Alerter == nil {
+		return
+	}
+	notices = append(e.alertRetry, notices...)
+	e.alertRetry = nil
+	if len(notices) == 0 {
+		return
+	}
+	err := e.opts.Alerter.Alert(ctx, notices)
+	if err == nil {
+		e.alertTries = 0
+		return
+	}
+	e.alertTries++
+	e.mu.Lock()
+	e.stats.AlertErrors++
+	e.mu.Unlock()
+	if e.alertTries >= maxAlertTries || ctx.Err() != nil {
+		e.log.Error("supervision: alert failed, notices given up", "notices", len(notices), "tries", e.alertTries, "err", err)
+		e.alertTries = 0
+		return
+	}
+	e.log.Warn("supervision: alert failed, retried with the next batch", "notices", len(notices), "err", err)
+	e.alertRetry = notices
 }
 
 // pruneGone forgets the checks of a failed batch that the store no longer

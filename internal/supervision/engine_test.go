@@ -694,3 +694,70 @@ func TestEngineForgetsCheckDeletedWithoutReload(t *testing.T) {
 		t.Fatalf("notices: %+v", n)
 	}
 }
+
+// flakyAlerter fails its first calls, then records.
+type flakyAlerter struct {
+	recorder
+	fails int
+	calls int
+}
+
+func (f *flakyAlerter) Alert(ctx context.Context, n []Notice) error {
+	f.mu.Lock()
+	f.calls++
+	if f.fails > 0 {
+		f.fails--
+		f.mu.Unlock()
+		return errors.New("ticket database unavailable")
+	}
+	f.mu.Unlock()
+	return f.recorder.Alert(ctx, n)
+}
+
+// perfLog is a PerfSink keeping what it gets.
+type perfLog struct {
+	mu  sync.Mutex
+	got []map[string]float64
+}
+
+func (p *perfLog) AppendCheckPerf(ctx context.Context, assetID, checkID int64, at time.Time, perf map[string]float64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, perf)
+	return nil
+}
+
+func TestEngineRetriesAlerterAndStoresPerf(t *testing.T) {
+	store := newMemStore()
+	store.addCheck(Check{ID: 5, ClientID: 2, AssetID: 3, Enabled: true, Rules: Rules{Kind: KindFilesystem, MaxAttempts: 1}})
+	alerts := &flakyAlerter{fails: 1}
+	perf := &perfLog{}
+	clock := &fakeClock{t: t0}
+	e := NewEngine(store, EngineOptions{Now: clock.Now, Alerter: alerts, Perf: perf, FlushEvery: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	if err := e.Submit(ctx, Result{CheckID: 5, Result: check.Result{At: t0, State: check.Critical, Output: "full"}, Perf: map[string]float64{"used_percent": 97}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := alerts.take(); len(n) != 0 || e.Stats().AlertErrors != 1 {
+		t.Fatalf("first delivery: %+v, stats %+v", n, e.Stats())
+	}
+	if len(perf.got) != 1 || perf.got[0]["used_percent"] != 97 {
+		t.Fatalf("metrics: %+v", perf.got)
+	}
+	// Nothing new: the next batch still delivers the notice that failed.
+	if err := e.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := notifying(alerts.take()); len(n) != 1 || n[0].Event.Kind != check.Problem || alerts.calls != 2 {
+		t.Fatalf("retried delivery: %+v (%d calls)", n, alerts.calls)
+	}
+	if err := e.flush(ctx); err != nil || alerts.calls != 2 {
+		t.Fatalf("delivered again: %d calls, %v", alerts.calls, err)
+	}
+}
