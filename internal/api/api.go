@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -49,6 +50,8 @@ type Deps struct {
 	Assets *asset.Service
 	// Supervision is checks, templates, events, maintenance, backups.
 	Supervision *supervision.Service
+	// Notify is the notification channels of supervision problems; nil leaves its routes out.
+	Notify *notify.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
@@ -230,6 +233,9 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Supervision != nil {
 		eps = append(eps, a.supervisionEndpoints()...)
+	}
+	if a.d.Notify != nil {
+		eps = append(eps, a.notifyEndpoints()...)
 	}
 	return eps
 }
