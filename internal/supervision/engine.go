@@ -454,10 +454,9 @@ func (e *Engine) Reload(ctx context.Context, checkID int64) error {
 				en.next = e.backupNextLocked(en, now)
 			}
 		default:
+			// Same probe (a new name, interval or policy): the next run
+			// follows the last one at the new interval.
 			en.next = e.nextAfterLocked(en, now)
-			if !old.next.IsZero() && old.next.Before(en.next) && old.index >= 0 {
-				en.next = old.next
-			}
 		}
 		e.sched.push(en)
 		e.poke()
