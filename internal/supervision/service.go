@@ -960,12 +960,27 @@ func (svc *Service) DeleteRestoreTest(ctx context.Context, s tenant.Scope, id in
 	if !s.Can(tenant.SupervisionWrite) {
 		return fault.ErrForbidden
 	}
-	// The store deletes within the scope: another client's test is not found.
+	// Restore tests are few (a handful per job and year): find this one
+	// among those the scope sees, for its client, instead of a lookup the
+	// store does not have. Another client's test is not found.
+	tests, err := svc.store.RestoreTests(ctx, s, 0, 0)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(tests, func(t RestoreTest) bool { return t.ID == id })
+	if i < 0 {
+		return fault.ErrNotFound
+	}
+	old := tests[i]
+	if !s.CanOn(tenant.SupervisionWrite, old.ClientID) {
+		return fault.ErrForbidden
+	}
 	return svc.store.InTx(ctx, func(ctx context.Context) error {
 		if err := svc.store.DeleteRestoreTest(ctx, s, id); err != nil {
 			return err
 		}
-		return svc.record(ctx, audit.Entry{Action: "restore_test.delete", Object: audit.Object("restore_test", id)})
+		return svc.record(ctx, audit.Entry{ClientID: &old.ClientID, Action: "restore_test.delete", Object: audit.Object("restore_test", id),
+			Summary: old.TestedAt.Format(time.DateOnly) + ": " + string(old.Result) + ", " + old.Scope})
 	})
 }
 

@@ -753,6 +753,14 @@ func TestRestoreTests(t *testing.T) {
 		}
 		wantKind(t, "technician of B deletes A's test", e.svc.DeleteRestoreTest(ctx, e.techB, rt.ID), fault.ErrNotFound)
 		must(t, e.svc.DeleteRestoreTest(ctx, e.manager, rt.ID))
+		if j := e.journal(t, audit.Object("restore_test", rt.ID)); !slices.Equal(j, []string{"restore_test.delete", "restore_test.create"}) {
+			t.Errorf("journal %v", j)
+		}
+		entries, err := e.db.AuditEntries(ctx, e.adminA, audit.Filter{Action: "restore_test", Limit: 10})
+		must(t, err)
+		if len(entries) != 2 {
+			t.Errorf("client admin of A reads %d restore test entries of the journal, want 2", len(entries))
+		}
 		if list, _ := e.svc.RestoreTests(ctx, e.manager, e.jobA); len(list) != 0 {
 			t.Errorf("deleted test still listed")
 		}
