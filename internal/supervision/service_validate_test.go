@@ -167,6 +167,8 @@ func TestTemplateMatches(t *testing.T) {
 		{"its client", Template{ClientID: &a, Rules: Rules{Kind: KindCPU}}, srv, true},
 		{"local check needs an agent", Template{MatchKind: "server", Rules: Rules{Kind: KindCPU}}, manual, false},
 		{"heartbeat needs an agent", Template{Rules: Rules{Kind: KindHeartbeat}}, manual, false},
+		{"a backup job needs an agent", Template{Rules: Rules{Kind: KindBackupJob}}, manual, false},
+		{"a backup job on an agent", Template{Rules: Rules{Kind: KindBackupJob}}, srv, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

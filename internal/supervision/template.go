@@ -15,15 +15,16 @@ import (
 // Matches reports whether a template applies to an asset: of its client
 // (any for a global template), and of its kind, OS and tag when set. Checks
 // that run on the asset's agent (local checks, heartbeat) apply only to
-// assets that have had an agent (their OS is known), so that a template "all
-// servers: CPU" leaves servers entered by hand alone.
+// assets that have had an agent (their OS is known), as do backup jobs (the
+// asset's agent wraps them), so that a template "all servers: CPU" leaves
+// servers entered by hand alone.
 func (t Template) Matches(a AssetRef) bool {
 	switch {
 	case t.ClientID != nil && *t.ClientID != a.ClientID,
 		t.MatchKind != "" && t.MatchKind != a.Kind,
 		t.MatchOS != "" && t.MatchOS != a.OS,
 		t.MatchTag != "" && !slices.Contains(a.Tags, t.MatchTag),
-		(t.Kind.Local() || t.Kind == KindHeartbeat) && a.OS == "":
+		(t.Kind.Local() || t.Kind == KindHeartbeat || t.Kind == KindBackupJob) && a.OS == "":
 		return false
 	}
 	return true
