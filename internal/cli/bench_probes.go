@@ -364,8 +364,12 @@ wait:
 	fmt.Fprintf(w, "missed runs\t%d (started more than one interval late); still queued at the end: %d\n", s.Missed, s.Queued)
 	fmt.Fprintf(w, "schedule drift\tp50 %s, p99 %s, max %s\n", ms(s.DriftP50), ms(s.DriftP99), ms(s.DriftMax))
 	if s.Runs > 0 {
-		fmt.Fprintf(w, "CPU per probe\t%.3f ms (%v of process CPU over %d runs: engine, store AND the loopback targets answering)\n",
-			float64(cpu)/float64(s.Runs)/1e6, cpu.Round(time.Millisecond), s.Runs)
+		who := "engine, SQLite"
+		if db.Dialect() == store.Postgres {
+			who = "engine and database client; the PostgreSQL server's own CPU is not counted"
+		}
+		fmt.Fprintf(w, "CPU per probe\t%.3f ms (%v of this process's CPU over %d runs: %s, AND the loopback targets answering)\n",
+			float64(cpu)/float64(s.Runs)/1e6, cpu.Round(time.Millisecond), s.Runs, who)
 	}
 	fmt.Fprintf(w, "RSS\tpeak (VmHWM) %s, now (VmRSS) %s\n", mib(hwm), mib(rss))
 	if s.Batches > 0 {
