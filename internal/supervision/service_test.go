@@ -810,3 +810,37 @@ func TestSiteWindow(t *testing.T) {
 		wantKind(t, "technician of B on A's site", e.svc.CreateWindow(ctx, e.techB, &w), fault.ErrNotFound)
 	})
 }
+
+func TestApplyTemplatesConcurrent(t *testing.T) {
+	forDialects(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		tpl := supervision.Template{Name: "Heartbeat", Enabled: true, Rules: supervision.Rules{Kind: supervision.KindHeartbeat}}
+		must(t, e.svc.CreateTemplate(ctx, e.manager, &tpl))
+		for i := range 3 {
+			e.enroll(t, e.A.ID, fmt.Sprintf("new-%d", i))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for range 4 {
+			wg.Go(func() {
+				if _, err := e.svc.ApplyTemplates(ctx); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		cs, err := e.svc.Checks(ctx, e.manager, supervision.CheckFilter{TemplateID: tpl.ID})
+		must(t, err)
+		per := map[int64]int{}
+		for _, c := range cs {
+			per[c.AssetID]++
+		}
+		if len(per) != 5 || len(cs) != 5 {
+			t.Errorf("%d checks on %d assets, want one on each of the 5 assets with an agent", len(cs), len(per))
+		}
+	})
+}
