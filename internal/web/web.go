@@ -14,6 +14,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -51,6 +52,8 @@ type Deps struct {
 	Supervision *supervision.Service
 	// Live streams status changes to open boards (server-sent events).
 	Live *supervision.Engine
+	// Notify is the notification channels of supervision problems; nil hides their pages.
+	Notify *notify.Service
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -168,6 +171,9 @@ func (h *Handler) Register(rt *router.Router) {
 	if h.d.Supervision != nil {
 		h.registerSupervision(rt)
 		h.registerSupervisionForms(rt)
+		if h.d.Notify != nil {
+			h.registerNotify(rt)
+		}
 	}
 }
 
