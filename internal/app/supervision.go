@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/vigie-hq/vigie/internal/alert"
 	"github.com/vigie-hq/vigie/internal/mail"
 	"github.com/vigie-hq/vigie/internal/supervision"
 )
@@ -14,7 +16,13 @@ import (
 // live states; the engine runs as background work.
 func (a *App) buildSupervision(ctx context.Context, outbox *mail.Outbox, now func() time.Time) error {
 	a.Supervision = supervision.NewService(a.DB.Supervision(), a.Journal, now, a.Log)
-	a.Engine = supervision.NewEngine(a.DB.Supervision(), supervision.EngineOptions{Now: now, Log: a.Log})
+	// The alerter opens the incidents of hard problems in the helpdesk (the
+	// same database: a ticket and its check's link commit together).
+	alerter, err := alert.New(a.DB.Supervision(), a.Tickets, a.DB, alert.Options{BaseURL: a.Config.BaseURL, Log: a.Log})
+	if err != nil {
+		return fmt.Errorf("alerter: %w", err)
+	}
+	a.Engine = supervision.NewEngine(a.DB.Supervision(), supervision.EngineOptions{Now: now, Log: a.Log, Alerter: alerter})
 	a.Supervision.SetEngine(a.Engine)
 	a.Assets.SetCheckSource(a.Supervision)
 	a.bg = append(a.bg, a.Engine.Run, a.applyTemplates)
