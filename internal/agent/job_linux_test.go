@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigie-hq/vigie/internal/agent/agenttest"
 	"github.com/vigie-hq/vigie/internal/agentproto"
@@ -172,4 +173,36 @@ func TestAgentSendsResultsAndJobs(t *testing.T) {
 	if _, err := os.Stat(jobFile); !os.IsNotExist(err) {
 		t.Fatalf("job file still there: %v", err)
 	}
+}
+
+// FuzzPendingJobs: a job run file holds anything (a crash, another
+// program); the agent sends only well-formed runs and removes the rest.
+func FuzzPendingJobs(f *testing.F) {
+	f.Add([]byte(`{"name":"nightly","start":"2026-11-29T02:00:00Z","end":"2026-11-29T02:10:00Z","exit_code":3,"output":"disk full"}`))
+	f.Add([]byte(`{"name":"","start":"2026-11-29T02:00:00Z"}`))
+	f.Add([]byte("{\"name\":\"x\",\"start\":\"2026-11-29T02:00:00Z\",\"end\":\"2026-11-29T02:00:00Z\",\"output\":\"\xff\"}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		state := t.TempDir()
+		dir := filepath.Join(state, JobsDir)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "j-1.json"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		runs, files := PendingJobs(state, nil)
+		if len(runs) != len(files) || len(runs) > 1 {
+			t.Fatalf("%d runs, %d files", len(runs), len(files))
+		}
+		for _, r := range runs {
+			if ValidJobName(r.Name) != nil || r.End.Before(r.Start) || len(r.Output) > agentproto.MaxCheckOutput || !utf8.ValidString(r.Output) {
+				t.Fatalf("run %+v", r)
+			}
+		}
+		if len(runs) == 0 {
+			if _, err := os.Stat(filepath.Join(dir, "j-1.json")); !os.IsNotExist(err) {
+				t.Fatal("a bad run file stays")
+			}
+		}
+	})
 }

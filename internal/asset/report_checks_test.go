@@ -2,6 +2,7 @@ package asset_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -188,4 +189,37 @@ func TestValidateCheckResults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzValidateCheckResults: whatever an agent sends, an accepted report's
+// results and job runs are within the limits the supervision side relies on.
+func FuzzValidateCheckResults(f *testing.F) {
+	f.Add([]byte(`{"seq":1,"results":[{"check_id":5,"at":"2026-03-02T10:00:00Z","state":2,"output":"CPU 97 %","perf":{"cpu_percent":97}}]}`))
+	f.Add([]byte(`{"seq":1,"jobs":[{"name":"nightly","start":"2026-03-02T09:00:00Z","end":"2026-03-02T10:00:00Z","exit_code":3,"output":"x"}]}`))
+	f.Add([]byte(`{"seq":1,"results":[{"check_id":-1,"state":7}]}`))
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var r agentproto.Report
+		if json.Unmarshal(b, &r) != nil {
+			return
+		}
+		if asset.ValidateReport(&r, now) != nil {
+			return
+		}
+		for _, c := range r.Results {
+			if c.CheckID <= 0 || c.State < 0 || c.State > 3 || len(c.Output) > agentproto.MaxCheckOutput || c.At.After(now.Add(agentproto.MaxFuture)) {
+				t.Fatalf("accepted result %+v", c)
+			}
+			for _, v := range c.Perf {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("accepted perf %v", c.Perf)
+				}
+			}
+		}
+		for _, j := range r.Jobs {
+			if strings.TrimSpace(j.Name) == "" || j.End.Before(j.Start) || len(j.Output) > agentproto.MaxCheckOutput {
+				t.Fatalf("accepted job %+v", j)
+			}
+		}
+	})
 }
