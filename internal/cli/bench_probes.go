@@ -37,7 +37,7 @@ const benchProbesUsage = `vigie bench probes [--checks 10000] [--interval 60s] [
       Runs the supervision engine in this process, with the real store on a
       fresh database (SQLite in a temporary directory, --data-dir to choose
       it, or --database-url postgres://…), against HTTP and TCP targets it
-      starts on loopback: --checks checks (HTTP for --http-share of them, TCP
+      starts on loopback (8 ports of each): --checks checks (HTTP for --http-share of them, TCP
       for the others) every --interval, for --duration. Prints runs against
       expected runs, missed runs, schedule drift percentiles, CPU time per
       probe (the whole process: engine, store and the loopback targets),
@@ -124,33 +124,56 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// targetPorts is how many ports each kind of target listens on: the checks
+// are spread over them, so that no single address pair runs out of
+// ephemeral ports while thousands of closed connections sit in TIME_WAIT.
+const targetPorts = 8
+
 // probeTargets are the loopback servers the checks look at.
 type probeTargets struct {
 	web, fault *http.Server
-	webURL     string
+	webURLs    []string
 	faultURL   string
 	faultDown  atomic.Bool
-	tcp        net.Listener
-	tcpPort    int
+	tcp        []net.Listener
+	tcpPorts   []int
 	wg         sync.WaitGroup
 }
 
-func startProbeTargets() (*probeTargets, error) {
-	t := &probeTargets{}
-	listen := func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
-	wl, err := listen()
-	if err != nil {
-		return nil, err
+func startProbeTargets() (t *probeTargets, err error) {
+	t = &probeTargets{}
+	var all []net.Listener
+	defer func() {
+		if err != nil {
+			for _, l := range all {
+				l.Close()
+			}
+		}
+	}()
+	listen := func() (net.Listener, error) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err == nil {
+			all = append(all, l)
+		}
+		return l, err
+	}
+	var webLn []net.Listener
+	for range targetPorts {
+		wl, err := listen()
+		if err != nil {
+			return nil, err
+		}
+		webLn = append(webLn, wl)
+		t.webURLs = append(t.webURLs, "http://"+wl.Addr().String()+"/")
+		tl, err := listen()
+		if err != nil {
+			return nil, err
+		}
+		t.tcp = append(t.tcp, tl)
+		t.tcpPorts = append(t.tcpPorts, tl.Addr().(*net.TCPAddr).Port)
 	}
 	fl, err := listen()
 	if err != nil {
-		wl.Close()
-		return nil, err
-	}
-	t.tcp, err = listen()
-	if err != nil {
-		wl.Close()
-		fl.Close()
 		return nil, err
 	}
 	body := []byte("<html><body>Vigie benchmark target: OK</body></html>")
@@ -162,29 +185,35 @@ func startProbeTargets() (*probeTargets, error) {
 		}
 		w.Write(body)
 	}), ReadHeaderTimeout: 10 * time.Second}
-	t.webURL = "http://" + wl.Addr().String() + "/"
 	t.faultURL = "http://" + fl.Addr().String() + "/"
-	t.tcpPort = t.tcp.Addr().(*net.TCPAddr).Port
-	t.wg.Add(3)
-	go func() { defer t.wg.Done(); _ = t.web.Serve(wl) }()
+	for _, wl := range webLn {
+		t.wg.Add(1)
+		go func() { defer t.wg.Done(); _ = t.web.Serve(wl) }()
+	}
+	t.wg.Add(1)
 	go func() { defer t.wg.Done(); _ = t.fault.Serve(fl) }()
-	go func() {
-		defer t.wg.Done()
-		for {
-			c, err := t.tcp.Accept()
-			if err != nil {
-				return
+	for _, tl := range t.tcp {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			for {
+				c, err := tl.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
 			}
-			c.Close()
-		}
-	}()
+		}()
+	}
 	return t, nil
 }
 
 func (t *probeTargets) close() {
 	t.web.Close()
 	t.fault.Close()
-	t.tcp.Close()
+	for _, l := range t.tcp {
+		l.Close()
+	}
 	t.wg.Wait()
 }
 
@@ -490,9 +519,9 @@ func createProbeChecks(ctx context.Context, db *store.DB, o probesOptions, t *pr
 					c.Name, c.Kind, c.Params.URL = fmt.Sprintf("fault %d", i-o.checks+1), supervision.KindHTTP, t.faultURL
 					c.Interval, c.RetryInterval = 10, 5
 				case i < nHTTP:
-					c.Name, c.Kind, c.Params.URL, c.Params.BodyContains = fmt.Sprintf("web %d", i+1), supervision.KindHTTP, t.webURL, "OK"
+					c.Name, c.Kind, c.Params.URL, c.Params.BodyContains = fmt.Sprintf("web %d", i+1), supervision.KindHTTP, t.webURLs[i%targetPorts], "OK"
 				default:
-					c.Name, c.Kind, c.Params.Host, c.Params.Port = fmt.Sprintf("tcp %d", i+1), supervision.KindTCP, "127.0.0.1", t.tcpPort
+					c.Name, c.Kind, c.Params.Host, c.Params.Port = fmt.Sprintf("tcp %d", i+1), supervision.KindTCP, "127.0.0.1", t.tcpPorts[i%targetPorts]
 				}
 				if err := sup.CreateCheck(ctx, sys, &c); err != nil {
 					return fmt.Errorf("create check: %w", err)
