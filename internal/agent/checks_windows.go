@@ -4,16 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/windows"
 
 	"github.com/vigie-hq/vigie/internal/probe"
 )
 
-// ownProcessGroup leaves the default on Windows: cancellation kills the
-// process (a plugin's own children are its business).
-func ownProcessGroup(*exec.Cmd) {}
+// ownProcessGroup makes a command's cancellation kill its whole process
+// tree (taskkill /T), as a process group is killed on Unix: a plugin's
+// children die with it. Killing the process alone is the fallback.
+func ownProcessGroup(cmd *exec.Cmd) {
+	cmd.Cancel = func() error {
+		if cmd.Process == nil {
+			return nil
+		}
+		root := os.Getenv("SystemRoot")
+		if root == "" {
+			root = `C:\Windows`
+		}
+		kill := exec.Command(filepath.Join(root, "System32", "taskkill.exe"), "/T", "/F", "/PID", strconv.Itoa(cmd.Process.Pid))
+		if err := kill.Run(); err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+}
 
 // serviceState asks the service control manager for a service's state,
 // with the least access that allows it (connect, query status), so that
