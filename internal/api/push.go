@@ -52,6 +52,10 @@ func badPush(format string, args ...any) error {
 func (a *API) push(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if r.Method == http.MethodHead {
+		// A safe method: a link checker's HEAD reports no backup.
+		return
+	}
 	in, err := readPush(r)
 	if err == nil {
 		err = a.d.Supervision.Push(r.Context(), r.PathValue("token"), in)

@@ -367,6 +367,9 @@ func TestSupervisionAPIPush(t *testing.T) {
 				t.Errorf("%s %s: %d %q, want %d %q", k.method, k.path, st, body, k.status, k.says)
 			}
 		}
+		if st, _ := e.push(t, "HEAD", u, "", ""); st != 200 {
+			t.Errorf("HEAD %s: %d", u, st)
+		}
 		var runs pageOf[supervision.BackupRun]
 		e.do(t, "GET", fmt.Sprintf("/api/v1/checks/%d/backup-runs", c.ID), e.clientTok, nil).want(t, 200).decode(t, &runs)
 		if len(runs.Data) != 5 {
