@@ -66,7 +66,7 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func newEnv(t *testing.T, dialect string) *env {
+func newEnv(t testing.TB, dialect string) *env {
 	t.Helper()
 	ctx := t.Context()
 	db, err := store.Open(ctx, testdb.URL(t, dialect), nil)
@@ -90,7 +90,7 @@ func newEnv(t *testing.T, dialect string) *env {
 	return e
 }
 
-func (e *env) mkCheck(t *testing.T, a asset.Asset, name string, sev supervision.Severity, mode supervision.TicketMode) supervision.Check {
+func (e *env) mkCheck(t testing.TB, a asset.Asset, name string, sev supervision.Severity, mode supervision.TicketMode) supervision.Check {
 	t.Helper()
 	c := supervision.Check{AssetID: a.ID, Name: name, Enabled: true, Rules: supervision.Rules{
 		Kind: supervision.KindFilesystem, Interval: 60, RetryInterval: 30, MaxAttempts: 2, RecoverAfter: 1,
@@ -102,7 +102,16 @@ func (e *env) mkCheck(t *testing.T, a asset.Asset, name string, sev supervision.
 
 // probe applies one result a minute after the last, as the engine would,
 // and returns the notices it handed to the alerter.
-func (e *env) probe(t *testing.T, c supervision.Check, state check.State, output string, conds check.Conditions) []supervision.Notice {
+func (e *env) probe(t testing.TB, c supervision.Check, state check.State, output string, conds check.Conditions) []supervision.Notice {
+	t.Helper()
+	ns := e.apply(t, c, state, output, conds)
+	must(t, e.alerter.Alert(t.Context(), ns))
+	return ns
+}
+
+// apply runs a result through the check state engine and saves it, as the
+// engine would, and returns the notices for the alerter.
+func (e *env) apply(t testing.TB, c supervision.Check, state check.State, output string, conds check.Conditions) []supervision.Notice {
 	t.Helper()
 	ctx := t.Context()
 	e.now = e.now.Add(time.Minute)
@@ -132,7 +141,6 @@ func (e *env) probe(t *testing.T, c supervision.Check, state check.State, output
 			Event: check.Event{At: e.now, Kind: check.Problem, From: check.OK, To: st.HardState, Type: check.Hard, Attempt: st.Attempt, Output: st.Output, Notify: true},
 		}})
 	}
-	must(t, e.alerter.Alert(ctx, ns))
 	return ns
 }
 
@@ -150,7 +158,7 @@ func (e *env) linked(t *testing.T, c supervision.Check) *int64 {
 	return st.TicketID
 }
 
-func (e *env) allTickets(t *testing.T) []ticket.Ticket {
+func (e *env) allTickets(t testing.TB) []ticket.Ticket {
 	t.Helper()
 	ts, _, err := e.tickets.List(t.Context(), sys, ticket.Filter{Limit: 200})
 	must(t, err)
