@@ -127,7 +127,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	runner := &CheckRunner{
 		Checker: &Checker{Commands: a.Config.Commands, History: history, Now: a.Now, Started: a.Now()},
-		Log:     a.Log, Unit: a.Unit,
+		Log:     a.Log, Unit: a.Unit, Changed: make(chan struct{}, 1),
 	}
 	runner.Apply(ctx, a.settings.Checks)
 	defer runner.Wait()
@@ -202,6 +202,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 
+	var lastFlush time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -231,6 +232,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.checkBudget(sampler, set)
 		case <-reportT.C:
 			flush()
+			lastFlush = time.Now()
+		case <-runner.Changed:
+			// A check changed state: report it now rather than at the next
+			// report interval, but not more than once per minimum check
+			// interval, so a flapping check cannot make a report a second.
+			if time.Since(lastFlush) >= minCheckInterval*a.Unit {
+				flush()
+				lastFlush = time.Now()
+				reportT.Reset(time.Duration(set.ReportInterval) * a.Unit)
+			}
 		case inv := <-invCh:
 			h := InventoryHash(inv)
 			a.mu.Lock()

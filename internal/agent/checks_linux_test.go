@@ -497,3 +497,37 @@ func TestCheckRunner(t *testing.T) {
 		t.Fatalf("returned results not first: %+v", first)
 	}
 }
+
+func TestCheckRunnerSignalsStateChanges(t *testing.T) {
+	r := &CheckRunner{Changed: make(chan struct{}, 1)}
+	signalled := func() bool {
+		select {
+		case <-r.Changed:
+			return true
+		default:
+			return false
+		}
+	}
+	steps := []struct {
+		id, state int
+		want      bool
+	}{
+		{1, stateOK, false},      // a first OK is no news
+		{1, stateOK, false},      // nor is the same state again
+		{1, stateCritical, true}, // a change is
+		{1, stateCritical, false},
+		{1, stateOK, true},      // so is a recovery
+		{2, stateWarning, true}, // a first problem is news
+		{3, stateUnknown, true}, // an unknown too
+		{2, stateWarning, false},
+	}
+	for i, s := range steps {
+		r.add(agentproto.CheckResult{CheckID: int64(s.id), State: s.state})
+		if got := signalled(); got != s.want {
+			t.Fatalf("step %d (check %d state %d): signalled %v, want %v", i, s.id, s.state, got, s.want)
+		}
+	}
+	if n := r.Pending(); n != len(steps) {
+		t.Fatalf("%d results pending, want %d", n, len(steps))
+	}
+}

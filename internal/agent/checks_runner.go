@@ -38,7 +38,13 @@ type CheckRunner struct {
 	// Rand is uniform in [0, n); rand.Int64N when nil.
 	Rand func(n int64) int64
 
+	// Changed is signalled (non-blocking) when a check's state differs
+	// from its previous result's, so that the agent can report it without
+	// waiting for its report interval. Nil: not signalled.
+	Changed chan struct{}
+
 	mu      sync.Mutex
+	last    map[int64]int // state of each check's last result
 	running map[int64]*runningCheck
 	pending []agentproto.CheckResult
 	lost    int
@@ -70,6 +76,7 @@ func (r *CheckRunner) Apply(ctx context.Context, specs []agentproto.CheckSpec) {
 		if s, ok := want[id]; !ok || !reflect.DeepEqual(s, rc.spec) {
 			rc.cancel()
 			delete(r.running, id)
+			delete(r.last, id)
 		}
 	}
 	var keep time.Duration
@@ -144,6 +151,19 @@ func (r *CheckRunner) add(res agentproto.CheckResult) {
 		}
 	}
 	r.pending = append(r.pending, res)
+	prev, seen := r.last[res.CheckID]
+	if r.last == nil {
+		r.last = map[int64]int{}
+	}
+	r.last[res.CheckID] = res.State
+	// A first result that is a problem is news too: the server may hold
+	// an older state from before the agent restarted.
+	if (seen && prev != res.State) || (!seen && res.State != stateOK) {
+		select {
+		case r.Changed <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Take removes and returns the results waiting for a report, oldest

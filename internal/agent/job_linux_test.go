@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestRunJob(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			run := RunJob(context.Background(), "nightly", tt.argv, tt.tail, JobIO{Stdin: strings.NewReader(tt.stdin), Stdout: &out, Stderr: &errOut}, now)
-			if run.Name != "nightly" || run.ExitCode != tt.code || run.Output != tt.output {
+			if run.Name != "nightly" || run.ExitCode != tt.code || !sameLines(run.Output, tt.output) {
 				t.Fatalf("got %+v, want code %d output %q", run, tt.code, tt.output)
 			}
 			if run.End.Sub(run.Start) != 90*time.Second {
@@ -52,6 +53,15 @@ func TestRunJob(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameLines compares outputs line by line in any order: standard output
+// and error come through two pipes, whose writes may interleave either way.
+func sameLines(a, b string) bool {
+	la, lb := strings.SplitAfter(a, "\n"), strings.SplitAfter(b, "\n")
+	slices.Sort(la)
+	slices.Sort(lb)
+	return slices.Equal(la, lb)
 }
 
 func TestRunJobStopsWithWrapper(t *testing.T) {
