@@ -19,6 +19,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/asset"
+	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
@@ -49,6 +50,19 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids["assets"] = ast.ID
+		// A check and a check template of ALPHA, for the supervision pages.
+		chk := supervision.Check{AssetID: ast.ID, Name: "SSH", Enabled: true,
+			Rules: supervision.Rules{Kind: supervision.KindTCP, Params: supervision.Params{Host: "192.0.2.1", Port: 22}}}
+		if err := srv.App.Supervision.CreateCheck(srv.Ctx(), tenant.System(), &chk); err != nil {
+			t.Fatal(err)
+		}
+		ids["supervision/checks"] = chk.ID
+		tpl := supervision.Template{ClientID: &f.a.ID, Name: "HTTPS", MatchTag: "web", Enabled: true,
+			Rules: supervision.Rules{Kind: supervision.KindTLS, Params: supervision.Params{Host: "alpha.example"}}}
+		if err := srv.App.Supervision.CreateTemplate(srv.Ctx(), tenant.System(), &tpl); err != nil {
+			t.Fatal(err)
+		}
+		ids["supervision/templates"] = tpl.ID
 		// A reply template, for its edit page.
 		rt := ticket.ReplyTemplate{Name: "Accusé", Language: "fr", Body: "Bonjour {{requester}}"}
 		if err := srv.App.Tickets.SaveReplyTemplate(srv.Ctx(), tenant.System(), &rt); err != nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"math"
 	"net/url"
 	"slices"
@@ -413,25 +412,6 @@ func sfRename(err error, rename func(string) string) error {
 		out.Fields = append(out.Fields, f)
 	}
 	return out
-}
-
-// sfJoin combines the form's own errors with the service's.
-func sfJoin(own *fault.Invalid, err error) error {
-	if len(own.Fields) == 0 {
-		return err
-	}
-	if inv, ok := fault.AsInvalid(err); ok {
-		for _, f := range inv.Fields {
-			if !own.Has(f.Field) {
-				own.Fields = append(own.Fields, f)
-			}
-		}
-		return own
-	}
-	if err != nil && !errors.Is(err, fault.ErrNotFound) {
-		return err
-	}
-	return own
 }
 
 // sfRuleOptions are the choices of the rules selects.

@@ -107,22 +107,32 @@ func (h *Handler) sfCheckData(ctx context.Context, r *http.Request, v *view, s t
 	return d, nil
 }
 
-// sfPushExamples are the calls a backup script makes to report a run: on
-// success or failure, with the duration in seconds, the size in bytes and
-// a message, all optional.
+// sfPushExamples are the calls a backup script makes to report a run
+// (see api/push.go): the URL alone on success, /fail on failure, or /<exit
+// code> of the backup command; duration in seconds, size in bytes and msg
+// are optional.
 func sfPushExamples(base, token string) *sfPush {
-	u := base + "/push/" + token
+	u := base + supervision.PushPath(token)
 	sh, ps := shellQuote, psQuote
 	return &sfPush{URL: u, Examples: []installCommand{
 		{"push-curl", "curl (Linux, macOS)", "sh", fmt.Sprintf(
-			"# success, with duration (s), size (bytes) and a message\ncurl -fsS -m 30 --retry 3 -X POST %s \\\n  -d status=ok -d duration=1820 -d size=52428800 --data-urlencode 'message=nightly backup done'\n# failure\ncurl -fsS -m 30 --retry 3 -X POST %s -d status=fail --data-urlencode 'message=disk full'",
-			sh(u), sh(u))},
+			"# success, with duration (s), size (bytes) and a message\n"+
+				"curl -fsS -m 30 --retry 3 --data-urlencode duration=1820 --data-urlencode size=52428800 --data-urlencode 'msg=nightly backup done' %s\n"+
+				"# failure\n"+
+				"curl -fsS -m 30 --retry 3 --data-urlencode 'msg=disk full' %s\n"+
+				"# or the exit code of the backup command (0: success)\n"+
+				"/usr/local/bin/backup.sh; curl -fsS -m 30 --retry 3 -X POST %s/$?",
+			sh(u), sh(u+"/fail"), sh(u))},
 		{"push-powershell", "PowerShell (Windows)", "powershell", fmt.Sprintf(
-			"# success\nInvoke-RestMethod -Method Post -Uri %s -Body @{ status = 'ok'; duration = 1820; size = 52428800; message = 'nightly backup done' }\n# failure\nInvoke-RestMethod -Method Post -Uri %s -Body @{ status = 'fail'; message = 'disk full' }",
-			ps(u), ps(u))},
+			"# success\n"+
+				"Invoke-RestMethod -Method Post -Uri %s -Body @{ duration = 1820; size = 52428800; msg = 'nightly backup done' }\n"+
+				"# failure\n"+
+				"Invoke-RestMethod -Method Post -Uri %s -Body @{ msg = 'disk full' }",
+			ps(u), ps(u+"/fail"))},
 		{"push-crontab", "crontab", "sh", fmt.Sprintf(
-			"# every night at 02:00: run the backup, then report its outcome\n0 2 * * * /usr/local/bin/backup.sh && curl -fsS -m 30 -X POST %s -d status=ok || curl -fsS -m 30 -X POST %s -d status=fail",
-			sh(u), sh(u))},
+			"# every night at 02:00: run the backup, then report its exit code\n"+
+				"0 2 * * * /usr/local/bin/backup.sh; curl -fsS -m 30 --retry 3 -X POST %s/$? >/dev/null",
+			sh(u))},
 	}}
 }
 

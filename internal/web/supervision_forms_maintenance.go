@@ -68,7 +68,7 @@ func sfWindowDefaults(c client.Client, now time.Time) url.Values {
 	loc := sfLocation(c.TimeZone)
 	start := now.In(loc).Truncate(time.Minute)
 	return url.Values{
-		"target": {"client:" + itoa(c.ID)}, "mode": {"once"},
+		"client": {itoa(c.ID)}, "target": {"client:" + itoa(c.ID)}, "mode": {"once"},
 		"from": {start.Format(sfLocalLayout)}, "to": {start.Add(2 * time.Hour).Format(sfLocalLayout)},
 		"start": {"22:00"}, "duration": {"120"}, "time_zone": {loc.String()},
 	}
