@@ -97,3 +97,24 @@ func TestParsePush(t *testing.T) {
 		t.Errorf("text body: %d bytes, ok %v, err %v", len(in.Message), in.OK, err)
 	}
 }
+
+// FuzzPushParams feeds the push parameters arbitrary text: the parsers never
+// panic, and what they accept is a finite, non-negative amount.
+func FuzzPushParams(f *testing.F) {
+	for _, s := range []string{"754", "12.5", "12m", "1h30m", "4.2GB", "512MiB", "1e30", "-1", "NaN", "Inf", " 3 kb", "..", "9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, err := parsePushDuration(s); err == nil && (d < 0 || d != d) {
+			t.Errorf("duration %q = %v", s, d)
+		}
+		if n, err := parsePushSize(s); err == nil && n < 0 {
+			t.Errorf("size %q = %d", s, n)
+		}
+		r := httptest.NewRequest("GET", "/push/t?duration=x", nil)
+		r.Form = map[string][]string{"duration": {s}, "size": {s}, "msg": {s}}
+		r.SetPathValue("token", "t")
+		r.SetPathValue("status", s)
+		_, _ = readPush(r)
+	})
+}
