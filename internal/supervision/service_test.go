@@ -127,7 +127,7 @@ type env struct {
 	userB   tenant.Scope // client user of B
 }
 
-func newEnv(t *testing.T, dialect string) *env {
+func newEnv(t testing.TB, dialect string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, testdb.URL(t, dialect), nil)
@@ -174,7 +174,7 @@ func newEnv(t *testing.T, dialect string) *env {
 }
 
 // enroll makes a linux server with an agent and returns its asset id.
-func (e *env) enroll(t *testing.T, clientID int64, host string) int64 {
+func (e *env) enroll(t testing.TB, clientID int64, host string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	tok := asset.EnrollToken{ClientID: clientID, Name: "token " + host}
@@ -185,12 +185,14 @@ func (e *env) enroll(t *testing.T, clientID int64, host string) int64 {
 	return resp.AssetID
 }
 
-func (e *env) manual(t *testing.T, clientID int64, kind asset.Kind, name string) int64 {
+func (e *env) manual(t testing.TB, clientID int64, kind asset.Kind, name string) int64 {
 	t.Helper()
 	a := asset.Asset{ClientID: clientID, Kind: kind, Name: name}
 	must(t, e.assets.Create(context.Background(), sys, &a))
 	return a.ID
 }
+
+func newBenchEnv(b *testing.B) *env { return newEnv(b, "sqlite") }
 
 func must(t testing.TB, err error) {
 	t.Helper()
