@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -390,8 +391,8 @@ type checkPage struct {
 	// EventsNext pages to older events.
 	EventsNext string
 	Runs       []supervision.BackupRun
-	// Graph is the check's performance data over the chosen range.
-	Graph  *assetChart
+	// Graphs draw the check's performance data over the chosen range.
+	Graphs []assetChart
 	Range  string
 	Ranges []rangeLink
 	// LinkAsset links the asset name to its page.
@@ -526,7 +527,7 @@ func (h *Handler) checkPage(r *http.Request, v *view) (checkPage, error) {
 	for _, gr := range checkRanges {
 		d.Ranges = append(d.Ranges, rangeLink{Label: v.T("fleet.range." + gr.Key), Href: checkPath(c.ID) + "?range=" + gr.Key + "#graph", Current: gr.Key == d.Range})
 	}
-	if d.Graph, err = h.checkGraph(ctx, v, s, c, now.Add(-span), now); err != nil {
+	if d.Graphs, err = h.checkGraphs(ctx, v, s, c, now.Add(-span), now); err != nil {
 		return d, err
 	}
 	return d, nil
@@ -825,67 +826,76 @@ func (v *view) AssetChecks(assetID, clientID int64) *assetChecks {
 	return out
 }
 
-// maxCheckSeries bounds the lines of a check's graph (a plugin may report
-// dozens of performance values): the first ones by name are drawn.
-const maxCheckSeries = 6
+// perfMetric is the metric the engine's performance sink writes
+// (app.CheckPerfMetric): one series per check and value, labelled check and
+// perf.
+const perfMetric = "check_perf"
 
-// checkGraph draws the performance data of a check (response time, loss,
-// plugin values…) over [from, to]: every series of its asset that carries
-// the check's id. Nil when the viewer may not read the asset's metrics.
-func (h *Handler) checkGraph(ctx context.Context, v *view, s tenant.Scope, c supervision.Check, from, to time.Time) (*assetChart, error) {
+// maxCheckCharts bounds the graphs of a check page (a plugin may report
+// dozens of values): response times first, then the others by name.
+const maxCheckCharts = 4
+
+// checkGraphs draws the performance data of a check over [from, to]: its
+// response times (every value named …_ms) on one graph in time units, then
+// one graph per other value. None when the viewer may not read the asset's
+// metrics (a client's users see the state and history only).
+func (h *Handler) checkGraphs(ctx context.Context, v *view, s tenant.Scope, c supervision.Check, from, to time.Time) ([]assetChart, error) {
 	if h.d.Assets == nil || !s.CanOn(tenant.AssetRead, c.ClientID) {
 		return nil, nil
 	}
-	all, err := h.d.Assets.Series(ctx, s, c.AssetID)
+	res, err := h.d.Assets.Metrics(ctx, s, metric.Query{AssetID: c.AssetID, Name: perfMetric, Labels: map[string]string{"check": itoa(c.ID)}, From: from, To: to})
 	if err != nil {
 		return nil, err
 	}
-	id := itoa(c.ID)
-	names := []string{}
-	for _, sr := range all {
-		if sr.Labels[perfCheckLabel] == id && !slices.Contains(names, sr.Name) {
-			names = append(names, sr.Name)
-		}
+	type group struct {
+		title  string
+		unit   chart.Unit
+		scale  float64
+		series []chart.Series
+		step   time.Duration
 	}
-	slices.Sort(names)
-	var series []chart.Series
-	step := time.Duration(0)
-	for _, name := range names {
-		res, err := h.d.Assets.Metrics(ctx, s, metric.Query{AssetID: c.AssetID, Name: name, Labels: map[string]string{perfCheckLabel: id}, From: from, To: to})
-		if err != nil {
-			return nil, err
-		}
-		for _, rs := range res {
-			if len(rs.Points) == 0 {
-				continue
+	var times *group
+	var others []*group
+	slices.SortFunc(res, func(x, y metric.Result) int { return cmp.Compare(x.Series.Labels["perf"], y.Series.Labels["perf"]) })
+	for _, rs := range res {
+		name := rs.Series.Labels["perf"]
+		var g *group
+		switch {
+		case strings.HasSuffix(name, "_ms"):
+			if times == nil {
+				times = &group{title: v.T("checkpage.graph.response"), unit: chart.Seconds, scale: 0.001}
 			}
-			cs := chart.Series{Name: perfLegend(rs.Series), Points: make([]chart.Point, len(rs.Points))}
-			for i, p := range rs.Points {
-				cs.Points[i] = chart.Point{T: p.T, Min: p.Min, Avg: p.Avg, Max: p.Max}
+			g = times
+		default:
+			unit := chart.Count
+			if strings.Contains(name, "percent") || strings.Contains(name, "loss") {
+				unit = chart.Percent
 			}
-			series = append(series, cs)
-			step = max(step, rs.Resolution.Step())
+			g = &group{title: name, unit: unit, scale: 1}
+			others = append(others, g)
 		}
+		cs := chart.Series{Name: name, Points: make([]chart.Point, len(rs.Points))}
+		for i, p := range rs.Points {
+			cs.Points[i] = chart.Point{T: p.T, Min: p.Min * g.scale, Avg: p.Avg * g.scale, Max: p.Max * g.scale}
+		}
+		g.series = append(g.series, cs)
+		g.step = max(g.step, rs.Resolution.Step())
 	}
-	if len(series) > maxCheckSeries {
-		series = series[:maxCheckSeries]
+	groups := others
+	if times != nil {
+		groups = append([]*group{times}, others...)
 	}
-	title := v.T("checkpage.graph")
-	return &assetChart{Title: title, SVG: chart.Render(chart.Options{
-		Title: title, Unit: chart.Count, From: from, To: to, Loc: v.loc, Locale: v.chartLocale(),
-		Step: step, Empty: v.T("fleet.graph.empty"), Width: 720, Height: 240,
-	}, series)}, nil
-}
-
-// perfCheckLabel is the label that ties a performance series to its check.
-const perfCheckLabel = "check"
-
-// perfLegend names a performance series in a graph's legend.
-func perfLegend(sr metric.Series) string {
-	if k := sr.Labels["perf"]; k != "" {
-		return k
+	if len(groups) == 0 {
+		groups = []*group{{title: v.T("checkpage.graph"), unit: chart.Count}}
 	}
-	return sr.Name
+	var out []assetChart
+	for _, g := range groups[:min(len(groups), maxCheckCharts)] {
+		out = append(out, assetChart{Title: g.title, SVG: chart.Render(chart.Options{
+			Title: g.title, Unit: g.unit, From: from, To: to, Loc: v.loc, Locale: v.chartLocale(),
+			Step: g.step, Empty: v.T("fleet.graph.empty"), Width: 600, Height: 230,
+		}, g.series)})
+	}
+	return out, nil
 }
 
 // RunDuration writes how long a backup ran: 45 s, 12 min, 2 h 05.

@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/agentproto"
+	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/check"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
@@ -201,21 +204,37 @@ func TestSupervisionBoard(t *testing.T) {
 		})
 
 		t.Run("check page", func(t *testing.T) {
+			// Performance data as the engine's sink writes it.
+			now := time.Now()
+			perf := []agentproto.Series{
+				{Name: app.CheckPerfMetric, Labels: map[string]string{"check": web, "perf": "response_ms"}, T: []int64{now.Add(-2 * time.Minute).UnixMilli(), now.Add(-time.Minute).UnixMilli()}, V: []float64{120, 340}},
+				{Name: app.CheckPerfMetric, Labels: map[string]string{"check": web, "perf": "size"}, T: []int64{now.Add(-time.Minute).UnixMilli()}, V: []float64{5120}},
+				{Name: app.CheckPerfMetric, Labels: map[string]string{"check": port, "perf": "connect_ms"}, T: []int64{now.Add(-time.Minute).UnixMilli()}, V: []float64{9}},
+			}
+			if _, err := srv.App.Metrics.Append(srv.Ctx(), f.a.ID, f.assetA.ID, perf[:2], metric.AppendOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := srv.App.Metrics.Append(srv.Ctx(), f.b.ID, f.assetB.ID, perf[2:], metric.AppendOptions{}); err != nil {
+				t.Fatal(err)
+			}
 			b := signedIn(t, srv, "tech@example.com")
 			b.lang = "en"
+			g := b.get("/supervision/checks/" + web + "?range=1h")
+			wantBody(t, "check graphs", g, `id="graph"`, "<figcaption>"+msg("en", "checkpage.graph.response")+"</figcaption>", "<figcaption>size</figcaption>", "response_ms")
+			wantNotBody(t, "check graphs", g, "connect_ms")
 			r := b.get("/supervision/checks/" + web)
 			wantStatus(t, "check page", r, http.StatusOK)
 			wantBody(t, "check page", r, "Site web ALPHA", "web-alpha-01", "http://127.0.0.1:9/health", "HTTP 503 Service Unavailable",
 				msg("en", "checkpage.event.problem", msg("en", "board.state.critical")), msg("en", "checkpage.severity.major"),
 				msg("en", "checkpage.availability"), `action="/supervision/checks/`+web+`/acknowledge"`,
-				`action="/supervision/checks/`+web+`/run"`, `href="/supervision/checks/`+web+`/edit"`, "Authorization")
+				`action="/supervision/checks/`+web+`/run"`, `href="/supervision/checks/`+web+`/edit"`, "Authorization", `id="event-`)
 			// A header's value may be a secret: only its name is shown.
 			wantNotBody(t, "check page", r, "s3cret-header")
 			// A client user reads it without the staff's actions.
 			r = signedIn(t, srv, "cuser@alpha.example").get("/supervision/checks/" + web)
 			wantStatus(t, "client's check page", r, http.StatusOK)
 			wantBody(t, "client's check page", r, "HTTP 503 Service Unavailable")
-			wantNotBody(t, "client's check page", r, "/acknowledge", "/run", "/edit", `href="/assets/`)
+			wantNotBody(t, "client's check page", r, "/acknowledge", "/run", "/edit", `href="/assets/`, `id="graph"`)
 			wantStatus(t, "no such check", b.get("/supervision/checks/999999"), http.StatusNotFound)
 		})
 
