@@ -33,6 +33,10 @@ type channelPatch struct {
 	Enabled      Opt[bool]            `json:"enabled"`
 }
 
+// channelTestInput is the body of POST /notification-channels/{id}/test:
+// nothing (an empty object or no body at all).
+type channelTestInput struct{}
+
 // channelView is a channel as the API shows it: its secret never again in full.
 type channelView struct {
 	notify.Channel
@@ -70,7 +74,7 @@ func (a *API) notifyEndpoints() []endpoint {
 			summary: "Delete a notification channel with the alerts still waiting for it.", status: 204, errors: idErr, handle: a.deleteChannel},
 		{method: "POST", path: "/notification-channels/{id}/test", op: "testNotificationChannel", tag: "supervision",
 			summary: "Send a test message to the channel now (e-mail: queue it); a refusal by the receiver is reported in the result, not as an error.",
-			result:  notify.TestResult{}, status: 200, errors: idErr, handle: a.testChannel},
+			body:    channelTestInput{}, result: notify.TestResult{}, status: 200, errors: idErr, handle: a.testChannel},
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/metric"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -56,7 +57,9 @@ type App struct {
 	// Supervision is the checks' service; Engine owns their live states.
 	Supervision *supervision.Service
 	Engine      *supervision.Engine
-	Router      *router.Router
+	// Notify sends supervision problems to notification channels.
+	Notify *notify.Service
+	Router *router.Router
 
 	metrics   *metrics
 	http      http.Handler
@@ -144,6 +147,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Assets:       a.Assets,
 		Supervision:  a.Supervision,
 		Live:         a.Engine,
+		Notify:       a.Notify,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -164,6 +168,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		HelpdeskMail: a.HelpdeskMail,
 		Assets:       a.Assets,
 		Supervision:  a.Supervision,
+		Notify:       a.Notify,
 	}).Register(a.Router)
 	agentapi.New(agentapi.Deps{Assets: a.Assets, Log: a.Log, DataDir: a.Config.DataDir, Now: opts.Now}).Register(a.Router)
 	a.http = a.handler()

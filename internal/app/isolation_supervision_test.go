@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/check"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
@@ -26,6 +27,7 @@ const (
 // supFixtures are the supervision objects of a tenant.
 type supFixtures struct {
 	check, template, window, backup, restore int64
+	channel                                  int64 // a notification channel (isolation_notify_test.go)
 }
 
 func init() {
@@ -138,6 +140,7 @@ func (m *matrix) supervisionFixtures(t *testing.T, d *tenantData) {
 	}
 	d.sup.backup = backup.ID
 	d.sup.restore = m.newRestoreTest(t, d, d.client.Name+" restore")
+	d.sup.channel = m.newChannel(t, d, d.client.Name+" channel")
 	// The engine applies the result asynchronously: wait until the problem is hard.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -200,6 +203,9 @@ func (m *matrix) newRestoreTest(t *testing.T, d *tenantData, scope string) int64
 // call, a fresh one for a route that deletes.
 func (m *matrix) substituteSupervision(t *testing.T, k kind, x *attempt, destructive bool) (int64, bool) {
 	t.Helper()
+	if id, ok := m.substituteNotify(t, k, x, destructive); ok {
+		return id, true
+	}
 	d := x.target
 	switch k {
 	case kindCheck:
@@ -235,6 +241,7 @@ type supSnapshot struct {
 	Windows   []supervision.Window
 	Restores  []supervision.RestoreTest
 	Tags      []assetTags
+	Channels  []notify.Channel
 }
 
 // assetTags are the tags of a fixture asset.
@@ -266,6 +273,7 @@ func (m *matrix) supervisionSnapshot(t *testing.T) supSnapshot {
 		}
 		s.Tags = append(s.Tags, assetTags{tags})
 	}
+	s.Channels = m.notifySnapshot(t)
 	return s
 }
 

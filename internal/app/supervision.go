@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/alert"
 	"github.com/vigie-hq/vigie/internal/mail"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/supervision"
 )
 
@@ -21,6 +22,14 @@ func (a *App) buildSupervision(ctx context.Context, outbox *mail.Outbox, now fun
 	alerter, err := alert.New(a.DB.Supervision(), a.Tickets, a.DB, alert.Options{BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		return fmt.Errorf("alerter: %w", err)
+	}
+	// Notifications: built with the queue's workers (supervisionWorkers),
+	// they get the queue and the mail outbox now that both exist.
+	if a.Notify != nil {
+		a.Notify.SetQueue(a.queue)
+		a.Notify.SetMailer(outbox)
+		alerter.SetNotifier(a.Notify)
+		a.bg = append(a.bg, a.Notify.Run)
 	}
 	a.Engine = supervision.NewEngine(a.DB.Supervision(), supervision.EngineOptions{Now: now, Log: a.Log, Alerter: alerter})
 	a.Supervision.SetEngine(a.Engine)
@@ -47,4 +56,13 @@ func (a *App) applyTemplates(ctx context.Context) error {
 }
 
 // supervisionWorkers registers the durable jobs of alerting (notifications).
-func (a *App) supervisionWorkers(w *river.Workers) {}
+func (a *App) supervisionWorkers(w *river.Workers) {
+	ns, err := notify.New(notify.Deps{Store: a.DB, Providers: a.Provider, Journal: a.Journal, BaseURL: a.Config.BaseURL, Log: a.Log})
+	if err != nil {
+		// Only the embedded message catalogs can fail, and tests load them.
+		a.Log.Error("notifications disabled", "err", err)
+		return
+	}
+	a.Notify = ns
+	river.AddWorker(w, ns.Worker())
+}
