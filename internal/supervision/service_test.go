@@ -611,6 +611,11 @@ func TestTemplates(t *testing.T) {
 		if cs = applied(); len(cs) != 1 || cs[0].Enabled {
 			t.Errorf("disabled template left %+v", cs)
 		}
+		// Disabled, it makes no check for a newly tagged asset.
+		must(t, e.svc.SetTags(ctx, e.manager, web, []string{"web"}))
+		if cs = applied(); len(cs) != 1 {
+			t.Errorf("a disabled template made a check: %+v", cs)
+		}
 		must(t, e.svc.DeleteTemplate(ctx, e.manager, tpl.ID))
 		if cs = applied(); len(cs) != 0 {
 			t.Errorf("deleted template left %d checks", len(cs))

@@ -35,9 +35,9 @@ type templateKey struct{ template, asset int64 }
 
 // ApplyTemplates makes the checks of every template match its assets: it
 // creates the checks of assets that match and have none, updates those whose
-// template changed, disables those of a disabled template and deletes those
-// of assets that no longer match. It is idempotent and returns the number of
-// checks it created, changed or deleted. The service calls it after a
+// template changed, disables those of a disabled template (which creates
+// none) and deletes those of assets that no longer match. It is idempotent
+// and returns the number of checks it created, changed or deleted. The service calls it after a
 // template or an asset's tags change; the server runs it every few minutes
 // for new assets.
 func (svc *Service) ApplyTemplates(ctx context.Context) (int, error) {
@@ -91,6 +91,8 @@ func (svc *Service) ApplyTemplates(ctx context.Context) (int, error) {
 			}
 			want := templateCheck(t, a, c)
 			switch {
+			case !has && !t.Enabled:
+				// A disabled template disables its checks; it makes none.
 			case !has:
 				if err := svc.applyCreate(ctx, &want); err != nil {
 					errs = append(errs, err)
