@@ -69,6 +69,9 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids["helpdesk/templates"] = rt.ID
+		// A check of ALPHA's asset in a hard problem, with its event, for
+		// the check page's every part.
+		problemCheck := supervisionPageFixture(t, srv, ast.ID)
 		var pages []string
 		for _, rt := range srv.App.Router.Routes() {
 			if rt.Method != http.MethodGet || rt.Public || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/metrics") {
@@ -79,6 +82,9 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			}
 			if strings.HasPrefix(rt.Path, "/attachments/") {
 				continue // a download, not a page: TestTicketAttachments covers it
+			}
+			if rt.Path == "/supervision/stream" {
+				continue // an endless event stream, not a page: TestBoardStream covers it
 			}
 			p := strings.TrimSuffix(rt.Path, "{$}")
 			if i := strings.Index(p, "{id}"); i >= 0 {
@@ -99,7 +105,9 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			"/tickets?queue=all&status=in-progress&q=nothing", "/tickets?state=done", "/tickets?state=all&q=VPN",
 			fmt.Sprintf("/tickets/new?client_id=%d", f.a.ID), "/tickets/new?client_id=",
 			"/tickets/time?month=2026-11", fmt.Sprintf("/tickets/time?month=2026-11&client=%d", f.a.ID),
-			"/fleet?kind=server&status=online&outdated=1&lowdisk=1&q=srv", fmt.Sprintf("/assets/%d?range=7d&sw=x", ast.ID))
+			"/fleet?kind=server&status=online&outdated=1&lowdisk=1&q=srv", fmt.Sprintf("/assets/%d?range=7d&sw=x", ast.ID),
+			"/supervision?state=critical&kind=ping&problems=1&q=srv&page=1", fmt.Sprintf("/supervision?client=%d&asset=%d", f.a.ID, ast.ID),
+			fmt.Sprintf("/supervision/checks/%d", problemCheck), fmt.Sprintf("/supervision/checks/%d?range=7d&before=999999", problemCheck))
 		staffPages := append(append([]string{}, pages...), fmt.Sprintf("/users/%d/edit", f.staffID))
 		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {
 			t.Run(email, func(t *testing.T) {
