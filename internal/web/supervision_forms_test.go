@@ -458,7 +458,13 @@ func TestSupervisionBackupsAndRestoreTests(t *testing.T) {
 		}
 		b.lang = "fr"
 		page := "/assets/" + itoa(f.backupA.ID) + "/restore-tests"
-		r := b.get(page)
+		// The asset page links to the restore tests, and for staff to the tags.
+		wantBody(t, "asset page", b.get("/assets/"+itoa(f.backupA.ID)), `href="`+page+`"`, `href="/assets/`+itoa(f.backupA.ID)+`/tags"`)
+		r := signedIn(t, srv, "cadmin@alpha.example").get("/assets/" + itoa(f.backupA.ID))
+		wantBody(t, "client admin's asset page", r, `href="`+page+`"`)
+		wantNotBody(t, "client admin's asset page", r, `/tags"`)
+		wantNotBody(t, "server's asset page", b.get("/assets/"+itoa(f.serverA.ID)), "/restore-tests")
+		r = b.get(page)
 		wantStatus(t, "restore page", r, http.StatusOK)
 		wantBody(t, "restore page", r, msg("fr", "supform.restore.none"), msg("fr", "supform.restore.new"))
 		at := time.Now().Add(-24 * time.Hour).In(mustLoc(t, "Europe/Paris")).Format("2006-01-02T15:04")
