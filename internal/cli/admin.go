@@ -145,6 +145,8 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 		go demo.LiveAgent(ctx, a, cfg.BaseURL, cfg.DataDir, a.Log)
 		// The other demo machines keep reporting simulated metrics.
 		go demo.Simulate(ctx, a, time.Minute, a.Log)
+		// Checks, templates and backups, once the engine runs with the server.
+		go demo.Supervise(ctx, a, cfg.BaseURL, a.Log)
 		return nil
 	})
 }

@@ -89,8 +89,9 @@ func Simulate(ctx context.Context, a *app.App, every time.Duration, log *slog.Lo
 		byHost[m.host] = m
 	}
 	type sim struct {
-		agentID int64
-		gens    []gen
+		agentID, assetID int64
+		machine          demoMachine
+		gens             []gen
 	}
 	var sims []sim
 	list, err := a.Assets.List(ctx, tenant.System(), asset.Filter{Limit: 500})
@@ -100,16 +101,18 @@ func Simulate(ctx context.Context, a *app.App, every time.Duration, log *slog.Lo
 	}
 	for i, as := range list {
 		if m, ok := byHost[as.Name]; ok && as.Agent != nil {
-			sims = append(sims, sim{as.Agent.ID, m.gens(time.Now(), rand.New(rand.NewPCG(uint64(i), 29)))})
+			sims = append(sims, sim{as.Agent.ID, as.ID, m, m.gens(time.Now(), rand.New(rand.NewPCG(uint64(i), 29)))})
 		}
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	ticks := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			ticks++
 			for _, sm := range sims {
 				ag, err := a.Assets.Agent(ctx, tenant.System(), sm.agentID)
 				if err != nil {
@@ -121,6 +124,11 @@ func Simulate(ctx context.Context, a *app.App, every time.Duration, log *slog.Lo
 				}
 				r := agentproto.Report{Seq: ag.LastSeq + 1, Sent: now.UTC(), AgentVersion: ag.Version, SettingsVersion: ag.SettingsVersion,
 					Series: samples(sm.gens, []time.Time{now.Truncate(time.Second)})}
+				// The checks the server gave this machine's agent, run on
+				// the simulated figures.
+				if specs, _, err := a.Supervision.AgentChecks(ctx, sm.assetID); err == nil {
+					r.Results = sm.machine.simulatedResults(specs, r.Series, now.UTC(), ticks)
+				}
 				if _, err := a.Assets.Report(ctx, ag, &r); err != nil && ctx.Err() == nil {
 					log.Warn("demo simulation", "agent", sm.agentID, "err", err)
 				}
