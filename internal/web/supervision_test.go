@@ -278,6 +278,37 @@ func TestSupervisionBoard(t *testing.T) {
 			wantBody(t, "run now", b.get(r.loc), msg("fr", "flash.check_run", "Site web ALPHA"))
 		})
 
+		t.Run("maintenance", func(t *testing.T) {
+			now := time.Now()
+			for _, w := range []supervision.Window{
+				{Window: check.Window{AssetID: f.assetB.ID, From: now.Add(-time.Hour), To: now.Add(time.Hour), Comment: "Migration SQL"}},
+				{Window: check.Window{ClientID: f.a.ID, From: now.Add(-time.Hour), To: now.Add(time.Hour), Comment: "Déménagement"}},
+				// Over, and to come: neither counts.
+				{Window: check.Window{AssetID: f.assetA.ID, From: now.Add(time.Hour), To: now.Add(2 * time.Hour)}},
+			} {
+				if err := srv.App.Supervision.CreateWindow(srv.Ctx(), tenant.System(), &w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			count := regexp.MustCompile(`data-count="maintenance"><span class="sv-count-n">(\d+)<`)
+			for _, tt := range []struct{ email, path, want string }{
+				{"admin@example.com", "/supervision", "3"},
+				{"admin@example.com", "/supervision?client=" + itoa(f.b.ID), "1"},
+				{"admin@example.com", "/supervision?kind=ping", "1"},
+				{"cuser@alpha.example", "/supervision", "2"},
+				{"cuser@bravo.example", "/supervision", "1"},
+			} {
+				r := signedIn(t, srv, tt.email).get(tt.path)
+				m := count.FindStringSubmatch(r.body)
+				if m == nil || m[1] != tt.want {
+					t.Errorf("%s %s: maintenance count %v, want %s", tt.email, tt.path, m, tt.want)
+				}
+				if !strings.Contains(r.body, `data-maintenance="1"`) {
+					t.Errorf("%s %s: no row marked in maintenance", tt.email, tt.path)
+				}
+			}
+		})
+
 		t.Run("asset page card", func(t *testing.T) {
 			r := signedIn(t, srv, "tech@example.com").get("/assets/" + itoa(f.assetA.ID))
 			wantStatus(t, "asset page", r, http.StatusOK)
