@@ -180,6 +180,12 @@ func enroll(ctx context.Context, c common, server, token string, e env) error {
 		return usageError{fmt.Errorf("--server %q: want a URL starting with https://", server)}
 	}
 	p := agent.ResolvePaths(c.config, c.stateDir, e.getenv)
+	// The allow-list is the machine administrator's: enrolling (again)
+	// keeps it.
+	commands, err := agent.LoadCommands(p.Config)
+	if err != nil {
+		return err
+	}
 	hostname, _ := os.Hostname()
 	machineID, _ := host.HostIDWithContext(ctx)
 	client := agent.NewClient(server, "", version)
@@ -203,7 +209,8 @@ func enroll(ctx context.Context, c common, server, token string, e env) error {
 		}
 		return err
 	}
-	cfg := &agent.Config{Server: client.Server, AgentID: resp.AgentID, AssetID: resp.AssetID, Secret: resp.Secret, Settings: agent.NormalizeSettings(resp.Settings), CAFile: caFile}
+	cfg := &agent.Config{Server: client.Server, AgentID: resp.AgentID, AssetID: resp.AssetID, Secret: resp.Secret, Settings: agent.NormalizeSettings(resp.Settings), CAFile: caFile,
+		Commands: commands}
 	if c.stateDir != "" || e.getenv("VIGIE_AGENT_STATE_DIR") != "" {
 		cfg.StateDir, _ = filepath.Abs(p.StateDir)
 	}

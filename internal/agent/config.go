@@ -103,6 +103,26 @@ func LoadConfig(path string) (*Config, error) {
 	return &c, nil
 }
 
+// LoadCommands reads the command allow-list of the configuration at path,
+// enrolled or not (an administrator may write the allow-list before the
+// machine is enrolled); none when the file does not exist.
+func LoadCommands(path string) (map[string][]string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	var c struct {
+		Commands map[string][]string `json:"commands"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	return c.Commands, nil
+}
+
 // SaveConfig writes c to path, 0600 in a 0700 directory, atomically. On
 // Windows, where modes mean little, the file (and the directory when the
 // agent creates it) gets an ACL for SYSTEM, Administrators and its owner
