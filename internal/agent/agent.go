@@ -190,7 +190,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}
 		// A job run is in the spool now; were its file to stay (removal
-		// failed), it would be sent twice, which the server tolerates.
+		// failed), it would be sent again, with the same start and end.
 		if err := removeJobFiles(jobFiles); err != nil {
 			a.Log.Warn("remove spooled job runs", "err", err)
 		}
