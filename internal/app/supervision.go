@@ -31,7 +31,10 @@ func (a *App) buildSupervision(ctx context.Context, outbox *mail.Outbox, now fun
 		alerter.SetNotifier(a.Notify)
 		a.bg = append(a.bg, a.Notify.Run)
 	}
-	a.Engine = supervision.NewEngine(a.DB.Supervision(), supervision.EngineOptions{Now: now, Log: a.Log, Alerter: alerter})
+	// Response times and plugin values go to the metric store (checkperf.go).
+	perf := newCheckPerf(a.Metrics, assetRefSystem(a.DB.Supervision()), a.Log)
+	a.bg = append(a.bg, perf.Run)
+	a.Engine = supervision.NewEngine(a.DB.Supervision(), supervision.EngineOptions{Now: now, Log: a.Log, Alerter: alerter, Perf: perf})
 	a.Supervision.SetEngine(a.Engine)
 	a.Assets.SetCheckSource(a.Supervision)
 	a.bg = append(a.bg, a.Engine.Run, a.applyTemplates)
