@@ -224,6 +224,9 @@ type Store interface {
 	// PendingNotifyChannels returns the channels with an item pending since
 	// before.
 	PendingNotifyChannels(ctx context.Context, before time.Time) ([]int64, error)
+	// PurgeNotify deletes sent and failed items and deliveries older than
+	// before, and says how many items went.
+	PurgeNotify(ctx context.Context, before time.Time) (int64, error)
 
 	// Client gives the name, language and time zone of a notice's client.
 	Client(ctx context.Context, s tenant.Scope, id int64) (client.Client, error)

@@ -171,3 +171,42 @@ func TestRouting(t *testing.T) {
 		})
 	}
 }
+
+// TestSweep: alerts left pending longer than a flush should take (their job
+// was lost) get a flush job again; fresh ones are left to their own job.
+func TestSweep(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			db := newDB(t, dialect)
+			a := mkClient(t, db, "ACME", "ACME", "en")
+			q := &recordingQueue{}
+			now := time.Date(2026, 4, 1, 12, 0, 0, 0, time.UTC)
+			svc, err := notify.New(notify.Deps{Store: db, Queue: q, Journal: audit.NewJournal(db, nil), Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mk := func(name string) notify.Channel {
+				c := notify.Channel{ClientID: &a.ID, Name: name, Kind: notify.KindWebhook, Target: "https://hooks.example/" + name, OnProblems: true, Enabled: true}
+				if err := svc.Create(ctx, manager, &c); err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			old, fresh := mk("old"), mk("fresh")
+			if err := db.AddNotifyItems(ctx, []notify.Item{
+				{ChannelID: old.ID, ClientID: a.ID, CreatedAt: now.Add(-5 * time.Minute), Alert: notify.Alert{EventID: 1}},
+				{ChannelID: fresh.ID, ClientID: a.ID, CreatedAt: now.Add(-time.Second), Alert: notify.Alert{EventID: 2}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if len(q.jobs) != 1 || q.jobs[0].args.ChannelID != old.ID || !q.jobs[0].opts.ScheduledAt.Equal(now) {
+				t.Errorf("sweep scheduled %+v, want one job for channel %d now", q.jobs, old.ID)
+			}
+		})
+	}
+}

@@ -25,6 +25,8 @@ const (
 	DefaultRateLimit   = 10
 	DefaultRateWindow  = 10 * time.Minute
 	DefaultHTTPTimeout = 10 * time.Second
+	// Retention of sent and failed alerts and of deliveries.
+	Retention = 30 * 24 * time.Hour
 	// DefaultMaxAttempts tries a failing receiver for about four hours
 	// (River's attempt⁴-second backoff) before the alerts are marked failed.
 	DefaultMaxAttempts = 10

@@ -86,10 +86,12 @@ func (svc *Service) Sweep(ctx context.Context) error {
 	return nil
 }
 
-// Run sweeps every minute until ctx ends (background work of the app).
+// Run sweeps every minute and purges what is older than Retention every
+// hour, until ctx ends (background work of the app).
 func (svc *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	var purged time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -97,6 +99,14 @@ func (svc *Service) Run(ctx context.Context) error {
 		case <-t.C:
 			if err := svc.Sweep(ctx); err != nil && ctx.Err() == nil {
 				svc.d.Log.Warn("sweep notifications", "err", err)
+			}
+			if now := svc.now(); now.Sub(purged) >= time.Hour {
+				purged = now
+				if n, err := svc.d.Store.PurgeNotify(ctx, now.Add(-Retention)); err != nil && ctx.Err() == nil {
+					svc.d.Log.Warn("purge notifications", "err", err)
+				} else if n > 0 {
+					svc.d.Log.Info("notifications purged", "alerts", n)
+				}
 			}
 		}
 	}

@@ -320,3 +320,23 @@ func (db *DB) ReleaseNotifyLease(ctx context.Context, id int64, until time.Time)
 	}
 	return nil
 }
+
+// PurgeNotify deletes the alerts sent or failed and the deliveries older
+// than before; pending alerts stay whatever their age.
+func (db *DB) PurgeNotify(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		res, err := db.exec(ctx, `DELETE FROM notification_outbox WHERE status <> 'pending' AND created_at < ?`, before.UTC())
+		if err != nil {
+			return fmt.Errorf("purge notification outbox: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		// A delivery still referenced by a pending row cannot exist (rows
+		// leave pending when delivered); the outbox's link is SET NULL anyway.
+		if _, err := db.exec(ctx, `DELETE FROM notification_deliveries WHERE sent_at < ?`, before.UTC()); err != nil {
+			return fmt.Errorf("purge notification deliveries: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}

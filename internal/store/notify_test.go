@@ -152,6 +152,18 @@ func testNotifyOutbox(t *testing.T, db *store.DB) {
 	if len(ds) != 2 || !ds[0].OK || !ds[0].SentAt.Equal(base.Add(10*time.Second)) {
 		t.Errorf("deliveries since base = %+v", ds)
 	}
+	// Purge: sent rows and deliveries before the cut go, pending rows stay.
+	n, err := db.PurgeNotify(ctx, base.Add(time.Minute))
+	ok(t, err)
+	if n != 100 {
+		t.Errorf("purged %d alerts, want the 100 sent", n)
+	}
+	if _, total, _ := db.PendingNotifyItems(ctx, ch.ID, 0); total != 350 {
+		t.Errorf("pending after purge = %d, want 350", total)
+	}
+	if ds := must(db.NotifyDeliveries(ctx, ch.ID, base))(t); len(ds) != 0 {
+		t.Errorf("deliveries after purge = %+v", ds)
+	}
 	// Deleting the channel takes its outbox and deliveries.
 	ok(t, db.DeleteNotifyChannel(ctx, sys, ch.ID))
 	var left int
