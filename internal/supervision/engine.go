@@ -89,8 +89,10 @@ type EngineStats struct {
 	// AlertErrors failed calls of the alerter (retried with the next batch).
 	WriteErrors int64
 	AlertErrors int64
-	// DroppedChanges counts live updates a slow subscriber did not take.
+	// DroppedChanges counts live updates a slow subscriber did not take;
+	// DroppedPerf, metrics not kept while the perf sink lagged.
 	DroppedChanges int64
+	DroppedPerf    int64
 }
 
 // Engine owns the live state of every check: it schedules the server's
@@ -115,26 +117,23 @@ type Engine struct {
 	alertRetry []Notice
 	alertTries int
 
-	mu       sync.Mutex
-	entries  map[int64]*entry
-	sched    runHeap
-	assets   map[int64]*AssetRef
-	hosts    map[int64][]*entry // asset → its host checks (ping, heartbeat)
-	beats    map[int64][]*entry // asset → its heartbeat checks
-	parents  check.Parents
-	windows  windowIndex
-	locs     map[string]*time.Location
-	dirty    map[int64]*entry
-	pending  []pendingEvent
-	owed     []Notice
-	perf     []perfSample
-	subs     map[*subscriber]struct{}
-	running  int
-	drift    histogram
-	stats    EngineStats
-	loaded   bool
-	runCtx   context.Context
-	perfDrop int64
+	mu      sync.Mutex
+	entries map[int64]*entry
+	sched   runHeap
+	assets  map[int64]*AssetRef
+	hosts   map[int64][]*entry // asset → its host checks (ping, heartbeat)
+	beats   map[int64][]*entry // asset → its heartbeat checks
+	parents check.Parents
+	windows windowIndex
+	locs    map[string]*time.Location
+	dirty   map[int64]*entry
+	pending []pendingEvent
+	owed    []Notice
+	perf    []perfSample
+	subs    map[*subscriber]struct{}
+	running int
+	drift   histogram
+	stats   EngineStats
 }
 
 // entry is the live state of one enabled check.
@@ -222,9 +221,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	if err := e.load(ctx); err != nil {
 		return err
 	}
-	e.mu.Lock()
-	e.runCtx = ctx
-	e.mu.Unlock()
 	e.readyOnce.Do(func() { close(e.ready) })
 
 	jobs := make(chan *entry)
@@ -334,12 +330,16 @@ func (e *Engine) load(ctx context.Context) error {
 			en.lastPush = t
 		}
 		e.addLocked(en)
+	}
+	// Scheduled from the time the load is over: runs falling due while
+	// thousands of rows were read would start late all at once.
+	now = e.now()
+	for _, en := range e.entries {
 		if en.server {
 			en.next = e.firstRunLocked(en, now)
 			e.sched.push(en)
 		}
 	}
-	e.loaded = true
 	return nil
 }
 

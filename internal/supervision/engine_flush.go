@@ -69,7 +69,7 @@ func (e *Engine) flush(ctx context.Context) error {
 		e.owed = append(owed, e.owed...)
 		e.perf = append(perf, e.perf...)
 		if len(e.perf) > maxPendingPerf {
-			e.perfDrop += int64(len(e.perf) - maxPendingPerf)
+			e.stats.DroppedPerf += int64(len(e.perf) - maxPendingPerf)
 			e.perf = e.perf[len(e.perf)-maxPendingPerf:]
 		}
 		e.mu.Unlock()

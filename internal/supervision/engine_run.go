@@ -464,7 +464,7 @@ func (e *Engine) applyLocked(en *entry, r check.Result, perf map[string]float64)
 	}
 	if len(perf) > 0 && e.opts.Perf != nil {
 		if len(e.perf) >= maxPendingPerf {
-			e.perfDrop++
+			e.stats.DroppedPerf++
 			return
 		}
 		e.perf = append(e.perf, perfSample{assetID: en.check.AssetID, checkID: en.check.ID, at: r.At, perf: perf})
