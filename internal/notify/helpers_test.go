@@ -56,7 +56,9 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newDB(t *testing.T, dialect string) *store.DB {
+func newDB(t *testing.T, dialect string) *store.DB { return newDBB(t, dialect) }
+
+func newDBB(t testing.TB, dialect string) *store.DB {
 	t.Helper()
 	db, err := store.Open(t.Context(), testdb.URL(t, dialect), nil)
 	if err != nil {
@@ -67,6 +69,16 @@ func newDB(t *testing.T, dialect string) *store.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// mkClientB makes a client for benchmarks and returns its id.
+func mkClientB(t testing.TB, db *store.DB) int64 {
+	t.Helper()
+	c := client.Client{Code: "BENCH", Name: "Bench", TimeZone: "Europe/Paris", Language: "en"}
+	if err := db.CreateClient(t.Context(), sys, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
 }
 
 func mkClient(t *testing.T, db *store.DB, code, name, lang string) client.Client {
