@@ -117,7 +117,8 @@ func sfPushExamples(base, token string) *sfPush {
 	return &sfPush{URL: u, Examples: []installCommand{
 		{"push-curl", "curl (Linux, macOS)", "sh", fmt.Sprintf(
 			"# success, with duration (s), size (bytes) and a message\n"+
-				"curl -fsS -m 30 --retry 3 --data-urlencode duration=1820 --data-urlencode size=52428800 --data-urlencode 'msg=nightly backup done' %s\n"+
+				"curl -fsS -m 30 --retry 3 --data-urlencode duration=1820 --data-urlencode size=52428800 \\\n"+
+				"  --data-urlencode 'msg=nightly backup done' %s\n"+
 				"# failure\n"+
 				"curl -fsS -m 30 --retry 3 --data-urlencode 'msg=disk full' %s\n"+
 				"# or the exit code of the backup command (0: success)\n"+
@@ -125,7 +126,8 @@ func sfPushExamples(base, token string) *sfPush {
 			sh(u), sh(u+"/fail"), sh(u))},
 		{"push-powershell", "PowerShell (Windows)", "powershell", fmt.Sprintf(
 			"# success\n"+
-				"Invoke-RestMethod -Method Post -Uri %s -Body @{ duration = 1820; size = 52428800; msg = 'nightly backup done' }\n"+
+				"Invoke-RestMethod -Method Post -Uri %s `\n"+
+				"  -Body @{ duration = 1820; size = 52428800; msg = 'nightly backup done' }\n"+
 				"# failure\n"+
 				"Invoke-RestMethod -Method Post -Uri %s -Body @{ msg = 'disk full' }",
 			ps(u), ps(u+"/fail"))},
@@ -197,6 +199,13 @@ func (h *Handler) sfCheckNew(w http.ResponseWriter, r *http.Request) {
 		kind = k
 	}
 	c := supervision.Check{AssetID: a.ID, ClientID: a.ClientID, Rules: sfDefaultRules(kind), Enabled: true}
+	if kind.Network() {
+		// Probes of the asset itself start from its address.
+		c.Params.Host = a.Fields["ip"]
+		if c.Params.Host == "" && a.Agent != nil {
+			c.Params.Host = a.Agent.Hostname
+		}
+	}
 	d, err := h.sfCheckData(ctx, r, v, s, a, c)
 	if err != nil {
 		h.fail(w, r, err)

@@ -38,6 +38,9 @@ func newSupFixture(t *testing.T, srv *apptest.Server) supFixture {
 		{&f.backupB, f.b.ID, asset.KindBackup, "nightly-bravo"},
 	} {
 		*x.a = asset.Asset{ClientID: x.client, Kind: x.kind, Name: x.name}
+		if x.kind == asset.KindServer {
+			x.a.Fields = map[string]string{"ip": "192.0.2.7"}
+		}
 		if err := srv.App.Assets.Create(srv.Ctx(), tenant.System(), x.a); err != nil {
 			t.Fatal(err)
 		}
@@ -102,6 +105,10 @@ func TestSupervisionCheckForm(t *testing.T) {
 			wantStatus(t, lang+" new check form", r, http.StatusOK)
 			wantBody(t, lang+" new check form", r, msg(lang, "supform.check.new"), `data-kind-fields="f-kind"`, `name="params.url"`,
 				msg(lang, "supform.kind.backup_push"), msg(lang, "supform.rules.params_nojs"), msg(lang, "supform.runner.server"))
+			// An asset without agent starts with a ping of its address.
+			if got := inputValue(r.body, "params.host"); got != "192.0.2.7" {
+				t.Errorf("new check's host = %q, want the asset's address", got)
+			}
 		}
 		b.lang = "en"
 
