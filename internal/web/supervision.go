@@ -868,13 +868,16 @@ func (h *Handler) checkGraphs(ctx context.Context, v *view, s tenant.Scope, c su
 			g = times
 		default:
 			unit := chart.Count
-			if strings.Contains(name, "percent") || strings.Contains(name, "loss") {
+			switch {
+			case strings.HasSuffix(name, "_percent"):
 				unit = chart.Percent
+			case strings.HasSuffix(name, "_bytes"):
+				unit = chart.Bytes
 			}
-			g = &group{title: name, unit: unit, scale: 1}
+			g = &group{title: v.perfName(name), unit: unit, scale: 1}
 			others = append(others, g)
 		}
-		cs := chart.Series{Name: name, Points: make([]chart.Point, len(rs.Points))}
+		cs := chart.Series{Name: v.perfName(name), Points: make([]chart.Point, len(rs.Points))}
 		for i, p := range rs.Points {
 			cs.Points[i] = chart.Point{T: p.T, Min: p.Min * g.scale, Avg: p.Avg * g.scale, Max: p.Max * g.scale}
 		}
@@ -896,6 +899,15 @@ func (h *Handler) checkGraphs(ctx context.Context, v *view, s tenant.Scope, c su
 		}, g.series)})
 	}
 	return out, nil
+}
+
+// perfName names a performance value: the probes' own in words, a
+// plugin's as it wrote it.
+func (v *view) perfName(name string) string {
+	if key := "checkpage.perf." + name; v.h.msg.Has(key) {
+		return v.T(key)
+	}
+	return name
 }
 
 // RunDuration writes how long a backup ran: 45 s, 12 min, 2 h 05.

@@ -220,8 +220,11 @@ func TestSupervisionBoard(t *testing.T) {
 			b := signedIn(t, srv, "tech@example.com")
 			b.lang = "en"
 			g := b.get("/supervision/checks/" + web + "?range=1h")
-			wantBody(t, "check graphs", g, `id="graph"`, "<figcaption>"+msg("en", "checkpage.graph.response")+"</figcaption>", "<figcaption>size</figcaption>", "response_ms")
-			wantNotBody(t, "check graphs", g, "connect_ms")
+			wantBody(t, "check graphs", g, `id="graph"`, "<figcaption>"+msg("en", "checkpage.graph.response")+"</figcaption>", "<figcaption>size</figcaption>", msg("en", "checkpage.perf.response_ms"))
+			// BRAVO's series of another check are not drawn: two graphs only.
+			if n := strings.Count(g.body, `<figure class="chart-box">`); n != 2 {
+				t.Errorf("check page draws %d graphs, want 2 (response time, size)", n)
+			}
 			r := b.get("/supervision/checks/" + web)
 			wantStatus(t, "check page", r, http.StatusOK)
 			wantBody(t, "check page", r, "Site web ALPHA", "web-alpha-01", "http://127.0.0.1:9/health", "HTTP 503 Service Unavailable",
