@@ -281,7 +281,17 @@ func (h *Handler) sfCheckFailed(w http.ResponseWriter, r *http.Request, s tenant
 		h.fail(w, r, derr)
 		return
 	}
-	h.formFailed(w, v, "supervision_check_form", d, sfRename(err, sfRuleField))
+	h.formFailed(w, v, "supervision_check_form", d, sfRename(err, sfCheckField))
+}
+
+// sfCheckField maps the service's field names to the check form's: the
+// asset has no input, and what is wrong with it (no agent for a local
+// check) belongs next to the kind that needs one.
+func sfCheckField(f string) string {
+	if f == "asset_id" {
+		return "kind"
+	}
+	return sfRuleField(f)
 }
 
 // sfLoadCheck loads the check named in the path and its asset, for a

@@ -127,6 +127,8 @@ func TestSupervisionCheckForm(t *testing.T) {
 			{"interval too small", "interval", "too_small", with(httpCheckForm(f.serverA.ID), "interval", "2")},
 			{"percent critical below warning", "params.critical", "below_warning", url.Values{"asset": {itoa(f.serverA.ID)}, "name": {"CPU"},
 				"kind": {"cpu"}, "params.warning": {"90"}, "params.critical": {"80"}}},
+			{"local check without agent", "kind", "no_agent", url.Values{"asset": {itoa(f.serverA.ID)}, "name": {"Disk"},
+				"kind": {"filesystem"}, "params.warning": {"80"}, "params.critical": {"90"}}},
 			{"invalid cron", "params.schedule", "invalid_cron", url.Values{"asset": {itoa(f.backupA.ID)}, "name": {"Nightly"},
 				"kind": {"backup_push"}, "params.schedule": {"0 25 * * *"}, "params.grace_minutes": {"60"}}},
 		}
