@@ -11,6 +11,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/check"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
@@ -50,6 +51,14 @@ func TestCheckDownOpensIncident(t *testing.T) {
 				Interval: 1, RetryInterval: 1, MaxAttempts: 3, RecoverAfter: 1,
 				Severity: supervision.SeverityCritical, Ticket: supervision.TicketAutoResolve,
 			}}
+			// A webhook channel of the client: the problem's notification is
+			// queued for it (sent after the channel's grouping window).
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			defer hook.Close()
+			ch := notify.Channel{ClientID: &cl.ID, Name: "on-call", Kind: notify.KindWebhook, Target: hook.URL, OnProblems: true, Enabled: true}
+			if err := a.Notify.Create(ctx, sys, &ch); err != nil {
+				t.Fatal(err)
+			}
 			if err := a.DB.CreateCheck(ctx, sys, &c); err != nil {
 				t.Fatal(err)
 			}
@@ -79,10 +88,18 @@ func TestCheckDownOpensIncident(t *testing.T) {
 			fault := time.Now()
 			down.Store(true)
 			opened := waitFor("incident", 20*time.Second, func() bool { return status().TicketID != nil })
-			latency := opened.Sub(fault)
+			queued := waitFor("queued notification", 5*time.Second, func() bool {
+				items, _, err := a.DB.PendingNotifyItems(ctx, ch.ID, 10)
+				return err == nil && len(items) > 0
+			})
+			latency := queued.Sub(fault)
 			retries := time.Duration(c.MaxAttempts-1) * time.Duration(c.RetryInterval) * time.Second
-			t.Logf("fault→ticket %s through the whole server (check interval %ds, %d attempts at %ds): minus the retries, %s",
-				latency.Round(time.Millisecond), c.Interval, c.MaxAttempts, c.RetryInterval, (latency - retries).Round(time.Millisecond))
+			t.Logf("fault→ticket %s, →notification queued %s through the whole server (check interval %ds, %d attempts at %ds): minus the retries, %s",
+				opened.Sub(fault).Round(time.Millisecond), latency.Round(time.Millisecond), c.Interval, c.MaxAttempts, c.RetryInterval, (latency - retries).Round(time.Millisecond))
+			items, _, err := a.DB.PendingNotifyItems(ctx, ch.ID, 10)
+			if err != nil || len(items) != 1 || items[0].Alert.TicketID != *status().TicketID {
+				t.Errorf("queued notifications %+v (%v): want the problem, with its ticket", items, err)
+			}
 
 			id := *status().TicketID
 			tk, err := a.Tickets.Get(ctx, sys, id)
