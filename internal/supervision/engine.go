@@ -111,6 +111,7 @@ type Engine struct {
 	ready     chan struct{} // closed once Run has loaded everything
 	readyOnce sync.Once
 	wake      chan struct{} // pokes the scheduler (new due run, clock moved)
+	urgent    chan struct{} // asks for a batch now (an event that notifies)
 	flushing  sync.Mutex    // one write of statuses at a time (batches, acknowledgements)
 	alerting  sync.Mutex    // notices handed over in the order of their batches
 	// alertRetry holds the notices the alerter failed on (under alerting).
@@ -197,6 +198,7 @@ func NewEngine(store Store, opts EngineOptions) *Engine {
 		store: store, opts: opts, log: opts.Log, now: opts.Now,
 		ready:   make(chan struct{}),
 		wake:    make(chan struct{}, 1),
+		urgent:  make(chan struct{}, 1),
 		entries: map[int64]*entry{},
 		assets:  map[int64]*AssetRef{},
 		hosts:   map[int64][]*entry{},
@@ -249,6 +251,11 @@ func (e *Engine) Run(ctx context.Context) error {
 					e.log.Error("supervision: reload windows and assets", "err", err)
 				}
 			case <-t.C:
+				if err := e.flush(ctx); err != nil && ctx.Err() == nil {
+					e.log.Error("supervision: write results", "err", err)
+				}
+			case <-e.urgent:
+				// An event that notifies: written and alerted at once.
 				if err := e.flush(ctx); err != nil && ctx.Err() == nil {
 					e.log.Error("supervision: write results", "err", err)
 				}

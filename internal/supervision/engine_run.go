@@ -428,6 +428,15 @@ func (e *Engine) hostDownLocked(asset int64) bool {
 	return false
 }
 
+// hurry asks for the next batch now rather than at the next tick, so that an
+// alert does not wait for the flush period.
+func (e *Engine) hurry() {
+	select {
+	case e.urgent <- struct{}{}:
+	default:
+	}
+}
+
 // applyLocked runs a result through the state engine and queues what must
 // be written and told.
 func (e *Engine) applyLocked(en *entry, r check.Result, perf map[string]float64) {
@@ -448,12 +457,16 @@ func (e *Engine) applyLocked(en *entry, r check.Result, perf map[string]float64)
 		asset = *a
 	}
 	for _, ev := range evs {
+		if ev.Notify {
+			e.hurry()
+		}
 		e.pending = append(e.pending, pendingEvent{
 			event: Event{CheckID: en.check.ID, ClientID: en.check.ClientID, AssetID: en.check.AssetID, Event: ev},
 			check: en.check, asset: asset, status: en.status,
 		})
 	}
 	if owed {
+		e.hurry()
 		e.owed = append(e.owed, Notice{
 			Event: Event{CheckID: en.check.ID, ClientID: en.check.ClientID, AssetID: en.check.AssetID, Event: check.Event{
 				At: r.At, Kind: check.Problem, From: check.OK, To: st.HardState, Type: check.Hard,

@@ -613,12 +613,12 @@ func TestEngineRetriesFailedBatch(t *testing.T) {
 	store.addCheck(Check{ID: 5, ClientID: 2, AssetID: 3, Enabled: true, Rules: Rules{Kind: KindCPU, MaxAttempts: 1}})
 	h := startEngine(t, store, nil)
 	ctx := context.Background()
-	if err := h.e.Submit(ctx, Result{CheckID: 5, Result: check.Result{At: t0, State: check.Critical, Output: "CPU 100%"}}); err != nil {
-		t.Fatal(err)
-	}
 	store.mu.Lock()
 	store.fail = errors.New("disk full")
 	store.mu.Unlock()
+	if err := h.e.Submit(ctx, Result{CheckID: 5, Result: check.Result{At: t0, State: check.Critical, Output: "CPU 100%"}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.e.flush(ctx); err == nil {
 		t.Fatal("a failed batch reported no error")
 	}
@@ -672,18 +672,21 @@ func TestEngineForgetsCheckDeletedWithoutReload(t *testing.T) {
 	}
 	h := startEngine(t, store, nil)
 	ctx := context.Background()
+	store.mu.Lock()
+	delete(store.checks, 1)
+	store.mu.Unlock()
 	for id := int64(1); id <= 2; id++ {
 		if err := h.e.Submit(ctx, Result{CheckID: id, Result: check.Result{At: t0, State: check.Critical, Output: "busy"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	store.mu.Lock()
-	delete(store.checks, 1)
-	store.mu.Unlock()
-	if err := h.e.flush(ctx); err == nil {
+	// The batch fails (here or in the batch the problems hurried), the
+	// deleted check is forgotten and the next batch writes the other one.
+	_ = h.e.flush(ctx)
+	h.flush()
+	if h.e.Stats().WriteErrors == 0 {
 		t.Fatal("the store took the status of a deleted check")
 	}
-	h.flush() // the deleted check is forgotten, the other one written
 	if st, ok := store.status(2); !ok || st.HardState != check.Critical {
 		t.Fatalf("check 2 not written: %+v", st)
 	}
@@ -741,23 +744,22 @@ func TestEngineRetriesAlerterAndStoresPerf(t *testing.T) {
 	if err := e.Submit(ctx, Result{CheckID: 5, Result: check.Result{At: t0, State: check.Critical, Output: "full"}, Perf: map[string]float64{"used_percent": 97}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.flush(ctx); err != nil {
-		t.Fatal(err)
+	// The problem hurries a batch; whichever batch delivers first fails,
+	// the next one (with nothing new to write) delivers the notice again.
+	for range 3 {
+		if err := e.flush(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if n := alerts.take(); len(n) != 0 || e.Stats().AlertErrors != 1 {
-		t.Fatalf("first delivery: %+v, stats %+v", n, e.Stats())
+	alerts.mu.Lock()
+	calls := alerts.calls
+	alerts.mu.Unlock()
+	if n := notifying(alerts.take()); len(n) != 1 || n[0].Event.Kind != check.Problem || calls != 2 || e.Stats().AlertErrors != 1 {
+		t.Fatalf("delivery: %+v (%d calls), stats %+v", n, calls, e.Stats())
 	}
+	perf.mu.Lock()
+	defer perf.mu.Unlock()
 	if len(perf.got) != 1 || perf.got[0]["used_percent"] != 97 {
 		t.Fatalf("metrics: %+v", perf.got)
-	}
-	// Nothing new: the next batch still delivers the notice that failed.
-	if err := e.flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := notifying(alerts.take()); len(n) != 1 || n[0].Event.Kind != check.Problem || alerts.calls != 2 {
-		t.Fatalf("retried delivery: %+v (%d calls)", n, alerts.calls)
-	}
-	if err := e.flush(ctx); err != nil || alerts.calls != 2 {
-		t.Fatalf("delivered again: %d calls, %v", alerts.calls, err)
 	}
 }
