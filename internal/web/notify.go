@@ -25,6 +25,9 @@ func (h *Handler) registerNotify(rt *router.Router) {
 	rt.HandleFunc("POST /supervision/channels/{id}/test", h.channelTest)
 }
 
+// NotifyOn reports whether the notification channel pages are served.
+func (v *view) NotifyOn() bool { return v.h.d.Notify != nil }
+
 // channelRow is one channel of the list.
 type channelRow struct {
 	Channel notify.Channel

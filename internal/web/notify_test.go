@@ -10,8 +10,23 @@ import (
 	"testing"
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
+
+// channelPageFixture makes a webhook channel of a client that failed once,
+// so that its page shows every part (secret hint, last error).
+func channelPageFixture(t *testing.T, srv *apptest.Server, clientID int64) int64 {
+	t.Helper()
+	c := notify.Channel{ClientID: &clientID, Name: "Astreinte", Kind: notify.KindWebhook, Target: "http://127.0.0.1:9/hook", OnProblems: true, Enabled: true}
+	if err := srv.App.Notify.Create(srv.Ctx(), tenant.System(), &c); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := srv.App.Notify.Test(srv.Ctx(), tenant.System(), c.ID); err != nil || res.OK {
+		t.Fatalf("test of a closed port = %+v, %v", res, err)
+	}
+	return c.ID
+}
 
 func TestNotificationChannelPages(t *testing.T) {
 	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
@@ -31,7 +46,7 @@ func TestNotificationChannelPages(t *testing.T) {
 			m.lang = lang
 			r := m.get("/supervision/channels")
 			wantStatus(t, lang+" empty list", r, http.StatusOK)
-			wantBody(t, lang+" empty list", r, msg(lang, "notifyweb.empty"), msg(lang, "notifyweb.new"),
+			wantBody(t, lang+" empty list", r, `<a href="/supervision/channels" aria-current="page">`, msg(lang, "notifyweb.empty"), msg(lang, "notifyweb.new"),
 				`<label for="f-kind">`+msg(lang, "notifyweb.field.kind"), msg(lang, "notifyweb.all_clients"), msg(lang, "notifyweb.kind.teams"))
 		}
 		m.lang = "en"
@@ -89,7 +104,9 @@ func TestNotificationChannelPages(t *testing.T) {
 
 		// Others: a client's users have no channel pages; a technician of B
 		// does not reach A's channel.
-		wantStatus(t, "client admin", signedIn(t, srv, "boss@alpha.example").get("/supervision/channels"), http.StatusForbidden)
+		boss := signedIn(t, srv, "boss@alpha.example")
+		wantStatus(t, "client admin", boss.get("/supervision/channels"), http.StatusForbidden)
+		wantNotBody(t, "client admin's maintenance tabs", boss.get("/supervision/maintenance"), `href="/supervision/channels"`)
 		tb := signedIn(t, srv, "tech-b@msp.example")
 		tb.lang = "en"
 		wantStatus(t, "tech of B reads A's channel", tb.get(page), http.StatusNotFound)

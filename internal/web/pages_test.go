@@ -63,6 +63,8 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids["supervision/templates"] = tpl.ID
+		// A webhook channel of ALPHA, for its page (notify_test.go).
+		ids["supervision/channels"] = channelPageFixture(t, srv, f.a.ID)
 		// A reply template, for its edit page.
 		rt := ticket.ReplyTemplate{Name: "Accusé", Language: "fr", Body: "Bonjour {{requester}}"}
 		if err := srv.App.Tickets.SaveReplyTemplate(srv.Ctx(), tenant.System(), &rt); err != nil {

@@ -449,7 +449,7 @@ func (v *view) SFKindLabel(k supervision.Kind) string { return v.T("supform.kind
 // SFTab is the tab of the supervision management pages the page belongs to.
 func (v *view) SFTab() string {
 	p := v.r.URL.Path
-	for _, tab := range []string{"maintenance", "backups", "templates"} {
+	for _, tab := range []string{"maintenance", "backups", "templates", "channels"} {
 		if strings.HasPrefix(p, "/supervision/"+tab) {
 			return tab
 		}
