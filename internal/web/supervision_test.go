@@ -312,6 +312,22 @@ func TestSupervisionBoard(t *testing.T) {
 			}
 		})
 
+		t.Run("backup runs", func(t *testing.T) {
+			bk := supervision.Check{AssetID: f.assetA.ID, Name: "Sauvegarde nocturne", Enabled: true, Rules: supervision.Rules{
+				Kind: supervision.KindBackupPush, Params: supervision.Params{Schedule: "0 2 * * *", GraceMinutes: 60}, MaxAttempts: 1}}
+			if err := srv.App.Supervision.CreateCheck(srv.Ctx(), tenant.System(), &bk); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.App.Supervision.Push(srv.Ctx(), bk.PushToken, supervision.PushInput{OK: false, Seconds: 754, Bytes: 3 << 30, Message: "disque de destination plein"}); err != nil {
+				t.Fatal(err)
+			}
+			r := signedIn(t, srv, "cuser@alpha.example").get("/supervision/checks/" + itoa(bk.ID))
+			wantStatus(t, "backup check", r, http.StatusOK)
+			wantBody(t, "backup check", r, msg("fr", "checkpage.runs"), msg("fr", "checkpage.run.failed"), "disque de destination plein", "<td>13 min</td><td>3 GiB</td>")
+			// The push URL's secret is not on the page.
+			wantNotBody(t, "backup check", r, bk.PushToken)
+		})
+
 		t.Run("asset page card", func(t *testing.T) {
 			r := signedIn(t, srv, "tech@example.com").get("/assets/" + itoa(f.assetA.ID))
 			wantStatus(t, "asset page", r, http.StatusOK)
