@@ -41,7 +41,8 @@
       el.textContent = kind === "last" ? durations.never : "—";
       return;
     }
-    el.setAttribute("datetime", iso);
+    // Go writes nanoseconds; the date format browsers must read has milliseconds.
+    el.setAttribute("datetime", iso.replace(/(\.\d{3})\d+/, "$1"));
     refreshTime(el);
   }
 
