@@ -260,6 +260,19 @@ func TestSupervisionFormsRefuseClients(t *testing.T) {
 				wantNotBody(t, "maintenance", r, `action="/supervision/maintenance" class="form"`)
 			})
 		}
+		// Staff limited to ALPHA do not reach BRAVO's job.
+		lim := signedIn(t, srv, "limited@example.com")
+		wantStatus(t, "limited: new check of BRAVO", lim.get("/supervision/checks/new?asset="+itoa(f.backupB.ID)), http.StatusNotFound)
+		r := lim.post("/supervision/checks/new", url.Values{"asset": {itoa(f.backupB.ID)}, "name": {"x"}, "kind": {"backup_push"}, "params.schedule": {"@daily"}})
+		wantStatus(t, "limited: create on BRAVO", r, http.StatusNotFound)
+		wantStatus(t, "limited: restore test of BRAVO", lim.post("/assets/"+itoa(f.backupB.ID)+"/restore-tests", url.Values{"result": {"ok"}}), http.StatusNotFound)
+		r = lim.post("/supervision/maintenance", url.Values{"client": {itoa(f.b.ID)}, "target": {"client:" + itoa(f.b.ID)}, "mode": {"once"},
+			"from": {"2026-11-29T10:00"}, "to": {"2026-11-29T12:00"}, "time_zone": {"Europe/Paris"}})
+		wantStatus(t, "limited: window of BRAVO", r, http.StatusNotFound)
+		wantNotBody(t, "limited: backups", lim.get("/supervision/backups"), "nightly-bravo")
+		if n := len(checksOf(t, srv, f.backupB.ID)); n != 0 {
+			t.Errorf("limited staff created %d checks on BRAVO", n)
+		}
 		wins, err := srv.App.Supervision.Windows(srv.Ctx(), tenant.System(), supervision.WindowFilter{})
 		if err != nil || len(wins) != 0 {
 			t.Errorf("windows after refused posts: %v %v", wins, err)
