@@ -92,6 +92,13 @@ func TestBoardLiveUpdate(t *testing.T) {
 			if got := b.text(row + ` [data-field="output"]`); got != "HTTP 503 Service Unavailable" {
 				t.Errorf("row output %q", got)
 			}
+			// The script writes durations as the server does.
+			if got, want := b.text(row+` [data-field="since"]`), msg.T("fr", "board.for", msg.T("fr", "duration.m", 0)); got != want {
+				t.Errorf("row duration %q, want %q", got, want)
+			}
+			if got, want := b.text(row+` [data-field="last"]`), msg.T("fr", "fleet.just_now"); got != want {
+				t.Errorf("row last check %q, want %q", got, want)
+			}
 			if !run(b, "read the mark", chromedp.Evaluate[bool](`window.__sameDocument === true`)) {
 				t.Fatal("the page was reloaded: the update must come without one")
 			}
