@@ -68,8 +68,8 @@ func (a *API) notifyEndpoints() []endpoint {
 		{method: "GET", path: "/notification-channels/{id}", op: "getNotificationChannel", tag: "supervision", summary: "One notification channel.",
 			result: channelView{}, status: 200, errors: idErr, handle: a.getChannel},
 		{method: "PATCH", path: "/notification-channels/{id}", op: "updateNotificationChannel", tag: "supervision",
-			summary: "Change a notification channel (JSON merge patch); its client cannot change.",
-			body:    channelPatch{}, result: channelView{}, status: 200, errors: writeErr, handle: a.updateChannel},
+			summary: "Change a notification channel (JSON merge patch); its client cannot change. A channel turned into a webhook without a secret gets one, in this response only.",
+			body:    channelPatch{}, result: channelCreated{}, status: 200, errors: writeErr, handle: a.updateChannel},
 		{method: "DELETE", path: "/notification-channels/{id}", op: "deleteNotificationChannel", tag: "supervision",
 			summary: "Delete a notification channel with the alerts still waiting for it.", status: 204, errors: idErr, handle: a.deleteChannel},
 		{method: "POST", path: "/notification-channels/{id}/test", op: "testNotificationChannel", tag: "supervision",
@@ -137,7 +137,6 @@ func (a *API) updateChannel(c *call) (any, error) {
 		return nil, err
 	}
 	p.Name.apply(&ch.Name)
-	p.Kind.apply(&ch.Kind)
 	p.Target.apply(&ch.Target)
 	p.MinState.apply(&ch.MinState)
 	p.Hours.apply(&ch.Hours)
@@ -145,12 +144,19 @@ func (a *API) updateChannel(c *call) (any, error) {
 	p.OnRecoveries.apply(&ch.OnRecoveries)
 	p.Enabled.apply(&ch.Enabled)
 	// An absent secret keeps the current one (the service keeps it when empty).
+	wasWebhook := ch.Kind == notify.KindWebhook
+	p.Kind.apply(&ch.Kind)
 	ch.Secret = ""
 	p.Secret.apply(&ch.Secret)
 	if err := a.d.Notify.Update(c.r.Context(), c.scope, &ch); err != nil {
 		return nil, err
 	}
-	return viewChannel(ch), nil
+	out := channelCreated{channelView: viewChannel(ch)}
+	if !wasWebhook && ch.Kind == notify.KindWebhook && !p.Secret.Set {
+		// A channel that just became a webhook got a generated secret: shown this once.
+		out.Secret = ch.Secret
+	}
+	return out, nil
 }
 
 func (a *API) deleteChannel(c *call) (any, error) {

@@ -114,6 +114,25 @@ func TestNotificationChannels(t *testing.T) {
 				t.Errorf("test message: %s %v", h.body, h.header)
 			}
 
+			// An e-mail channel turned into a webhook gets its secret in that response only.
+			var mailCh apiChannel
+			e.do(t, "POST", "/api/v1/notification-channels", e.managerTok, map[string]any{"client_id": e.a.ID, "name": "Mail", "kind": "email", "target": "ops@alpha.example"}).
+				want(t, http.StatusCreated).decode(t, &mailCh)
+			if mailCh.Secret != "" || mailCh.SecretHint != "" {
+				t.Errorf("an e-mail channel has a secret: %+v", mailCh)
+			}
+			var turned apiChannel
+			e.do(t, "PATCH", "/api/v1/notification-channels/"+itoa(mailCh.ID), e.managerTok, map[string]any{"kind": "webhook", "target": rcv.URL}).
+				want(t, http.StatusOK).decode(t, &turned)
+			if len(turned.Secret) != 64 || turned.SecretHint != "…"+turned.Secret[60:] {
+				t.Errorf("turned into a webhook: %+v", turned)
+			}
+			var renamed apiChannel
+			e.do(t, "PATCH", "/api/v1/notification-channels/"+itoa(mailCh.ID), e.managerTok, map[string]any{"name": "Hook"}).want(t, http.StatusOK).decode(t, &renamed)
+			if renamed.Secret != "" || renamed.SecretHint != turned.SecretHint {
+				t.Errorf("after a rename: %+v", renamed)
+			}
+
 			e.do(t, "DELETE", path, e.managerTok, nil).want(t, http.StatusNoContent)
 			e.do(t, "GET", path, e.managerTok, nil).problem(t, http.StatusNotFound)
 		})

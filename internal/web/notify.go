@@ -271,6 +271,7 @@ func (h *Handler) channelUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	old := c
 	channelFromForm(r.PostForm, &c)
+	typed := c.Secret != ""
 	if err := h.d.Notify.Update(r.Context(), s, &c); err != nil {
 		v := h.view(w, r, "supervision")
 		v.Form.setValues(r.PostForm)
@@ -280,6 +281,19 @@ func (h *Handler) channelUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.formFailed(w, v, "supervision_channels_edit", d, err)
+		return
+	}
+	if old.Kind != notify.KindWebhook && c.Kind == notify.KindWebhook && !typed {
+		// It just became a webhook: its generated secret is shown this once.
+		v := h.view(w, r, "supervision")
+		d, err := h.channelEditData(r.Context(), v, s, c)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.Secret = c.Secret
+		v.Form.setValues(channelValues(c))
+		h.render(w, v, http.StatusOK, "supervision_channels_edit", d)
 		return
 	}
 	h.redirect(w, r, channelPath(c.ID), "flash.notify.saved", c.Name)

@@ -116,6 +116,19 @@ func TestNotificationChannelPages(t *testing.T) {
 		wantNotBody(t, "tech of B list", r, "Astreinte", msg("en", "notifyweb.all_clients"))
 		wantBody(t, "tech of B list", r, `<option value="`+itoa(b.ID)+`">Client BRAVO</option>`)
 
+		// Turned into an e-mail channel and back: the new secret shows once.
+		form.Set("kind", "email")
+		form.Set("target", "ops@alpha.example")
+		wantStatus(t, "to e-mail", m.post(page, form), http.StatusSeeOther)
+		wantNotBody(t, "e-mail channel", m.get(page), "…"+secret[60:])
+		form.Set("kind", "webhook")
+		form.Set("target", rcv.URL)
+		r = m.post(page, form)
+		wantStatus(t, "back to webhook", r, http.StatusOK)
+		if sm := regexp.MustCompile(`id="new-secret"[^>]*value="([0-9a-f]{64})"`).FindStringSubmatch(r.body); sm == nil || sm[1] == secret {
+			t.Errorf("a channel turned into a webhook shows no new secret")
+		}
+
 		r = m.post(page+"/delete", url.Values{})
 		wantStatus(t, "delete", r, http.StatusSeeOther)
 		wantStatus(t, "deleted", m.get(page), http.StatusNotFound)
