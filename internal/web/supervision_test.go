@@ -254,6 +254,11 @@ func TestSupervisionBoard(t *testing.T) {
 			if fieldErrorBlock(r.body, "comment") == "" {
 				t.Errorf("no error next to the comment\n%s", excerpt(r.body))
 			}
+			r = b.post(path, url.Values{"comment": {"  "}})
+			wantStatus(t, "no comment", r, http.StatusUnprocessableEntity)
+			if got := fieldErrorBlock(r.body, "comment"); got != fieldErr("fr", "required", "") {
+				t.Errorf("empty comment: error %q", got)
+			}
 			st, _ := srv.App.Supervision.Status(srv.Ctx(), tenant.System(), f.webA.ID)
 			if st.Ack != nil {
 				t.Fatal("a refused acknowledgement was recorded")
