@@ -248,6 +248,11 @@ func (svc *Service) routes(ctx context.Context, ch Channel, n supervision.Notice
 	if n.Owed {
 		worst = max(worst, stateRank(n.Status.HardState))
 	}
+	if ev == EventFlappingStart || ev == EventFlappingStop {
+		// A check going back and forth is worth a warning whatever its
+		// state at the moment flapping is detected.
+		worst = max(worst, stateRank(check.Warning))
+	}
 	need := 1
 	if ch.MinState == MinCritical {
 		need = 3

@@ -86,6 +86,8 @@ func TestRouting(t *testing.T) {
 				notice(a.ID, 9, check.SeverityChange, check.Critical, check.Warning, sat),
 				notice(a.ID, 10, check.FlapStart, check.Warning, check.Warning, mon1000),
 				notice(b.ID, 11, check.Problem, check.OK, check.Critical, bLunch),
+				// Flapping detected on an OK result: still worth a warning.
+				notice(a.ID, 12, check.FlapStart, check.OK, check.OK, mon1000),
 			}
 			if err := svc.Enqueue(ctx, notices, map[int64]int64{3: 42}); err != nil {
 				t.Fatal(err)
@@ -96,16 +98,16 @@ func TestRouting(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := map[string][]int64{
-				"all":      {1, 2, 3, 4, 5, 6, 9, 10},
+				"all":      {1, 2, 3, 4, 5, 6, 9, 10, 12},
 				"crit":     {2, 3, 6, 9},
-				"biz":      {1, 3, 10},
+				"biz":      {1, 3, 10, 12},
 				"off":      {2, 4, 5, 6, 9},
-				"probs":    {1, 2, 5, 6, 9, 10},
+				"probs":    {1, 2, 5, 6, 9, 10, 12},
 				"recs":     {3, 4},
 				"disabled": nil,
 				"bAll":     {8, 11},
 				"bBiz":     {8}, // owed: routed at the time it is owed (Wednesday 14:00), not at its old event
-				"global":   {1, 2, 3, 4, 5, 6, 8, 9, 10, 11},
+				"global":   {1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12},
 			}
 			for _, name := range slices.Sorted(maps.Keys(chans)) {
 				items, _, err := db.PendingNotifyItems(ctx, chans[name].ID, 100)
