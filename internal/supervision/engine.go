@@ -214,6 +214,10 @@ func NewEngine(store Store, opts EngineOptions) *Engine {
 // nobody calls ReloadContext.
 const contextRefresh = 5 * time.Minute
 
+// owedSweep is how often the problems nothing mutes any more are looked for
+// between results (a backup job reports once a day).
+const owedSweep = 15 * time.Second
+
 // loadPage is the page size of the start-up load.
 const loadPage = 5000
 
@@ -241,10 +245,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer t.Stop()
 		refresh := time.NewTicker(contextRefresh)
 		defer refresh.Stop()
+		sweep := time.NewTicker(owedSweep)
+		defer sweep.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-sweep.C:
+				e.sweepOwed()
 			case <-refresh.C:
 				// Windows that ended go, assets edited without a reload come.
 				if err := e.ReloadContext(ctx); err != nil && ctx.Err() == nil {

@@ -428,6 +428,45 @@ func (e *Engine) hostDownLocked(asset int64) bool {
 	return false
 }
 
+// sweepOwed notifies the hard problems that began muted (maintenance, a
+// parent down) and that nothing mutes any more, without waiting for the
+// check's next result.
+func (e *Engine) sweepOwed() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	for _, en := range e.entries {
+		st := en.status.Status
+		if !st.Problem() || st.Notified || st.Flapping || st.Ack != nil || en.running {
+			continue
+		}
+		conds := e.conditionsLocked(en, now)
+		if !st.Owed(conds) {
+			continue
+		}
+		en.status.Status = st.MarkNotified()
+		e.dirty[en.check.ID] = en
+		e.owed = append(e.owed, e.owedNoticeLocked(en, now))
+		e.hurry()
+	}
+}
+
+// owedNoticeLocked is the notice of a problem notified late (see check.Status.Owed).
+func (e *Engine) owedNoticeLocked(en *entry, at time.Time) Notice {
+	var asset AssetRef
+	if a := e.assets[en.check.AssetID]; a != nil {
+		asset = *a
+	}
+	st := en.status.Status
+	return Notice{
+		Event: Event{CheckID: en.check.ID, ClientID: en.check.ClientID, AssetID: en.check.AssetID, Event: check.Event{
+			At: at, Kind: check.Problem, From: check.OK, To: st.HardState, Type: check.Hard,
+			Attempt: st.Attempt, Output: st.Output, Notify: true,
+		}},
+		Check: en.check, Asset: asset, Status: en.status, Owed: true,
+	}
+}
+
 // hurry asks for the next batch now rather than at the next tick, so that an
 // alert does not wait for the flush period.
 func (e *Engine) hurry() {
@@ -467,13 +506,7 @@ func (e *Engine) applyLocked(en *entry, r check.Result, perf map[string]float64)
 	}
 	if owed {
 		e.hurry()
-		e.owed = append(e.owed, Notice{
-			Event: Event{CheckID: en.check.ID, ClientID: en.check.ClientID, AssetID: en.check.AssetID, Event: check.Event{
-				At: r.At, Kind: check.Problem, From: check.OK, To: st.HardState, Type: check.Hard,
-				Attempt: st.Attempt, Output: st.Output, Notify: true,
-			}},
-			Check: en.check, Asset: asset, Status: en.status, Owed: true,
-		})
+		e.owed = append(e.owed, e.owedNoticeLocked(en, r.At))
 	}
 	if len(perf) > 0 && e.opts.Perf != nil {
 		if len(e.perf) >= maxPendingPerf {

@@ -763,3 +763,32 @@ func TestEngineRetriesAlerterAndStoresPerf(t *testing.T) {
 		t.Fatalf("metrics: %+v", perf.got)
 	}
 }
+
+func TestEngineOwedWithoutNewResult(t *testing.T) {
+	store := newMemStore()
+	store.assets[7] = AssetRef{ID: 7, ClientID: 2}
+	store.addCheck(Check{ID: 1, ClientID: 2, AssetID: 7, Enabled: true, Rules: Rules{Kind: KindBackupJob, MaxAttempts: 1}})
+	store.windows = []Window{{ID: 1, Window: check.Window{ClientID: 2, From: t0.Add(-time.Hour), To: t0.Add(10 * time.Minute)}}}
+	h := startEngine(t, store, nil)
+	ctx := context.Background()
+	if err := h.e.Submit(ctx, Result{CheckID: 1, Result: check.Result{At: t0, State: check.Critical, Output: "backup failed"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.e.sweepOwed() // still in maintenance: nothing owed
+	h.flush()
+	if n := notifying(h.alerts.take()); len(n) != 0 {
+		t.Fatalf("notified in maintenance: %+v", n)
+	}
+	// The window ends; the job reports again only tomorrow.
+	h.clock.add(11 * time.Minute)
+	h.e.sweepOwed()
+	h.e.sweepOwed() // once
+	h.flush()
+	n := notifying(h.alerts.take())
+	if len(n) != 1 || !n[0].Owed || n[0].Event.At != h.clock.Now() || n[0].Event.Output != "backup failed" {
+		t.Fatalf("owed notices: %+v", n)
+	}
+	if st, _ := store.status(1); !st.Notified {
+		t.Fatalf("owed problem not marked notified: %+v", st.Status)
+	}
+}
