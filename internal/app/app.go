@@ -62,6 +62,7 @@ type App struct {
 	Router *router.Router
 
 	metrics   *metrics
+	ui        *web.Handler
 	http      http.Handler
 	jobCounts func(context.Context) (map[string]int, error)
 	queue     *job.Queue
@@ -153,6 +154,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return fmt.Errorf("web: %w", err)
 	}
 	w.Register(a.Router)
+	a.ui = w
 	a.Router.Unmatched("/", func(rw http.ResponseWriter, r *http.Request, status int, allow string) {
 		if status == http.StatusMethodNotAllowed {
 			rw.Header().Set("Allow", allow)
@@ -290,6 +292,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Open supervision boards would hold the shutdown for its 10 s.
+	srv.RegisterOnShutdown(a.ui.CloseStreams)
 	bgCtx, stopBg := context.WithCancel(ctx)
 	defer stopBg()
 	a.Start(bgCtx)

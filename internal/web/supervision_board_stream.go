@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/auth"
@@ -34,6 +35,20 @@ const (
 	// has the whole of it.
 	maxEventOutput = 500
 )
+
+// streamStop tells open streams that the server is shutting down: the
+// server waits for requests in flight, and a stream never ends by itself.
+type streamStop struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newStreamStop() *streamStop { return &streamStop{ch: make(chan struct{})} }
+
+// CloseStreams ends the board's event streams, so that a server shutting
+// down does not wait for the browsers watching a board (they reconnect to
+// the next server). Register it with http.Server.RegisterOnShutdown.
+func (h *Handler) CloseStreams() { h.streams.once.Do(func() { close(h.streams.ch) }) }
 
 // liveEvent is one status change as the board's script reads it.
 type liveEvent struct {
@@ -135,6 +150,8 @@ func (h *Handler) boardStream(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-h.streams.ch:
 			return
 		case c, ok := <-changes:
 			if !ok {

@@ -67,6 +67,8 @@ type Handler struct {
 	static *staticFiles
 	md     *markdown
 	now    func() time.Time
+	// streams ends the board's event streams at shutdown (CloseStreams).
+	streams *streamStop
 }
 
 // New loads the messages, parses every template and indexes the static
@@ -89,7 +91,7 @@ func New(d Deps) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	h := &Handler{d: d, log: log, msg: msg, static: st, md: newMarkdown(), now: now}
+	h := &Handler{d: d, log: log, msg: msg, static: st, md: newMarkdown(), now: now, streams: newStreamStop()}
 	if h.tmpl, err = parseTemplates(st); err != nil {
 		return nil, err
 	}
