@@ -58,6 +58,9 @@ type probesOptions struct {
 	workers              int
 	alerter              string
 	cpuProfile           string
+	// faultEvery and faultRetry are the interval and retry interval of the
+	// fault checks, in seconds (10 and 5; shorter in tests).
+	faultEvery, faultRetry int
 }
 
 func benchProbes(ctx context.Context, args []string, env Env) error {
@@ -67,7 +70,7 @@ func benchProbes(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, benchProbesUsage+"\n\nFlags of vigie bench probes:")
 		fs.PrintDefaults()
 	}
-	var o probesOptions
+	o := probesOptions{faultEvery: 10, faultRetry: 5}
 	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL server to run on (postgres://…), in a fresh database dropped afterwards; empty: SQLite")
 	fs.StringVar(&o.dataDir, "data-dir", "", "SQLite: put the database in this (empty) directory; empty: a temporary one")
 	fs.IntVar(&o.checks, "checks", 10000, "checks run by the server")
@@ -384,9 +387,9 @@ wait:
 	rss, _ := procStatus(os.Getpid(), "VmRSS")
 	hwm, _ := procStatus(os.Getpid(), "VmHWM")
 
-	expected := float64(o.checks)*elapsed.Seconds()/o.interval.Seconds() + faultChecks*elapsed.Seconds()/10
+	expected := float64(o.checks)*elapsed.Seconds()/o.interval.Seconds() + faultChecks*elapsed.Seconds()/float64(o.faultEvery)
 	w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "checks\t%d (+%d fault checks every 10 s), %s, %d workers, open files limit %d\n", o.checks, faultChecks, db.Dialect(), o.workers, limit)
+	fmt.Fprintf(w, "checks\t%d (+%d fault checks every %d s), %s, %d workers, open files limit %d\n", o.checks, faultChecks, o.faultEvery, db.Dialect(), o.workers, limit)
 	fmt.Fprintf(w, "measured\t%v (engine load %v)\n", elapsed.Round(time.Millisecond), loaded.Round(time.Millisecond))
 	fmt.Fprintf(w, "runs\t%d (%.0f/s)\n", s.Runs, float64(s.Runs)/elapsed.Seconds())
 	fmt.Fprintf(w, "expected runs\t≈ %.0f (checks × time / interval, fault checks included; their retries come on top)\n", expected)
@@ -408,7 +411,7 @@ wait:
 	if alerts.next == nil {
 		label = "fault to alert"
 	}
-	fmt.Fprintf(w, "%s\t%s\n", label, alerts.faultFigure(downAt))
+	fmt.Fprintf(w, "%s\t%s\n", label, alerts.faultFigure(downAt, time.Duration(o.faultRetry)*time.Second))
 	if alerts.next != nil {
 		tickets, queued := 0, 0
 		for id := range watch {
@@ -454,7 +457,7 @@ func realAlerter(ctx context.Context, db *store.DB) (supervision.Alerter, int64,
 }
 
 // faultFigure sums up the fault-to-alert latencies.
-func (a *timingAlerter) faultFigure(downAt time.Time) string {
+func (a *timingAlerter) faultFigure(downAt time.Time, retry time.Duration) string {
 	if downAt.IsZero() {
 		return "not measured (the target never went down)"
 	}
@@ -464,7 +467,7 @@ func (a *timingAlerter) faultFigure(downAt time.Time) string {
 	if a.next != nil {
 		what = fmt.Sprintf("real alerter: ticket created and notification queued; %d Alert errors", a.errors)
 	}
-	const retries = 2 * 5 * time.Second
+	retries := 2 * retry
 	var lat, raw []time.Duration
 	for id, at := range a.alerted {
 		if first, ok := a.firstSeen[id]; ok {
@@ -477,9 +480,9 @@ func (a *timingAlerter) faultFigure(downAt time.Time) string {
 	}
 	slices.Sort(lat)
 	slices.Sort(raw)
-	return fmt.Sprintf("%d/%d checks: first failing run → Alert returned, minus 2 retries × 5 s: median %s, max %s "+
+	return fmt.Sprintf("%d/%d checks: first failing run → Alert returned, minus 2 retries × %v: median %s, max %s "+
 		"(target down → Alert returned: median %s, max %s; %s)",
-		len(lat), len(a.watch), ms(lat[len(lat)/2]), ms(lat[len(lat)-1]), ms(raw[len(raw)/2]), ms(raw[len(raw)-1]), what)
+		len(lat), len(a.watch), retry, ms(lat[len(lat)/2]), ms(lat[len(lat)-1]), ms(raw[len(raw)/2]), ms(raw[len(raw)-1]), what)
 }
 
 // createProbeChecks creates clients, assets and the checks, in batches.
@@ -517,7 +520,7 @@ func createProbeChecks(ctx context.Context, db *store.DB, o probesOptions, t *pr
 				switch {
 				case i >= o.checks:
 					c.Name, c.Kind, c.Params.URL = fmt.Sprintf("fault %d", i-o.checks+1), supervision.KindHTTP, t.faultURL
-					c.Interval, c.RetryInterval = 10, 5
+					c.Interval, c.RetryInterval = o.faultEvery, o.faultRetry
 				case i < nHTTP:
 					c.Name, c.Kind, c.Params.URL, c.Params.BodyContains = fmt.Sprintf("web %d", i+1), supervision.KindHTTP, t.webURLs[i%targetPorts], "OK"
 				default:
