@@ -204,10 +204,13 @@ type Store interface {
 	// locks the channels until the transaction ends.
 	NotifyFlushGens(ctx context.Context, ids []int64) (map[int64]int64, error)
 	// AcquireNotifyLease takes a channel's flush lease until until (unless
-	// another runs at now) and raises its flush generation.
+	// another runs at now).
 	AcquireNotifyLease(ctx context.Context, id int64, now, until time.Time) (bool, error)
 	// ReleaseNotifyLease gives back the lease taken until until.
 	ReleaseNotifyLease(ctx context.Context, id int64, until time.Time) error
+	// EndNotifyFlush raises the channel's flush generation, gives back the
+	// lease and counts the alerts still pending, in that order.
+	EndNotifyFlush(ctx context.Context, id int64, until time.Time) (int, error)
 
 	// AddNotifyItems inserts pending items, leaving out those whose
 	// Alert.EventID (when not 0) the channel's outbox already has.

@@ -21,8 +21,9 @@ import (
 
 // FlushArgs is the job that sends the pending alerts of one channel. Gen is
 // the channel's flush generation when the job was queued: alerts queued while
-// a flush of the same generation waits join it, those queued once it started
-// (the generation went up) get a job of their own.
+// a flush of that generation waits, runs or retries join it (River keeps one
+// job per arguments); a flush that is done raises the generation, so that
+// alerts queued from then on get a job of their own.
 type FlushArgs struct {
 	ChannelID int64 `json:"channel_id"`
 	Gen       int64 `json:"gen"`

@@ -63,8 +63,8 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[FlushArgs]) error {
 	if err != nil {
 		return fmt.Errorf("load notification channel %d: %w", id, err)
 	}
-	// One flush of a channel sends at a time; alerts queued from now on
-	// get a job of their own (the generation goes up with the lease).
+	// One flush of a channel sends at a time (jobs of two generations may
+	// be due together).
 	now := svc.now()
 	lease := now.Add(leaseTime)
 	got, err := svc.d.Store.AcquireNotifyLease(ctx, id, now, lease)
@@ -74,20 +74,40 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[FlushArgs]) error {
 	if !got {
 		return river.JobSnooze(time.Second)
 	}
+	ended := false
 	defer func() {
+		if ended {
+			return
+		}
 		if err := svc.d.Store.ReleaseNotifyLease(context.WithoutCancel(ctx), id, lease); err != nil {
 			svc.d.Log.Warn("release notification lease", "channel_id", id, "err", err)
 		}
 	}()
+	// end closes a flush that is done (not retried, not waiting): alerts
+	// that came meanwhile, or did not fit, go in the next message.
+	end := func() error {
+		left, err := svc.d.Store.EndNotifyFlush(context.WithoutCancel(ctx), id, lease)
+		if err != nil {
+			return fmt.Errorf("end flush of channel %d: %w", id, err)
+		}
+		ended = true
+		if left > 0 {
+			return river.JobSnooze(svc.d.GroupWindow)
+		}
+		return nil
+	}
 	items, total, err := svc.d.Store.PendingNotifyItems(ctx, id, maxPerMessage)
 	if err != nil {
 		return fmt.Errorf("load pending notifications of channel %d: %w", id, err)
 	}
 	if len(items) == 0 {
-		return nil
+		return end()
 	}
 	if !ch.Enabled {
-		return svc.finish(ctx, ch, items, now, errors.New("channel disabled"))
+		if err := svc.finish(ctx, ch, items, now, errors.New("channel disabled")); err != nil {
+			return err
+		}
+		return end()
 	}
 	if wait, err := svc.rateWait(ctx, id, now); err != nil {
 		return err
@@ -114,11 +134,11 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[FlushArgs]) error {
 			return svc.d.Store.NotifyItemsDelivered(ctx, &d, ids)
 		})
 		if err != nil {
-			return svc.failed(ctx, j, ch, items, now, err)
+			return svc.failed(ctx, j, ch, items, now, err, end)
 		}
 	} else {
 		if err := svc.post(ctx, m); err != nil {
-			return svc.failed(ctx, j, ch, items, now, err)
+			return svc.failed(ctx, j, ch, items, now, err, end)
 		}
 		// The receiver has it: record it even if the job's context ends now.
 		if err := svc.d.Store.NotifyItemsDelivered(context.WithoutCancel(ctx), &d, ids); err != nil {
@@ -129,20 +149,20 @@ func (w *Worker) Work(ctx context.Context, j *river.Job[FlushArgs]) error {
 		svc.d.Log.Warn("record notification channel result", "channel_id", id, "err", err)
 	}
 	svc.d.Log.Info("notification sent", "channel_id", id, "kind", ch.Kind, "alerts", len(items))
-	// Alerts that did not fit, or came while sending, go in the next message.
-	if _, left, err := svc.d.Store.PendingNotifyItems(ctx, id, 0); err == nil && left > 0 {
-		return river.JobSnooze(svc.d.GroupWindow)
-	}
-	return nil
+	return end()
 }
 
 // failed handles a failed send: a permanent refusal, or the last attempt,
-// marks the alerts failed; otherwise the error goes back to River.
-func (svc *Service) failed(ctx context.Context, j *river.Job[FlushArgs], ch Channel, items []Item, now time.Time, err error) error {
+// marks the alerts failed and ends the flush; otherwise the error goes back
+// to River, and alerts queued until the retry join it.
+func (svc *Service) failed(ctx context.Context, j *river.Job[FlushArgs], ch Channel, items []Item, now time.Time, err error, end func() error) error {
 	final := isPermanent(err) || j.Attempt >= j.MaxAttempts
 	svc.d.Log.Warn("notification not sent", "channel_id", ch.ID, "kind", ch.Kind, "attempt", j.Attempt, "final", final, "err", err)
 	if final {
-		return svc.finish(ctx, ch, items, now, err)
+		if err := svc.finish(ctx, ch, items, now, err); err != nil {
+			return err
+		}
+		return end()
 	}
 	if rerr := svc.d.Store.NotifyChannelResult(context.WithoutCancel(ctx), ch.ID, now, errorText(err)); rerr != nil {
 		svc.d.Log.Warn("record notification channel result", "channel_id", ch.ID, "err", rerr)

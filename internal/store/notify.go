@@ -297,10 +297,9 @@ func (db *DB) NotifyFlushGens(ctx context.Context, ids []int64) (map[int64]int64
 }
 
 // AcquireNotifyLease takes the channel's flush lease until until, unless a
-// lease still runs at now, and raises its flush generation. ok is false when
-// another flush holds the lease.
+// lease still runs at now. ok is false when another flush holds it.
 func (db *DB) AcquireNotifyLease(ctx context.Context, id int64, now, until time.Time) (bool, error) {
-	res, err := db.exec(ctx, `UPDATE notification_channels SET flush_gen = flush_gen + 1, flush_lease = ? WHERE id = ? AND (flush_lease IS NULL OR flush_lease < ?)`,
+	res, err := db.exec(ctx, `UPDATE notification_channels SET flush_lease = ? WHERE id = ? AND (flush_lease IS NULL OR flush_lease < ?)`,
 		until.UTC(), id, now.UTC())
 	if err != nil {
 		return false, fmt.Errorf("take flush lease of channel %d: %w", id, err)
@@ -310,6 +309,20 @@ func (db *DB) AcquireNotifyLease(ctx context.Context, id int64, now, until time.
 		return false, err
 	}
 	return n == 1, nil
+}
+
+// EndNotifyFlush closes a flush that is done: it raises the channel's flush
+// generation and gives back the lease taken until until, then counts the
+// alerts still pending. Raising the generation first (it waits for any
+// transaction queueing alerts, which holds the channel's row) means an alert
+// is either counted here or queued with a job of the next generation.
+func (db *DB) EndNotifyFlush(ctx context.Context, id int64, until time.Time) (int, error) {
+	if _, err := db.exec(ctx, `UPDATE notification_channels SET flush_gen = flush_gen + 1, flush_lease = CASE WHEN flush_lease = ? THEN NULL ELSE flush_lease END WHERE id = ?`,
+		until.UTC(), id); err != nil {
+		return 0, fmt.Errorf("end flush of channel %d: %w", id, err)
+	}
+	_, n, err := db.PendingNotifyItems(ctx, id, 0)
+	return n, err
 }
 
 // ReleaseNotifyLease gives back a lease taken until until.

@@ -6,9 +6,10 @@
 -- comma-separated e-mail addresses or the URL; secret is the webhook's HMAC key.
 -- min_state: warning or critical; hours: always, business or off_hours (the client's
 -- business-hours calendar); on_problems / on_recoveries choose the events.
--- flush_gen numbers the channel's flush jobs: a flush that starts takes the lease
--- (flush_lease, so that one flush at a time sends) and raises it, so that alerts
--- queued from then on get a job of their own instead of joining the running one.
+-- flush_gen numbers the channel's flush jobs: alerts join the job of the current
+-- generation (waiting, running or retrying); a flush that is done raises it, so that
+-- alerts queued from then on get a job of their own. flush_lease lets one flush at a
+-- time send.
 CREATE TABLE notification_channels (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id INTEGER REFERENCES clients (id) ON DELETE CASCADE,
