@@ -143,8 +143,8 @@ type entry struct {
 	status Status
 	policy check.Policy
 	probe  probe.Probe // network probes run by the server
-	// schedule and loc: backup_push; lastPush is the last push (or the
-	// check's creation when none).
+	// schedule (backup_push) is the cron schedule of the expected runs;
+	// lastPush the last push (zero: none known, the check's creation counts).
 	schedule interface{ Next(time.Time) time.Time }
 	lastPush time.Time
 	// invalid is the output of a check whose definition cannot run.

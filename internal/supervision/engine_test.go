@@ -792,3 +792,37 @@ func TestEngineOwedWithoutNewResult(t *testing.T) {
 		t.Fatalf("owed problem not marked notified: %+v", st.Status)
 	}
 }
+
+// TestEngineBusyWorkersDelayButNeverDrop runs two checks on one worker, one
+// of them slower than the interval: the other waits (drift), runs late
+// rather than never, and a wait over an interval counts as missed.
+func TestEngineBusyWorkersDelayButNeverDrop(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2500 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	fast, _ := switchable(t)
+	store := newMemStore()
+	store.addCheck(Check{ID: 1, ClientID: 1, AssetID: 1, Enabled: true, Rules: Rules{Kind: KindHTTP, Params: Params{URL: slow.URL, Timeout: 5}, Interval: 1}})
+	store.addCheck(Check{ID: 2, ClientID: 1, AssetID: 1, Enabled: true, Rules: Rules{Kind: KindHTTP, Params: Params{URL: fast.URL, Timeout: 5}, Interval: 1}})
+	e := NewEngine(store, EngineOptions{Workers: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	time.Sleep(6 * time.Second)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s := e.Stats()
+	st2, _ := store.status(2)
+	if st2.HistoryLen < 2 {
+		t.Errorf("the fast check ran %d times behind the slow one", st2.HistoryLen)
+	}
+	if s.DriftMax < time.Second || s.Missed == 0 {
+		t.Errorf("drift max %v, missed %d: waits behind a busy worker are not counted", s.DriftMax, s.Missed)
+	}
+}
