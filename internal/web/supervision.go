@@ -156,7 +156,8 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 	}
 	d := boardPage{
 		Total: total, Page: page, Pages: max(1, (total+boardPageSize-1)/boardPageSize),
-		Filtered:   len(values) > 1 || f.Search != "",
+		// A page past the last one is empty, not a board without checks.
+		Filtered:   len(values) > 1 || f.Search != "" || page > 1,
 		LinkAssets: s.Can(tenant.AssetRead) && h.d.Assets != nil,
 		CanWrite:   s.Can(tenant.SupervisionWrite),
 	}

@@ -164,8 +164,11 @@ func TestSupervisionBoard(t *testing.T) {
 					t.Errorf("%s: rows %v, want %v", tt.query, got, tt.want)
 				}
 			}
-			r := b.get("/supervision?state=unknown")
-			wantBody(t, "no match", r, msg("fr", "board.none_match"))
+			for _, q := range []string{"state=unknown", "page=9"} {
+				r := b.get("/supervision?" + q)
+				wantBody(t, q, r, msg("fr", "board.none_match"))
+				wantNotBody(t, q, r, msg("fr", "board.empty_title"))
+			}
 		})
 
 		t.Run("a client's users see their own checks only", func(t *testing.T) {
