@@ -601,7 +601,19 @@ func (e *Engine) Acknowledge(ctx context.Context, checkID int64, by, comment str
 		return fmt.Errorf("save acknowledgement of check %d: %w", checkID, err)
 	}
 	e.publish([]Change{{ClientID: saved.ClientID, Status: saved}})
+	// The incident of the problem records who took it and why.
+	if al, ok := e.opts.Alerter.(AckAlerter); ok && st.Ack != nil {
+		if err := al.Acknowledged(ctx, checkID, *st.Ack); err != nil {
+			e.log.Warn("record acknowledgement on the incident", "check", checkID, "err", err)
+		}
+	}
 	return nil
+}
+
+// AckAlerter is an Alerter that also records acknowledgements (on the
+// incident ticket of the problem).
+type AckAlerter interface {
+	Acknowledged(ctx context.Context, checkID int64, ack check.Ack) error
 }
 
 // RunNow runs a server check at once (the "check now" button). A check the

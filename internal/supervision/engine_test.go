@@ -44,6 +44,15 @@ func (c *fakeClock) add(d time.Duration) {
 type recorder struct {
 	mu      sync.Mutex
 	notices []Notice
+	acks    []check.Ack
+}
+
+// Acknowledged records acknowledgements, as the alerter notes them on incidents.
+func (r *recorder) Acknowledged(ctx context.Context, checkID int64, ack check.Ack) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.acks = append(r.acks, ack)
+	return nil
 }
 
 func (r *recorder) Alert(ctx context.Context, n []Notice) error {
@@ -487,6 +496,12 @@ func TestEngineAcknowledge(t *testing.T) {
 	saved, ok := store.status(5)
 	if !ok || saved.Ack == nil || saved.Ack.By != "alice" || saved.Ack.Comment != "on it" {
 		t.Fatalf("acknowledgement not written: %+v", saved)
+	}
+	h.alerts.mu.Lock()
+	acks := h.alerts.acks
+	h.alerts.mu.Unlock()
+	if len(acks) != 1 || acks[0].By != "alice" || acks[0].Comment != "on it" {
+		t.Fatalf("the alerter was told of %+v, want alice's acknowledgement once", acks)
 	}
 	select {
 	case c := <-ch:
