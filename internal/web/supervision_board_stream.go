@@ -112,12 +112,6 @@ func (h *Handler) boardStream(w http.ResponseWriter, r *http.Request) {
 	defer stop()
 
 	rc := http.NewResponseController(w)
-	// The server's read timeout would end the stream (net/http cancels the
-	// request when its background read of the idle connection times out);
-	// a stream reads nothing, and a closed connection still ends it.
-	if err := rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		h.log.Warn("board stream: clear the read deadline", "err", err)
-	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -618,4 +619,25 @@ func BenchmarkBoard(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestBoardStreamOutlivesReadTimeout serves the app with a short read
+// timeout: net/http would cancel a request whose idle connection reaches it,
+// so the stream must clear it and still deliver changes after it.
+func TestBoardStreamOutlivesReadTimeout(t *testing.T) {
+	srv := apptest.New(t, "sqlite")
+	f := newBoardFixture(t, srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.App.Handler(), ReadTimeout: 300 * time.Millisecond, ReadHeaderTimeout: 300 * time.Millisecond}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	short := *srv
+	short.URL = "http://" + ln.Addr().String()
+	s := openStream(t, signedIn(t, &short, "tech@example.com"), "")
+	time.Sleep(time.Second)
+	submit(t, srv, f.webA, check.Critical, "after the read timeout")
+	s.waitStatus(f.webA.ID, "after the read timeout")
 }
