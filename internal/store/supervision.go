@@ -984,6 +984,16 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 	if err != nil {
 		return nil, counts, 0, fmt.Errorf("count board: %w", translate(err))
 	}
+	// Checks whose asset a window covers now.
+	maint, maintArgs := coveredSQL(f.Maintenance)
+	if maint != "0 = 1" {
+		var n int
+		q := `SELECT COUNT(*) FROM check_status cs JOIN assets a ON a.id = cs.asset_id` + countJoin + ` WHERE ` + whereSQL + ` AND ` + maint
+		if err := db.queryRow(ctx, q, append(slices.Clone(args), maintArgs...)...).Scan(&n); err != nil {
+			return nil, counts, 0, fmt.Errorf("count checks in maintenance: %w", translate(err))
+		}
+		counts.Maintenance = n
+	}
 	if len(kept) == 0 {
 		return []supervision.BoardRow{}, counts, 0, nil
 	}
@@ -992,10 +1002,10 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 		selCond = "1 = 1"
 	}
 	var selArgs []any
-	q := `SELECT ` + checkCols + `, ` + statusCols + `, a.name, cl.name FROM check_status cs JOIN checks c ON c.id = cs.check_id
+	q := `SELECT ` + checkCols + `, ` + statusCols + `, a.name, cl.name, CASE WHEN ` + maint + ` THEN 1 ELSE 0 END FROM check_status cs JOIN checks c ON c.id = cs.check_id
 		JOIN assets a ON a.id = cs.asset_id JOIN clients cl ON cl.id = cs.client_id
 		WHERE ` + whereSQL + ` AND ` + selCond + ` ORDER BY cs.sort_rank, cs.since DESC, cs.check_id DESC`
-	pageArgs := append(slices.Clone(args), selArgs...)
+	pageArgs := append(append(slices.Clone(maintArgs), args...), selArgs...)
 	switch {
 	case f.Limit > 0:
 		q, pageArgs = q+` LIMIT ? OFFSET ?`, append(pageArgs, f.Limit, max(f.Offset, 0))
@@ -1013,7 +1023,8 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 		var cr checkRow
 		var output, data string
 		var ticket sql.NullInt64
-		dest := append(cr.dest(), &r.Status.CheckID, &r.Status.ClientID, &r.Status.AssetID, &output, &data, &ticket, &r.AssetName, &r.ClientName)
+		var inMaint int
+		dest := append(cr.dest(), &r.Status.CheckID, &r.Status.ClientID, &r.Status.AssetID, &output, &data, &ticket, &r.AssetName, &r.ClientName, &inMaint)
 		if err := row.Scan(dest...); err != nil {
 			return r, translate(err)
 		}
@@ -1022,12 +1033,36 @@ func (db *DB) Board(ctx context.Context, s tenant.Scope, f supervision.BoardFilt
 			return r, err
 		}
 		r.Check = c
+		r.InMaintenance = inMaint == 1
 		return r, scanStatusInto(&r.Status, &output, &data, &ticket)
 	})
 	if err != nil {
 		return nil, counts, 0, err
 	}
 	return out, counts, total, nil
+}
+
+// coveredSQL is the condition "a window covers the asset" over cs (status)
+// and a (asset), with its arguments; "0 = 1" when nothing is covered.
+func coveredSQL(c supervision.Covered) (string, []any) {
+	var parts []string
+	var args []any
+	for _, set := range []struct {
+		col string
+		ids []int64
+	}{{"cs.client_id", c.Clients}, {"a.site_id", c.Sites}, {"cs.asset_id", c.Assets}} {
+		if len(set.ids) == 0 {
+			continue
+		}
+		parts = append(parts, set.col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(set.ids)), ", ")+")")
+		for _, id := range set.ids {
+			args = append(args, id)
+		}
+	}
+	if len(parts) == 0 {
+		return "0 = 1", nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
 }
 
 // ---- maintenance windows -----------------------------------------------

@@ -736,6 +736,30 @@ func (svc *Service) Templates(ctx context.Context, s tenant.Scope) ([]Template, 
 	return svc.store.Templates(ctx, s)
 }
 
+// coveredNow returns what the maintenance windows the caller sees cover now.
+func (svc *Service) coveredNow(ctx context.Context, s tenant.Scope) (Covered, error) {
+	ws, err := svc.store.Windows(ctx, s, WindowFilter{})
+	if err != nil {
+		return Covered{}, fmt.Errorf("maintenance windows of the board: %w", err)
+	}
+	now := svc.now()
+	var c Covered
+	for _, w := range ws {
+		if !w.Active(now) {
+			continue
+		}
+		switch {
+		case w.AssetID != 0:
+			c.Assets = append(c.Assets, w.AssetID)
+		case w.SiteID != 0:
+			c.Sites = append(c.Sites, w.SiteID)
+		default:
+			c.Clients = append(c.Clients, w.ClientID)
+		}
+	}
+	return c, nil
+}
+
 // Board returns one page of the board, problems first, with the counts of
 // the filter and its number of rows (at most 500 a page, 100 by default).
 func (svc *Service) Board(ctx context.Context, s tenant.Scope, f BoardFilter) ([]BoardRow, BoardCounts, int, error) {
@@ -760,6 +784,11 @@ func (svc *Service) Board(ctx context.Context, s tenant.Scope, f BoardFilter) ([
 		return nil, BoardCounts{}, 0, fault.ErrNotFound
 	}
 	f.Limit = pageLimit(f.Limit)
+	covered, err := svc.coveredNow(ctx, s)
+	if err != nil {
+		return nil, BoardCounts{}, 0, err
+	}
+	f.Maintenance = covered
 	rows, counts, total, err := svc.store.Board(ctx, s, f)
 	if err != nil {
 		return nil, BoardCounts{}, 0, err

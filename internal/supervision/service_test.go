@@ -800,6 +800,34 @@ func TestBoard(t *testing.T) {
 		if strings.Contains(fmt.Sprint(rows), push.PushToken) {
 			t.Error("the board shows the push token to a client")
 		}
+
+		// A window over A's server now: its check is counted and marked in
+		// maintenance; B's is not. A window that starts later counts nothing.
+		now := e.clock.Now()
+		later := supervision.Window{Window: check.Window{AssetID: e.srvB, From: now.Add(time.Hour), To: now.Add(2 * time.Hour), Comment: "later"}}
+		must(t, e.svc.CreateWindow(ctx, e.manager, &later))
+		_, counts, _, err := e.svc.Board(ctx, e.manager, supervision.BoardFilter{})
+		must(t, err)
+		if counts.Maintenance != 0 {
+			t.Fatalf("%d checks in maintenance before any window is active", counts.Maintenance)
+		}
+		w := supervision.Window{Window: check.Window{AssetID: e.srvA, From: now.Add(-time.Minute), To: now.Add(time.Hour), Comment: "disk swap"}}
+		must(t, e.svc.CreateWindow(ctx, e.manager, &w))
+		rows, counts, _, err = e.svc.Board(ctx, e.manager, supervision.BoardFilter{})
+		must(t, err)
+		if counts.Maintenance != 1 {
+			t.Errorf("%d checks in maintenance, want A's server's one", counts.Maintenance)
+		}
+		for _, r := range rows {
+			if want := r.Check.AssetID == e.srvA; r.InMaintenance != want {
+				t.Errorf("check on asset %d: in maintenance %v, want %v", r.Check.AssetID, r.InMaintenance, want)
+			}
+		}
+		_, counts, _, err = e.svc.Board(ctx, e.userB, supervision.BoardFilter{})
+		must(t, err)
+		if counts.Maintenance != 0 {
+			t.Errorf("B's user counts %d checks in maintenance, all A's", counts.Maintenance)
+		}
 	})
 }
 

@@ -249,7 +249,18 @@ type BoardFilter struct {
 	Search string // asset or check name
 	Limit  int
 	Offset int
+	// Maintenance is what maintenance windows cover now; the service fills
+	// it so that the store counts and marks those checks.
+	Maintenance Covered
 }
+
+// Covered lists the clients, sites and assets that windows cover.
+type Covered struct {
+	Clients, Sites, Assets []int64
+}
+
+// Empty reports whether nothing is covered.
+func (c Covered) Empty() bool { return len(c.Clients)+len(c.Sites)+len(c.Assets) == 0 }
 
 // BoardRow is one check on the board, problems first.
 type BoardRow struct {
@@ -257,6 +268,8 @@ type BoardRow struct {
 	Status     Status `json:"status"`
 	AssetName  string `json:"asset_name"`
 	ClientName string `json:"client_name"`
+	// InMaintenance is set when a window covers the check's asset now.
+	InMaintenance bool `json:"in_maintenance"`
 }
 
 // BoardCounts counts the checks of a board by state (hard or soft).
