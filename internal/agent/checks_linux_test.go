@@ -531,3 +531,35 @@ func TestCheckRunnerSignalsStateChanges(t *testing.T) {
 		t.Fatalf("%d results pending, want %d", n, len(steps))
 	}
 }
+
+// A problem is re-run at the retry interval until the server can call it
+// hard (MaxAttempts in a row), then at the check's interval again.
+func TestCheckRunnerRetriesProblems(t *testing.T) {
+	r := &CheckRunner{
+		Checker: &Checker{Commands: map[string][]string{"down": {"/bin/sh", "-c", "echo CRITICAL - down; exit 2"}}},
+		Unit:    time.Millisecond,
+		Rand:    func(int64) int64 { return 0 },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); r.Wait() }()
+	// An interval of 60 s (in ms units): without retries the second run
+	// would come after waitFor gives up.
+	r.Apply(ctx, []agentproto.CheckSpec{{ID: 1, Kind: agentproto.CheckCommand, Interval: 60000, RetryInterval: 20, MaxAttempts: 3,
+		Params: agentproto.CheckParams{Name: "down"}}})
+	var got []agentproto.CheckResult
+	waitFor(t, "three attempts", func() bool {
+		got = append(got, r.Take()...)
+		return len(got) >= 3
+	})
+	// The fourth run waits for the interval, not the retry.
+	time.Sleep(500 * time.Millisecond)
+	got = append(got, r.Take()...)
+	if len(got) != 3 {
+		t.Fatalf("%d results, want 3 (MaxAttempts at the retry interval, then the interval)", len(got))
+	}
+	for _, res := range got {
+		if res.State != stateCritical {
+			t.Fatalf("result %+v", res)
+		}
+	}
+}

@@ -20,6 +20,8 @@ const (
 	// light even when many commands are due together.
 	checkConcurrency = 4
 	minCheckInterval = 10
+	// minRetryInterval bounds how fast a problem is re-checked, in seconds.
+	minRetryInterval = 5
 )
 
 // serverKinds are checks the server runs itself; the agent ignores them.
@@ -113,8 +115,13 @@ func (r *CheckRunner) loop(ctx context.Context, s agentproto.CheckSpec) {
 		rnd = rand.Int64N
 	}
 	every := time.Duration(max(s.Interval, minCheckInterval)) * unit
+	retry := every
+	if s.RetryInterval > 0 {
+		retry = min(time.Duration(max(s.RetryInterval, minRetryInterval))*unit, every)
+	}
 	t := time.NewTimer(time.Duration(rnd(int64(every))))
 	defer t.Stop()
+	problems := 0 // non-OK results in a row
 	for {
 		select {
 		case <-ctx.Done():
@@ -132,10 +139,21 @@ func (r *CheckRunner) loop(ctx context.Context, s agentproto.CheckSpec) {
 		if ctx.Err() != nil {
 			return // stopped or replaced while running: the result is moot
 		}
+		next := every
 		if ok {
 			r.add(res)
+			// A problem is retried sooner until the server can call it
+			// hard (MaxAttempts in a row), then the interval resumes.
+			if res.State != stateOK {
+				problems++
+				if problems < max(s.MaxAttempts, 1) {
+					next = retry
+				}
+			} else {
+				problems = 0
+			}
 		}
-		t.Reset(max(every-time.Since(start), every/10))
+		t.Reset(max(next-time.Since(start), next/10))
 	}
 }
 

@@ -180,6 +180,11 @@ type CheckSpec struct {
 	Kind     string      `json:"kind"`
 	Interval int         `json:"interval"` // seconds between runs
 	Params   CheckParams `json:"params"`
+	// RetryInterval (seconds) separates runs after a problem, for at most
+	// MaxAttempts runs in a row, so that the server confirms it (a hard
+	// state) as fast as it does for its own probes; 0: Interval.
+	RetryInterval int `json:"retry_interval,omitempty"`
+	MaxAttempts   int `json:"max_attempts,omitempty"`
 }
 
 // CheckResult is one run of a check by the agent. State is the Nagios

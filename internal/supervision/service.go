@@ -1202,7 +1202,8 @@ func (svc *Service) AgentChecks(ctx context.Context, assetID int64) ([]agentprot
 	}
 	specs := make([]agentproto.CheckSpec, len(cs))
 	for i, c := range cs {
-		specs[i] = agentproto.CheckSpec{ID: c.ID, Kind: string(c.Kind), Interval: c.Interval, Params: c.Params}
+		specs[i] = agentproto.CheckSpec{ID: c.ID, Kind: string(c.Kind), Interval: c.Interval, Params: c.Params,
+			RetryInterval: c.RetryInterval, MaxAttempts: c.MaxAttempts}
 	}
 	return specs, version, nil
 }
