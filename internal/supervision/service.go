@@ -1281,6 +1281,17 @@ func (svc *Service) jobRun(ctx context.Context, c Check, j agentproto.JobRun, no
 	ok := j.ExitCode == 0
 	last := oneLine(lastLine(j.Output), 1000)
 	run := BackupRun{CheckID: c.ID, At: end, OK: ok, Seconds: seconds, Message: last, Source: "agent"}
+	// The agent may send a run twice (stopped between spooling it and
+	// deleting its file): one already recorded is not recorded again.
+	recent, err := svc.store.BackupRuns(ctx, tenant.System(), c.ID, 50)
+	if err != nil {
+		return fmt.Errorf("recent runs of check %d: %w", c.ID, err)
+	}
+	for _, r := range recent {
+		if r.Source == "agent" && r.At.Equal(end) && r.OK == ok {
+			return nil
+		}
+	}
 	if err := svc.store.AddBackupRun(ctx, &run); err != nil {
 		return fmt.Errorf("record job run of check %d: %w", c.ID, err)
 	}

@@ -532,6 +532,13 @@ func TestIngestAgent(t *testing.T) {
 		if runs, _ := e.svc.BackupRuns(ctx, e.manager, ownJob.ID); len(runs) != 0 {
 			t.Errorf("B's job of the same name got A's run: %+v", runs)
 		}
+		// The same run sent again (an agent stopped before deleting its
+		// file) is not recorded twice.
+		must(t, e.svc.IngestAgent(ctx, e.srvA, nil, []agentproto.JobRun{
+			{Name: "nightly", Start: start, End: now, ExitCode: 2, Output: "copying\nrsync error: some files vanished\n"}}))
+		if runs, _ := e.svc.BackupRuns(ctx, e.manager, job.ID); len(runs) != 1 {
+			t.Errorf("a replayed job run was recorded again: %d runs", len(runs))
+		}
 	})
 }
 
