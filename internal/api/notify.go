@@ -67,6 +67,9 @@ func (a *API) notifyEndpoints() []endpoint {
 			body:    channelInput{}, result: channelCreated{}, status: 201, errors: append([]int{http.StatusForbidden}, bodyErr...), handle: a.createChannel},
 		{method: "GET", path: "/notification-channels/{id}", op: "getNotificationChannel", tag: "supervision", summary: "One notification channel.",
 			result: channelView{}, status: 200, errors: idErr, handle: a.getChannel},
+		{method: "GET", path: "/notification-channels/{id}/activity", op: "getNotificationChannelActivity", tag: "supervision",
+			summary: "The alerts waiting for a channel and its latest 20 messages (sent, or refused with the receiver's answer), newest first.",
+			result:  notify.Activity{}, status: 200, errors: idErr, handle: a.channelActivity},
 		{method: "PATCH", path: "/notification-channels/{id}", op: "updateNotificationChannel", tag: "supervision",
 			summary: "Change a notification channel (JSON merge patch); its client cannot change. A channel turned into a webhook without a secret gets one, in this response only.",
 			body:    channelPatch{}, result: channelCreated{}, status: 200, errors: writeErr, handle: a.updateChannel},
@@ -179,4 +182,12 @@ func (a *API) testChannel(c *call) (any, error) {
 		return nil, err
 	}
 	return a.d.Notify.Test(c.r.Context(), c.scope, id)
+}
+
+func (a *API) channelActivity(c *call) (any, error) {
+	id, err := c.id("id")
+	if err != nil {
+		return nil, err
+	}
+	return a.d.Notify.Activity(c.r.Context(), c.scope, id)
 }

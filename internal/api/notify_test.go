@@ -133,6 +133,16 @@ func TestNotificationChannels(t *testing.T) {
 				t.Errorf("after a rename: %+v", renamed)
 			}
 
+			var act struct {
+				Pending    int              `json:"pending"`
+				Deliveries []map[string]any `json:"deliveries"`
+			}
+			e.do(t, "GET", path+"/activity", e.managerTok, nil).want(t, http.StatusOK).decode(t, &act)
+			if act.Pending != 0 || act.Deliveries == nil {
+				t.Errorf("activity = %+v", act)
+			}
+			e.do(t, "GET", path+"/activity", e.techBTok, nil).problem(t, http.StatusNotFound)
+
 			e.do(t, "DELETE", path, e.managerTok, nil).want(t, http.StatusNoContent)
 			e.do(t, "GET", path, e.managerTok, nil).problem(t, http.StatusNotFound)
 		})

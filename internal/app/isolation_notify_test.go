@@ -19,18 +19,19 @@ func init() {
 	kindBySegment["channels"] = kindChannel
 	write := tenant.SupervisionWrite
 	for pattern, sp := range map[string]spec{
-		"GET /api/v1/notification-channels":            {action: write},
-		"POST /api/v1/notification-channels":           {action: write, target: true, bodyTarget: true, body: apiNewChannel},
-		"GET /api/v1/notification-channels/{id}":       {action: write, target: true},
-		"PATCH /api/v1/notification-channels/{id}":     {action: write, target: true, body: jsonBody(`{"name":"Matrix channel %d"}`)},
-		"DELETE /api/v1/notification-channels/{id}":    {action: write, target: true},
-		"POST /api/v1/notification-channels/{id}/test": {action: write, target: true},
-		"GET /supervision/channels":                    {action: write},
-		"POST /supervision/channels":                   {action: write, target: true, bodyTarget: true, body: webNewChannel},
-		"GET /supervision/channels/{id}":               {action: write, target: true},
-		"POST /supervision/channels/{id}":              {action: write, target: true, body: webEditChannel},
-		"POST /supervision/channels/{id}/delete":       {action: write, target: true},
-		"POST /supervision/channels/{id}/test":         {action: write, target: true},
+		"GET /api/v1/notification-channels":               {action: write},
+		"POST /api/v1/notification-channels":              {action: write, target: true, bodyTarget: true, body: apiNewChannel},
+		"GET /api/v1/notification-channels/{id}":          {action: write, target: true},
+		"PATCH /api/v1/notification-channels/{id}":        {action: write, target: true, body: jsonBody(`{"name":"Matrix channel %d"}`)},
+		"GET /api/v1/notification-channels/{id}/activity": {action: write, target: true},
+		"DELETE /api/v1/notification-channels/{id}":       {action: write, target: true},
+		"POST /api/v1/notification-channels/{id}/test":    {action: write, target: true},
+		"GET /supervision/channels":                       {action: write},
+		"POST /supervision/channels":                      {action: write, target: true, bodyTarget: true, body: webNewChannel},
+		"GET /supervision/channels/{id}":                  {action: write, target: true},
+		"POST /supervision/channels/{id}":                 {action: write, target: true, body: webEditChannel},
+		"POST /supervision/channels/{id}/delete":          {action: write, target: true},
+		"POST /supervision/channels/{id}/test":            {action: write, target: true},
 	} {
 		specs[pattern] = sp
 	}

@@ -88,6 +88,10 @@ func TestDelivery(t *testing.T) {
 				if err != nil || got.LastSentAt == nil || got.LastError != "" {
 					t.Errorf("channel after send: %+v %v", got, err)
 				}
+				act, err := e.svc.Activity(t.Context(), manager, ch.ID)
+				if err != nil || act.Pending != 0 || len(act.Deliveries) != 1 || !act.Deliveries[0].OK || act.Deliveries[0].Alerts != 1 {
+					t.Errorf("activity after send: %+v %v", act, err)
+				}
 			})
 
 			t.Run("storm of 100 notices: one grouped message per channel", func(t *testing.T) {
@@ -264,6 +268,10 @@ func TestDelivery(t *testing.T) {
 				c, _ := e.svc.Get(t.Context(), manager, ch.ID)
 				if !strings.Contains(c.LastError, "404 Not Found") {
 					t.Errorf("channel last error = %q", c.LastError)
+				}
+				if act, err := e.svc.Activity(t.Context(), manager, ch.ID); err != nil || len(act.Deliveries) != 1 || act.Deliveries[0].OK ||
+					act.Deliveries[0].Alerts != 3 || !strings.Contains(act.Deliveries[0].Error, "404") {
+					t.Errorf("activity after a refusal: %+v %v", act, err)
 				}
 				if n := e.count(t, `SELECT COUNT(*) FROM river_job WHERE kind = 'notify.flush' AND state <> 'completed'`); n != 0 {
 					t.Errorf("%d flush jobs not completed", n)

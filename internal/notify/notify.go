@@ -175,6 +175,13 @@ type Delivery struct {
 	Error     string    `json:"error"`
 }
 
+// Activity is what a channel is doing: the alerts waiting for it and its
+// latest messages.
+type Activity struct {
+	Pending    int        `json:"pending"`
+	Deliveries []Delivery `json:"deliveries"`
+}
+
 // ChannelFilter selects channels.
 type ChannelFilter struct {
 	ClientID int64 // 0: every visible channel, global ones included
@@ -224,6 +231,8 @@ type Store interface {
 	// NotifyDeliveries returns a channel's deliveries at or after since,
 	// oldest first.
 	NotifyDeliveries(ctx context.Context, channelID int64, since time.Time) ([]Delivery, error)
+	// RecentNotifyDeliveries returns a channel's latest deliveries, newest first.
+	RecentNotifyDeliveries(ctx context.Context, channelID int64, limit int) ([]Delivery, error)
 	// PendingNotifyChannels returns the channels with an item pending since
 	// before.
 	PendingNotifyChannels(ctx context.Context, before time.Time) ([]int64, error)

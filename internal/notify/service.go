@@ -148,6 +148,22 @@ func (svc *Service) Get(ctx context.Context, s tenant.Scope, id int64) (Channel,
 	return svc.d.Store.NotifyChannel(ctx, s, id)
 }
 
+// Activity returns the alerts waiting for a channel and its latest 20 messages.
+func (svc *Service) Activity(ctx context.Context, s tenant.Scope, id int64) (Activity, error) {
+	if _, err := svc.Get(ctx, s, id); err != nil {
+		return Activity{}, err
+	}
+	var a Activity
+	var err error
+	if _, a.Pending, err = svc.d.Store.PendingNotifyItems(ctx, id, 0); err != nil {
+		return a, err
+	}
+	if a.Deliveries, err = svc.d.Store.RecentNotifyDeliveries(ctx, id, 20); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
 // Create validates and stores a channel. A webhook without a secret gets a
 // generated one, left in c.Secret for the caller to show once.
 func (svc *Service) Create(ctx context.Context, s tenant.Scope, c *Channel) error {

@@ -353,3 +353,18 @@ func (db *DB) PurgeNotify(ctx context.Context, before time.Time) (int64, error) 
 	})
 	return n, err
 }
+
+// RecentNotifyDeliveries returns a channel's latest deliveries, newest first.
+func (db *DB) RecentNotifyDeliveries(ctx context.Context, channelID int64, limit int) ([]notify.Delivery, error) {
+	rows, err := db.query(ctx, `SELECT id, channel_id, sent_at, alerts, ok, error FROM notification_deliveries WHERE channel_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?`,
+		channelID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list recent notification deliveries: %w", err)
+	}
+	return collect(rows, func(row interface{ Scan(...any) error }) (notify.Delivery, error) {
+		var d notify.Delivery
+		err := row.Scan(&d.ID, &d.ChannelID, &d.SentAt, &d.Alerts, &d.OK, &d.Error)
+		d.SentAt = d.SentAt.UTC()
+		return d, translate(err)
+	})
+}

@@ -50,7 +50,8 @@ type channelEditPage struct {
 	Channel notify.Channel
 	Client  string
 	// Secret is a webhook's secret, shown on the page that created it only.
-	Secret string
+	Secret   string
+	Activity notify.Activity
 }
 
 func (v *view) channelChoices(clients []option) channelChoices {
@@ -218,6 +219,10 @@ func channelPath(id int64) string { return "/supervision/channels/" + itoa(id) }
 
 func (h *Handler) channelEditData(ctx context.Context, v *view, s tenant.Scope, c notify.Channel) (channelEditPage, error) {
 	d := channelEditPage{channelChoices: v.channelChoices(nil), Channel: c, Client: v.T("notifyweb.all_clients")}
+	var err error
+	if d.Activity, err = h.d.Notify.Activity(ctx, s, c.ID); err != nil {
+		return d, err
+	}
 	if c.ClientID != nil {
 		cl, err := h.d.Clients.Get(ctx, s, *c.ClientID)
 		if err != nil {

@@ -81,7 +81,7 @@ func TestNotificationChannelPages(t *testing.T) {
 		r = m.get(page)
 		wantStatus(t, "edit page", r, http.StatusOK)
 		wantNotBody(t, "edit page", r, secret)
-		wantBody(t, "edit page", r, "…"+secret[60:], "Client ALPHA", msg("en", "notifyweb.test"))
+		wantBody(t, "edit page", r, "…"+secret[60:], "Client ALPHA", msg("en", "notifyweb.test"), msg("en", "notifyweb.pending", 0), msg("en", "notifyweb.no_delivery"))
 		list := m.get("/supervision/channels")
 		wantBody(t, "list", list, "On call", "Client ALPHA", msg("en", "notifyweb.min_state.critical")+" · "+msg("en", "notifyweb.hours.business"))
 		wantNotBody(t, "list", list, msg("en", "notifyweb.empty"))
