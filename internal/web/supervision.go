@@ -66,6 +66,14 @@ type boardRow struct {
 	Maintenance bool
 }
 
+func boardRows(rows []supervision.BoardRow) []boardRow {
+	out := make([]boardRow, len(rows))
+	for i, r := range rows {
+		out[i] = boardRow{BoardRow: r, Maintenance: r.InMaintenance}
+	}
+	return out
+}
+
 type boardPage struct {
 	Rows    []boardRow
 	Summary []boardSummary
@@ -167,20 +175,7 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 	if page < d.Pages {
 		d.Next = boardPageLink(r, page+1)
 	}
-	maint, err := h.maintenanceNow(ctx, s)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	for _, row := range rows {
-		d.Rows = append(d.Rows, boardRow{BoardRow: row, Maintenance: maint.covers(ctx, row.Check)})
-	}
-	if counts.Maintenance == 0 {
-		if counts.Maintenance, err = maint.count(ctx, f); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
+	d.Rows = boardRows(rows)
 	d.Summary = v.boardSummary(counts, values)
 	if s.Staff() && !(len(s.Clients) == 1) {
 		cs, err := h.allClients(ctx, s)
@@ -464,13 +459,9 @@ func (h *Handler) checkPage(r *http.Request, v *view) (checkPage, error) {
 		return d, err
 	}
 	if len(rows) > 0 {
-		d.AssetName, d.ClientName = rows[0].AssetName, rows[0].ClientName
+		// Maintenance windows cover assets: any check of the asset tells.
+		d.AssetName, d.ClientName, d.Maintenance = rows[0].AssetName, rows[0].ClientName, rows[0].InMaintenance
 	}
-	maint, err := h.maintenanceNow(ctx, s)
-	if err != nil {
-		return d, err
-	}
-	d.Maintenance = maint.covers(ctx, c)
 	if c.TemplateID != nil && s.Staff() {
 		if t, err := h.d.Supervision.Template(ctx, s, *c.TemplateID); err == nil {
 			d.Template = t.Name
@@ -816,14 +807,7 @@ func (v *view) AssetChecks(assetID, clientID int64) *assetChecks {
 		return nil
 	}
 	out := &assetChecks{view: v, AssetID: assetID, Total: total, CanWrite: s.CanOn(tenant.SupervisionWrite, clientID)}
-	maint, err := h.maintenanceNow(v.r.Context(), s)
-	if err != nil {
-		h.log.Warn("load maintenance windows", "err", err)
-		maint = &maintenance{}
-	}
-	for _, row := range rows {
-		out.Rows = append(out.Rows, boardRow{BoardRow: row, Maintenance: maint.covers(v.r.Context(), row.Check)})
-	}
+	out.Rows = boardRows(rows)
 	return out
 }
 

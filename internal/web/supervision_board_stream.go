@@ -211,15 +211,6 @@ func (h *Handler) liveCounts(ctx context.Context, s tenant.Scope, f supervision.
 	if err != nil {
 		return liveCounts{}, err
 	}
-	if c.Maintenance == 0 {
-		m, err := h.maintenanceNow(ctx, s)
-		if err != nil {
-			return liveCounts{}, err
-		}
-		if c.Maintenance, err = m.count(ctx, f); err != nil {
-			return liveCounts{}, err
-		}
-	}
 	return liveCounts{
 		Critical: c.Critical, Warning: c.Warning, Unknown: c.Unknown, OK: c.OK, Acknowledged: c.Acknowledged,
 		Maintenance: c.Maintenance, Unreachable: c.Unreachable, Flapping: c.Flapping, Total: total,
