@@ -284,6 +284,7 @@ func TestDelivery(t *testing.T) {
 				acme := mkClient(t, e.db, "ACME", "ACME", "en")
 				e.channel(t, notify.Channel{ClientID: &acme.ID, Kind: notify.KindEmail, Target: "oncall@acme.example, boss@acme.example"})
 				n := notice(acme.ID, 5, check.Problem, check.OK, check.Critical, e.clk.Now())
+				n.Event.Output = "DISK CRITICAL <b>/</b> 97% used"
 				if err := e.svc.Enqueue(t.Context(), []supervision.Notice{n}, map[int64]int64{5: 12}); err != nil {
 					t.Fatal(err)
 				}
@@ -301,6 +302,14 @@ func TestDelivery(t *testing.T) {
 					if !strings.Contains(raw, want) && !strings.Contains(strings.ReplaceAll(raw, "=\r\n", ""), want) {
 						t.Errorf("e-mail lacks %q:\n%s", want, raw)
 					}
+				}
+				text, html := mailPart(t, got.data, "text/plain"), mailPart(t, got.data, "text/html")
+				if !strings.Contains(text, "Output: DISK CRITICAL <b>/</b> 97% used") || !strings.Contains(text, "Ticket: https://vigie.example/tickets/12") {
+					t.Errorf("text part:\n%s", text)
+				}
+				if !strings.Contains(html, "DISK CRITICAL &lt;b&gt;/&lt;/b&gt; 97% used") || strings.Contains(html, "<b>/</b>") ||
+					!strings.Contains(html, `href="https://vigie.example/tickets/12"`) || !strings.Contains(html, "Open the ticket") {
+					t.Errorf("html part (the output must be escaped):\n%s", html)
 				}
 				subject := mailSubject(t, got.data)
 				if subject != "[Vigie] CRITICAL — Disk / on srv-01 (ACME)" {

@@ -1,8 +1,10 @@
 package notify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -159,6 +161,84 @@ func (svc *Service) mailText(m message) string {
 	b.WriteString(T("notify.footer", m.channel.Name))
 	b.WriteString("\n")
 	return b.String()
+}
+
+// mailHTML is the HTML alternative of an e-mail (html/template escapes
+// every value: check outputs come from the monitored machines).
+var mailHTML = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
+<body style="font-family:sans-serif;color:#1f2933">
+<h1 style="font-size:18px;color:{{.Color}}">{{.Title}}</h1>
+{{if .Text}}<p>{{.Text}}</p>{{end}}
+{{if .Facts}}<table cellpadding="4" style="border-collapse:collapse">
+{{range .Facts}}<tr><th align="left" style="color:#52606d">{{.Label}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Output}}<pre style="background:#f5f7fa;padding:8px;white-space:pre-wrap">{{.Output}}</pre>{{end}}
+{{if .Lines}}<ul>
+{{range .Lines}}<li><strong>{{.State}}</strong> — {{if .URL}}<a href="{{.URL}}">{{.Text}}</a>{{else}}{{.Text}}{{end}} <span style="color:#52606d">({{.At}})</span>{{if .Output}}<br><code>{{.Output}}</code>{{end}}</li>
+{{end}}</ul>{{end}}
+{{if .More}}<p style="color:#52606d">{{.More}}</p>{{end}}
+{{range .Links}}<p><a href="{{.URL}}">{{.Label}}</a></p>
+{{end}}<hr><p style="color:#52606d;font-size:12px">{{.Footer}}</p>
+</body></html>`))
+
+type mailFact struct{ Label, Value string }
+
+type mailLine struct{ State, Text, URL, At, Output string }
+
+type mailLink struct{ Label, URL string }
+
+// mailBodyHTML renders the HTML alternative of an e-mail.
+func (svc *Service) mailBodyHTML(m message) (string, error) {
+	T := func(key string, args ...any) string { return svc.msg.T(m.lang, key, args...) }
+	d := struct {
+		Lang, Title, Color, Text, Output, More, Footer string
+		Facts                                          []mailFact
+		Lines                                          []mailLine
+		Links                                          []mailLink
+	}{Lang: m.lang, Title: svc.summary(m), Color: "#b42318", Footer: T("notify.footer", m.channel.Name)}
+	switch {
+	case m.test:
+		d.Color, d.Text = "#1f2933", T("notify.test.text", m.channel.Name)
+	case len(m.alerts) == 1:
+		a := m.alerts[0]
+		if a.Event.Recovery() || a.State == "OK" {
+			d.Color = "#067647"
+		}
+		d.Facts = []mailFact{
+			{T("notify.field.event"), T("notify.event." + string(a.Event))},
+			{T("notify.field.state"), a.State},
+			{T("notify.field.previous"), a.Previous},
+			{T("notify.field.check"), a.CheckName},
+			{T("notify.field.asset"), a.AssetName},
+			{T("notify.field.client"), a.ClientName},
+			{T("notify.field.at"), localTime(a)},
+		}
+		d.Output = a.Output
+		if u := svc.ticketURL(a); u != "" {
+			d.Links = append(d.Links, mailLink{T("notify.open_ticket"), u})
+		}
+		if u := svc.checkURL(a); u != "" {
+			d.Links = append(d.Links, mailLink{T("notify.open_check"), u})
+		}
+	default:
+		for i, a := range m.alerts {
+			if i == maxLines {
+				d.More = T("notify.more", len(m.alerts)-maxLines)
+				break
+			}
+			text := svc.msg.T(m.lang, "notify.line_rest", a.CheckName, a.AssetName, a.ClientName)
+			if a.Event != EventProblem {
+				text += " — " + T("notify.event."+string(a.Event))
+			}
+			d.Lines = append(d.Lines, mailLine{State: a.State, Text: text, URL: svc.checkURL(a), At: localTime(a), Output: clip(a.Output, 200)})
+		}
+	}
+	var b bytes.Buffer
+	if err := mailHTML.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("render notification e-mail: %w", err)
+	}
+	return b.String(), nil
 }
 
 // ---- generic webhook ----

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	netmail "net/mail"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -382,4 +385,43 @@ func mailSubject(t *testing.T, raw []byte) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// mailPart returns the decoded body part of a raw message of the media type
+// (text/plain, text/html), searching nested multiparts.
+func mailPart(t *testing.T, raw []byte, want string) string {
+	t.Helper()
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var find func(ct string, header func(string) string, body io.Reader) string
+	find = func(ct string, header func(string) string, body io.Reader) string {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return ""
+		}
+		if strings.HasPrefix(mt, "multipart/") {
+			mr := multipart.NewReader(body, params["boundary"])
+			for {
+				p, err := mr.NextRawPart()
+				if err != nil {
+					return ""
+				}
+				if s := find(p.Header.Get("Content-Type"), p.Header.Get, p); s != "" {
+					return s
+				}
+			}
+		}
+		if mt != want {
+			return ""
+		}
+		var r io.Reader = body
+		if strings.EqualFold(header("Content-Transfer-Encoding"), "quoted-printable") {
+			r = quotedprintable.NewReader(body)
+		}
+		b, _ := io.ReadAll(r)
+		return string(b)
+	}
+	return find(m.Header.Get("Content-Type"), m.Header.Get, m.Body)
 }

@@ -244,7 +244,11 @@ func pickLang(l string) string {
 
 // sendMail queues the e-mail of a message in the outbox.
 func (svc *Service) sendMail(ctx context.Context, m message) error {
-	msg := mail.Message{To: m.channel.Recipients(), Subject: svc.mailSubject(m), Text: svc.mailText(m), ClientID: m.channel.ClientID,
+	html, err := svc.mailBodyHTML(m)
+	if err != nil {
+		return &permanentError{err}
+	}
+	msg := mail.Message{To: m.channel.Recipients(), Subject: svc.mailSubject(m), Text: svc.mailText(m), HTML: html, ClientID: m.channel.ClientID,
 		Headers: map[string]string{"X-Vigie-Notification": strconv.FormatInt(m.channel.ID, 10)}}
 	if msg.ClientID == nil && len(m.alerts) > 0 {
 		allSame := true
