@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,6 +103,7 @@ func TestService(t *testing.T) {
 			t.Run("tenancy", func(t *testing.T) { testServiceTenancy(t, newEnv(t, dialect)) })
 			t.Run("in force and coverage", func(t *testing.T) { testServiceCoverage(t, newEnv(t, dialect)) })
 			t.Run("lifecycle and journal", func(t *testing.T) { testServiceLifecycle(t, newEnv(t, dialect)) })
+			t.Run("concurrent overlapping creations", func(t *testing.T) { testServiceConcurrentOverlap(t, newEnv(t, dialect)) })
 		})
 	}
 }
@@ -314,5 +316,39 @@ func wantNotFound(t *testing.T, what string, err error) {
 	t.Helper()
 	if !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("%s: err = %v, want ErrNotFound", what, err)
+	}
+}
+
+// testServiceConcurrentOverlap starts overlapping active contracts of one
+// client at once: exactly one may be stored, whatever the interleaving.
+func testServiceConcurrentOverlap(t *testing.T, e *env) {
+	const n = 6
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := draft(e.A.ID, "RACE-"+strconv.Itoa(i), date(2026, 1, 1+i), nil)
+			errs <- e.svc.Create(context.Background(), sys, &c)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	stored, refused := 0, 0
+	for err := range errs {
+		switch v, isInvalid := fault.AsInvalid(err); {
+		case err == nil:
+			stored++
+		case isInvalid && len(v.Fields) == 1 && v.Fields[0].Code == contract.CodeOverlaps:
+			refused++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	list, err := e.svc.List(t.Context(), sys, e.A.ID)
+	ok(t, err)
+	if stored != 1 || refused != n-1 || len(list) != 1 {
+		t.Errorf("%d stored, %d refused as overlapping, %d in the database; want 1, %d, 1", stored, refused, len(list), n-1)
 	}
 }
