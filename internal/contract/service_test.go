@@ -237,6 +237,13 @@ func testServiceTenancy(t *testing.T, e *env) {
 	manager := tenant.Scope{UserID: 301, Role: tenant.RoleManager, Clients: []int64{e.A.ID}}
 	a.Title = "par le manager"
 	ok(t, e.svc.Update(ctx, manager, &a))
+	// An update cannot move a contract to another client.
+	moved := a
+	moved.ClientID = e.B.ID
+	ok(t, e.svc.Update(ctx, sys, &moved))
+	if got, err := e.svc.Get(ctx, sys, a.ID); err != nil || got.ClientID != e.A.ID || moved.ClientID != e.A.ID {
+		t.Errorf("after an update naming client B: stored client %d, returned %d (%v)", got.ClientID, moved.ClientID, err)
+	}
 }
 
 func testServiceCoverage(t *testing.T, e *env) {

@@ -64,6 +64,9 @@ func (c *Contract) Normalize() error {
 			v.Add("calendar", CodeInvalidCal, err.Error())
 		}
 	}
+	if c.Targets == nil {
+		c.Targets = map[sla.Priority]sla.Target{}
+	}
 	for prio, t := range c.Targets {
 		field := "targets." + string(prio)
 		if !slices.Contains(Priorities, prio) {
