@@ -10,6 +10,7 @@
 package contract
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -325,4 +326,21 @@ func maxDate(a, b time.Time) time.Time {
 		return date(a)
 	}
 	return date(b)
+}
+
+// Policy returns the SLA policy the contract promises: its service hours
+// and a target for every priority (a priority without one gets the zero
+// target, measured but never at risk nor breached, as the helpdesk does
+// for a client's service level). At-risk share and pause statuses are the
+// SLA engine's defaults.
+func (c Contract) Policy() (sla.Policy, error) {
+	cal, err := sla.Parse(c.Calendar)
+	if err != nil {
+		return sla.Policy{}, fmt.Errorf("calendar of contract %s: %w", c.Reference, err)
+	}
+	p := sla.Policy{Calendar: cal, Targets: make(map[sla.Priority]sla.Target, len(Priorities))}
+	for _, prio := range Priorities {
+		p.Targets[prio] = c.Targets[prio]
+	}
+	return p, nil
 }

@@ -262,3 +262,30 @@ func TestNormalize(t *testing.T) {
 		}
 	})
 }
+
+func TestPolicy(t *testing.T) {
+	c := valid()
+	if err := c.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Policy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Targets) != 4 || p.Targets["P1"] != (sla.Target{TTO: 15 * time.Minute, TTR: 4 * time.Hour}) || p.Targets["P3"] != (sla.Target{}) {
+		t.Errorf("targets %v", p.Targets)
+	}
+	at := time.Date(2026, 3, 29, 2, 30, 0, 0, time.UTC)
+	if !p.Calendar.Open(at) || p.Calendar.Add(at, time.Hour) != at.Add(time.Hour) {
+		t.Error("the 24×7 calendar does not come through")
+	}
+	// The policy is one the SLA engine accepts.
+	st, err := sla.Evaluate(p, []sla.Event{{Kind: sla.EventCreated, At: at, Priority: "P1", Status: "new"}}, at.Add(5*time.Hour))
+	if err != nil || !st.TTR.Breached {
+		t.Errorf("evaluate under the contract's policy: %+v, %v", st.TTR, err)
+	}
+	c.Calendar = "{"
+	if _, err := c.Policy(); err == nil {
+		t.Error("a broken calendar gives a policy")
+	}
+}
