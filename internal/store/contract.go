@@ -57,19 +57,17 @@ func scanContract(row interface{ Scan(...any) error }) (contract.Contract, error
 		c                       contract.Contract
 		start, targets, kinds   string
 		end, packStart          sql.NullString
-		daily, monthly, quarter bool
-		annual                  bool
 		renewal, state, support string
 	)
 	err := row.Scan(&c.ID, &c.ClientID, &c.Reference, &c.Title, &start, &end, &renewal, &c.Renewal.NoticeMonths, &c.Renewal.TermMonths, &state,
 		&c.Calendar, &targets, &c.Availability, &support, &c.Support.Minutes, &packStart, &c.OnSitePerMonth,
-		&daily, &monthly, &quarter, &annual, &c.Reversibility, &c.DataProtection, &c.RetentionYears,
+		&c.Reporting.Daily, &c.Reporting.Monthly, &c.Reporting.Quarterly, &c.Reporting.Annual, &c.Reversibility, &c.DataProtection, &c.RetentionYears,
 		&kinds, &c.Created, &c.Updated)
 	if err != nil {
 		return contract.Contract{}, translate(err)
 	}
 	c.Renewal.Kind, c.State, c.Support.Mode = contract.RenewalKind(renewal), contract.State(state), contract.SupportMode(support)
-	c.Reporting = contract.Reporting{Daily: daily, Monthly: monthly, Quarterly: quarter, Annual: annual, Recipients: []int64{}}
+	c.Reporting.Recipients = []int64{}
 	c.Created, c.Updated = c.Created.UTC(), c.Updated.UTC()
 	if c.Start, err = parseDateText(start); err != nil {
 		return contract.Contract{}, fmt.Errorf("contract %d: %w", c.ID, err)
