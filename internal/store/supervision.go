@@ -334,9 +334,23 @@ func (db *DB) UpdateCheck(ctx context.Context, s tenant.Scope, c *supervision.Ch
 // backup runs.
 func (db *DB) DeleteCheck(ctx context.Context, s tenant.Scope, id int64) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
+		// The status row is locked before the check: the engine's batch
+		// write updates a status row, then takes a key lock on its check
+		// (inserting an event); locking the check first would take the two
+		// locks in the other order and deadlock on PostgreSQL.
+		if db.dialect == Postgres {
+			var locked int64
+			err := db.queryRow(ctx, `SELECT check_id FROM check_status WHERE check_id = ? FOR UPDATE`, id).Scan(&locked)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("lock status of check %d: %w", id, translate(err))
+			}
+		}
 		old, err := db.checkForChange(ctx, s, id)
 		if err != nil {
 			return err
+		}
+		if _, err := db.exec(ctx, `DELETE FROM check_status WHERE check_id = ?`, id); err != nil {
+			return fmt.Errorf("delete status of check %d: %w", id, translate(err))
 		}
 		if err := affected(db.exec(ctx, `DELETE FROM checks WHERE id = ?`, id)); err != nil {
 			return err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ var supervisionConformance = []struct {
 	{"windows/crud and scope", testSupervisionWindows},
 	{"backups/runs, restore tests, last backups", testSupervisionBackups},
 	{"assets/refs and tags", testSupervisionAssetRefs},
+	{"checks/delete while results are written", testSupervisionDeleteDuringWrites},
 }
 
 func TestSupervisionStore(t *testing.T) {
@@ -771,4 +773,47 @@ func testSupervisionAssetRefs(t *testing.T, db *store.DB) {
 	if r := must(db.AssetRef(ctx, sys, web.ID))(t); len(r.Tags) != 0 {
 		t.Errorf("tags after clearing = %v", r.Tags)
 	}
+}
+
+// testSupervisionDeleteDuringWrites deletes checks while the engine's batch
+// writes keep updating their statuses and adding events: a delete never
+// fails (on PostgreSQL the two once took their locks in opposite orders and
+// deadlocked), and a batch naming a deleted check at worst fails whole.
+func testSupervisionDeleteDuringWrites(t *testing.T, db *store.DB) {
+	ctx := t.Context()
+	w := newWorld(t, db)
+	a := mkAsset(t, db, w.A.ID, asset.KindServer, "srv")
+	var checks []supervision.Check
+	for i := range 40 {
+		checks = append(checks, mkCheck(t, db, a.ID, fmt.Sprintf("c%d", i), supervision.KindCPU, nil))
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			at := s0.Add(time.Duration(n) * time.Second)
+			var sts []supervision.Status
+			var evs []supervision.Event
+			for _, c := range checks {
+				st := check.Status{State: check.Critical, Type: check.Soft, Attempt: 1, Since: at, LastCheck: at, Output: "x"}
+				sts = append(sts, supervision.Status{CheckID: c.ID, ClientID: w.A.ID, AssetID: a.ID, Status: st})
+				evs = append(evs, supervision.Event{CheckID: c.ID, ClientID: w.A.ID, AssetID: a.ID,
+					Event: check.Event{At: at, Kind: check.SoftChange, From: check.OK, To: check.Critical, Type: check.Soft}})
+			}
+			_ = db.SaveResults(ctx, sts, evs) // may fail whole when a check just went
+		}
+	}()
+	for _, c := range checks {
+		if err := db.DeleteCheck(ctx, sys, c.ID); err != nil {
+			t.Errorf("delete check %d while results are written: %v", c.ID, err)
+		}
+	}
+	close(stop)
+	<-done
 }
