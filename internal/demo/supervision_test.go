@@ -71,9 +71,17 @@ func TestSupervise(t *testing.T) {
 			if err != nil || tk.Type != ticket.TypeIncident || tk.ClientID != backup.ClientID || tk.Priority != ticket.P1 {
 				t.Errorf("backup incident: %+v %v", tk, err)
 			}
-			fl, err := s.App.Supervision.Status(ctx, sys, flappy.ID)
-			if err != nil || !fl.Flapping {
-				t.Errorf("wms-sync is not flapping: %+v %v", fl, err)
+			// Statuses are written in batches about once a second.
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				fl, err := s.App.Supervision.Status(ctx, sys, flappy.ID)
+				if err == nil && fl.Flapping {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("wms-sync is not flapping: %+v %v", fl, err)
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
 			}
 			sums, err := s.App.Supervision.LastBackups(ctx, sys, 0)
 			if err != nil {
