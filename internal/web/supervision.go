@@ -788,6 +788,10 @@ type assetChecks struct {
 	Rows     []boardRow
 	Total    int
 	CanWrite bool
+	// Uptime30 is the asset's availability over 30 days ("" when nothing
+	// was measured); Backup, a backup job's last runs and restore test.
+	Uptime30 string
+	Backup   *supervision.BackupSummary
 }
 
 // AssetChecks lists an asset's checks with their states for its page, nil
@@ -808,6 +812,24 @@ func (v *view) AssetChecks(assetID, clientID int64) *assetChecks {
 	}
 	out := &assetChecks{view: v, AssetID: assetID, Total: total, CanWrite: s.CanOn(tenant.SupervisionWrite, clientID)}
 	out.Rows = boardRows(rows)
+	ctx, now := v.r.Context(), h.now()
+	if total > 0 {
+		up, err := h.d.Supervision.AssetAvailability(ctx, s, assetID, now.Add(-30*24*time.Hour), now)
+		if err != nil {
+			h.log.Warn("asset availability", "asset", assetID, "err", err)
+		} else if ratio, ok := up.Ratio(); ok {
+			out.Uptime30 = v.UptimePercent(ratio)
+		}
+	}
+	sums, err := h.d.Supervision.LastBackups(ctx, s, clientID)
+	if err != nil {
+		h.log.Warn("backup summary of an asset", "asset", assetID, "err", err)
+	}
+	for i := range sums {
+		if sums[i].AssetID == assetID {
+			out.Backup = &sums[i]
+		}
+	}
 	return out
 }
 

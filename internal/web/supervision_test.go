@@ -345,6 +345,46 @@ func TestSupervisionBoard(t *testing.T) {
 			wantBody(t, "client's asset page", r, "Site web ALPHA")
 			wantNotBody(t, "client's asset page", r, "/supervision/checks/new")
 		})
+
+		t.Run("asset availability and backup summary", func(t *testing.T) {
+			// A server whose only check has been a hard CRITICAL since its
+			// first run was never up over the 30 days (a server of BRAVO: a
+			// window covers the whole of ALPHA now, and maintenance time is
+			// left out of availability).
+			srvC := asset.Asset{ClientID: f.b.ID, Kind: asset.KindServer, Name: "down-bravo-02"}
+			if err := srv.App.Assets.Create(srv.Ctx(), tenant.System(), &srvC); err != nil {
+				t.Fatal(err)
+			}
+			down := supervision.Check{AssetID: srvC.ID, Name: "Port fermé", Enabled: true, Rules: supervision.Rules{Kind: supervision.KindTCP,
+				Params: supervision.Params{Host: "127.0.0.1", Port: 9, Timeout: 2}, Interval: 86400, RetryInterval: 3600, MaxAttempts: 1}}
+			if err := srv.App.Supervision.CreateCheck(srv.Ctx(), tenant.System(), &down); err != nil {
+				t.Fatal(err)
+			}
+			ran(t, srv, down)
+			r := signedIn(t, srv, "tech@example.com").get("/assets/" + itoa(srvC.ID))
+			wantBody(t, "asset availability", r, msg("fr", "board.asset_uptime30"), "<strong>0,00 %</strong>")
+			job := asset.Asset{ClientID: f.a.ID, Kind: asset.KindBackup, Name: "Job Veeam ALPHA"}
+			if err := srv.App.Assets.Create(srv.Ctx(), tenant.System(), &job); err != nil {
+				t.Fatal(err)
+			}
+			push := supervision.Check{AssetID: job.ID, Name: "Veeam", Enabled: true, Rules: supervision.Rules{
+				Kind: supervision.KindBackupPush, Params: supervision.Params{Schedule: "0 2 * * *"}, MaxAttempts: 1}}
+			if err := srv.App.Supervision.CreateCheck(srv.Ctx(), tenant.System(), &push); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.App.Supervision.Push(srv.Ctx(), push.PushToken, supervision.PushInput{OK: true, Message: "14 points de restauration"}); err != nil {
+				t.Fatal(err)
+			}
+			rt := supervision.RestoreTest{AssetID: job.ID, TestedAt: time.Now().Add(-48 * time.Hour), Scope: "Dossier compta", Result: supervision.RestorePartial, Minutes: 30}
+			if err := srv.App.Supervision.AddRestoreTest(srv.Ctx(), tenant.System(), &rt); err != nil {
+				t.Fatal(err)
+			}
+			r = signedIn(t, srv, "tech@example.com").get("/assets/" + itoa(job.ID))
+			wantStatus(t, "backup job page", r, http.StatusOK)
+			wantBody(t, "backup job page", r, msg("fr", "supform.backups.last_success"), "14 points de restauration",
+				msg("fr", "supform.backups.last_restore"), msg("fr", "supform.restore.result.partial"))
+			wantNotBody(t, "backup job page", r, msg("fr", "supform.backups.never_tested"))
+		})
 	})
 }
 
