@@ -844,13 +844,18 @@ const maxCheckCharts = 4
 
 // checkGraphs draws the performance data of a check over [from, to]: its
 // response times (every value named …_ms) on one graph in time units, then
-// one graph per other value. None when the viewer may not read the asset's
-// metrics (a client's users see the state and history only).
+// one graph per other value. Whoever may see the check sees its graphs: c
+// was read with the viewer's scope, and a client user, who may not read the
+// asset's metrics (no asset.read), gets this check's own series alone.
 func (h *Handler) checkGraphs(ctx context.Context, v *view, s tenant.Scope, c supervision.Check, from, to time.Time) ([]assetChart, error) {
-	if h.d.Assets == nil || !s.CanOn(tenant.AssetRead, c.ClientID) {
+	if h.d.Assets == nil || !s.CanOn(tenant.SupervisionRead, c.ClientID) {
 		return nil, nil
 	}
-	res, err := h.d.Assets.Metrics(ctx, s, metric.Query{AssetID: c.AssetID, Name: perfMetric, Labels: map[string]string{"check": itoa(c.ID)}, From: from, To: to})
+	qs := s
+	if !s.CanOn(tenant.AssetRead, c.ClientID) {
+		qs = tenant.System() // limited below to the series of check c
+	}
+	res, err := h.d.Assets.Metrics(ctx, qs, metric.Query{AssetID: c.AssetID, Name: perfMetric, Labels: map[string]string{"check": itoa(c.ID)}, From: from, To: to})
 	if err != nil {
 		return nil, err
 	}

@@ -229,6 +229,12 @@ func TestSupervisionBoard(t *testing.T) {
 			if n := strings.Count(g.body, `<figure class="chart-box">`); n != 2 {
 				t.Errorf("check page draws %d graphs, want 2 (response time, size)", n)
 			}
+			// A client user, who may not read the asset's metrics, sees the
+			// check's own graphs, and nothing of another check.
+			cu := signedIn(t, srv, "cuser@alpha.example").get("/supervision/checks/" + web + "?range=1h")
+			if n := strings.Count(cu.body, `<figure class="chart-box">`); n != 2 {
+				t.Errorf("client user's check page draws %d graphs, want 2 (response time, size)", n)
+			}
 			r := b.get("/supervision/checks/" + web)
 			wantStatus(t, "check page", r, http.StatusOK)
 			wantBody(t, "check page", r, "Site web ALPHA", "web-alpha-01", "http://127.0.0.1:9/health", "HTTP 503 Service Unavailable",
@@ -241,7 +247,9 @@ func TestSupervisionBoard(t *testing.T) {
 			r = signedIn(t, srv, "cuser@alpha.example").get("/supervision/checks/" + web)
 			wantStatus(t, "client's check page", r, http.StatusOK)
 			wantBody(t, "client's check page", r, "HTTP 503 Service Unavailable")
-			wantNotBody(t, "client's check page", r, "/acknowledge", "/run", "/edit", `href="/assets/`, `id="graph"`)
+			wantNotBody(t, "client's check page", r, "/acknowledge", "/run", "/edit", `href="/assets/`)
+			// The check's own graphs, not the asset's metrics.
+			wantBody(t, "client's check page", r, `id="graph"`)
 			wantStatus(t, "no such check", b.get("/supervision/checks/999999"), http.StatusNotFound)
 		})
 
