@@ -181,6 +181,27 @@ func seedSupervision(ctx context.Context, a *app.App, base string) error {
 		}
 	}
 
+	// Maintenance: Lyon's weekly patch night, and a workstation being
+	// repaired right now (its problems notify nobody).
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		paris = time.UTC
+	}
+	mac, err := need("mac-associee")
+	if err != nil {
+		return err
+	}
+	for _, w := range []supervision.Window{
+		{Window: check.Window{ClientID: lyon.ClientID, Weekdays: []time.Weekday{time.Sunday}, Start: 3 * time.Hour, Duration: 2 * time.Hour,
+			Location: paris, Comment: "Mises à jour mensuelles et redémarrages"}},
+		{Window: check.Window{AssetID: mac.ID, From: now.Add(-30 * time.Minute).Truncate(time.Minute), To: now.Add(90 * time.Minute).Truncate(time.Minute),
+			Comment: "Remplacement du SSD (intervention sur site)"}},
+	} {
+		if err := sup.CreateWindow(ctx, s, &w); err != nil {
+			return fmt.Errorf("demo maintenance window: %w", err)
+		}
+	}
+
 	// The flapping process: twenty minutes of results going up and down.
 	for i := 20; i >= 1; i-- {
 		st := check.OK

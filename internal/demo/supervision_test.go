@@ -99,6 +99,10 @@ func TestSupervise(t *testing.T) {
 			if restores != 1 {
 				t.Errorf("%d backup jobs with a restore test, want 1", restores)
 			}
+			_, counts, _, err := s.App.Supervision.Board(ctx, sys, supervision.BoardFilter{})
+			if err != nil || counts.Maintenance == 0 {
+				t.Errorf("no check in maintenance on the demo board: %+v %v", counts, err)
+			}
 		})
 	}
 }
