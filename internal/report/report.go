@@ -1,0 +1,197 @@
+// Package report computes the figures of a client's reports — the monthly
+// steering report first — from the helpdesk and supervision rows of a
+// period. It is the one source of those figures: the reports, their CSV and
+// the dashboards call Figures and never count on their own.
+//
+// Every figure is a pure function over rows (tickets, status changes,
+// ratings, time entries, hard check events, maintenance windows, backup runs,
+// restore tests); the Store only fetches the rows of one client. docs/reports.md
+// says what each figure means and how it is computed.
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/check"
+	"github.com/vigie-hq/vigie/internal/supervision"
+	"github.com/vigie-hq/vigie/internal/ticket"
+)
+
+// TicketRow is what the figures need of a ticket (merged duplicates are
+// never rows).
+type TicketRow struct {
+	ID         int64
+	Type       ticket.Type
+	Priority   ticket.Priority
+	CategoryID int64  // 0: none
+	Category   string // the category's name
+	Created    time.Time
+	Owned      *time.Time
+	Resolved   *time.Time // the last resolution; nil while open (reopening clears it)
+	Covered    bool       // an SLA clock ran
+	TTOBreach  *time.Time // when the time to own was breached
+	TTRBreach  *time.Time // when the time to resolve was breached
+	// StatusAtEnd is the status the last status change before the end of
+	// the period set; "" when none happened by then (the ticket was new).
+	StatusAtEnd ticket.Status
+}
+
+// StatusChange is a change of a ticket's status (a timeline event).
+type StatusChange struct {
+	TicketID int64
+	At       time.Time
+	From, To ticket.Status
+}
+
+// Rating is a client's satisfaction score (1…5) of a ticket.
+type Rating struct {
+	TicketID int64
+	Score    int
+	At       time.Time
+}
+
+// TimeRow is a time entry.
+type TimeRow struct {
+	TicketID int64
+	Start    time.Time
+	Duration time.Duration
+	Travel   time.Duration
+	Billable bool
+	OnSite   bool
+}
+
+// AssetRow is an asset of the client.
+type AssetRow struct {
+	ID          int64
+	SiteID      int64 // 0: none
+	Name        string
+	Criticality string // asset.Criticality
+}
+
+// CheckRow is a check of the client.
+type CheckRow struct {
+	ID        int64
+	AssetID   int64
+	Name      string
+	AssetName string
+	Kind      supervision.Kind
+	Severity  supervision.Severity
+	Enabled   bool
+}
+
+// Store fetches the rows of one client for a period, whatever the caller's
+// scope (system work: the caller decided the client may be reported).
+type Store interface {
+	// ReportTickets returns the client's tickets (merged duplicates left
+	// out) created before to that were created, owned or resolved in
+	// [from, to) or not resolved before to; StatusAtEnd is read at to.
+	ReportTickets(ctx context.Context, clientID int64, from, to time.Time) ([]TicketRow, error)
+	// ReportStatusChanges returns the status changes of the client's tickets in [from, to).
+	ReportStatusChanges(ctx context.Context, clientID int64, from, to time.Time) ([]StatusChange, error)
+	// ReportRatings returns the ratings of the client's tickets given in [from, to).
+	ReportRatings(ctx context.Context, clientID int64, from, to time.Time) ([]Rating, error)
+	// ReportTime returns the time entries of the client's tickets started in [from, to).
+	ReportTime(ctx context.Context, clientID int64, from, to time.Time) ([]TimeRow, error)
+	// ReportAssets returns the client's assets and checks.
+	ReportAssets(ctx context.Context, clientID int64) ([]AssetRow, []CheckRow, error)
+	// ReportHardEvents returns the hard events of the client's checks in
+	// [from, to) and, per check, the last hard event before from.
+	ReportHardEvents(ctx context.Context, clientID int64, from, to time.Time) ([]supervision.Event, error)
+	// ReportWindows returns the client's maintenance windows (its own, its
+	// sites' and its assets').
+	ReportWindows(ctx context.Context, clientID int64) ([]check.Window, error)
+	// ReportBackupRuns returns the runs of the client's backup jobs in [from, to).
+	ReportBackupRuns(ctx context.Context, clientID int64, from, to time.Time) ([]supervision.BackupRun, error)
+	// ReportRestoreTests returns, per asset of the client, its last restore
+	// test before before.
+	ReportRestoreTests(ctx context.Context, clientID int64, before time.Time) ([]supervision.RestoreTest, error)
+}
+
+// Monthly holds the figures of a steering report for one client and period
+// (the monthly one, or any other period).
+type Monthly struct {
+	ClientID int64      `json:"client_id"`
+	Period   PeriodInfo `json:"period"`
+	Tickets  Tickets    `json:"tickets"`
+	Time     TimeSpent  `json:"time"`
+	// Satisfaction is over the ratings given in the period.
+	Satisfaction Satisfaction `json:"satisfaction"`
+	// Availability has one line per critical asset, by name.
+	Availability []Availability `json:"availability"`
+	Alerts       Alerts         `json:"alerts"`
+	Backups      Backups        `json:"backups"`
+}
+
+// PeriodInfo says which period the figures cover.
+type PeriodInfo struct {
+	Kind     Kind      `json:"kind"`
+	Label    string    `json:"label"`
+	TimeZone string    `json:"time_zone"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`    // excluded
+	Until    time.Time `json:"until"` // the figures' end: To, or the moment computed while the period runs
+	SoFar    bool      `json:"so_far"`
+}
+
+// Figures computes the steering-report figures of a client for a period at
+// now (the period is validated first: see Period.Validate).
+func Figures(ctx context.Context, st Store, clientID int64, p Period, now time.Time) (Monthly, error) {
+	if err := p.Validate(now); err != nil {
+		return Monthly{}, err
+	}
+	from, until := p.From, p.Until(now)
+	m := Monthly{ClientID: clientID, Period: PeriodInfo{
+		Kind: p.Kind, Label: p.Label(), TimeZone: p.Location.String(),
+		From: p.From, To: p.To, Until: until, SoFar: p.SoFar(now),
+	}}
+
+	tickets, err := st.ReportTickets(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report tickets of client %d: %w", clientID, err)
+	}
+	changes, err := st.ReportStatusChanges(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report status changes of client %d: %w", clientID, err)
+	}
+	m.Tickets = TicketFigures(tickets, changes, from, until)
+
+	ratings, err := st.ReportRatings(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report ratings of client %d: %w", clientID, err)
+	}
+	m.Satisfaction = SatisfactionOf(ratings)
+
+	entries, err := st.ReportTime(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report time of client %d: %w", clientID, err)
+	}
+	m.Time = TimeOf(entries)
+
+	assets, checks, err := st.ReportAssets(ctx, clientID)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report assets of client %d: %w", clientID, err)
+	}
+	events, err := st.ReportHardEvents(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report check events of client %d: %w", clientID, err)
+	}
+	windows, err := st.ReportWindows(ctx, clientID)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report maintenance of client %d: %w", clientID, err)
+	}
+	m.Availability = AvailabilityOf(clientID, assets, checks, events, windows, from, until)
+	m.Alerts = AlertsOf(checks, events, from, until)
+
+	runs, err := st.ReportBackupRuns(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report backup runs of client %d: %w", clientID, err)
+	}
+	restores, err := st.ReportRestoreTests(ctx, clientID, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report restore tests of client %d: %w", clientID, err)
+	}
+	m.Backups = BackupsOf(checks, runs, restores)
+	return m, nil
+}
