@@ -1,0 +1,147 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSV returns the figures as CSV, one figure a line: section, item (a type,
+// priority, category, asset, check or backup job; empty for a total),
+// measure, value. Times are RFC 3339 in the period's time zone, decimals
+// use a point, a figure without a value (a mean of nothing) is empty. A
+// cell a spreadsheet would read as a formula starts with an apostrophe.
+func (m Monthly) CSV() []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	loc, err := time.LoadLocation(m.Period.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	line := func(section, item, measure, value string) {
+		_ = w.Write([]string{section, safeCell(item), measure, safeCell(value)})
+	}
+	n := strconv.Itoa
+	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
+	line("section", "item", "measure", "value")
+
+	p := m.Period
+	line("period", "", "label", p.Label)
+	line("period", "", "time_zone", p.TimeZone)
+	line("period", "", "from", ts(p.From))
+	line("period", "", "to", ts(p.To))
+	line("period", "", "until", ts(p.Until))
+	line("period", "", "so_far", strconv.FormatBool(p.SoFar))
+
+	t := m.Tickets
+	line("tickets", "", "opened", n(t.Opened))
+	line("tickets", "", "closed", n(t.Closed))
+	counts := func(prefix string, cs []Count) {
+		for _, c := range cs {
+			item := prefix + c.Key
+			if c.Label != "" {
+				item = prefix + c.Label
+			} else if prefix == "category:" {
+				item = prefix + "(none)"
+			}
+			line("tickets", item, "opened", n(c.Opened))
+			line("tickets", item, "closed", n(c.Closed))
+		}
+	}
+	counts("type:", t.ByType)
+	counts("priority:", t.ByPriority)
+	counts("category:", t.ByCategory)
+	line("tickets", "", "owned", n(t.Owned))
+	line("tickets", "", "mean_to_own_minutes", num(t.MeanToOwnMinutes))
+	line("tickets", "", "mean_to_resolve_minutes", num(t.MeanToResolveMinutes))
+	compliance := func(name string, c Compliance) {
+		line("tickets", "", name+"_met", n(c.Met))
+		line("tickets", "", name+"_total", n(c.Total))
+		line("tickets", "", name+"_percent", num(c.Percent))
+	}
+	compliance("tto", t.TTO)
+	compliance("ttr", t.TTR)
+	line("tickets", "", "backlog", n(t.Backlog))
+	line("tickets", "", "reopened", n(t.Reopen.Part))
+	line("tickets", "", "resolved_for_reopen", n(t.Reopen.Whole))
+	line("tickets", "", "reopen_percent", num(t.Reopen.Percent))
+
+	tm := m.Time
+	line("time", "", "entries", n(tm.Entries))
+	line("time", "", "tickets", n(tm.Tickets))
+	line("time", "", "total_minutes", n(tm.TotalMinutes))
+	line("time", "", "billable_minutes", n(tm.BillableMinutes))
+	line("time", "", "non_billable_minutes", n(tm.NonBillableMinutes))
+	line("time", "", "on_site_minutes", n(tm.OnSiteMinutes))
+	line("time", "", "on_site_entries", n(tm.OnSiteEntries))
+	line("time", "", "travel_minutes", n(tm.TravelMinutes))
+
+	s := m.Satisfaction
+	line("satisfaction", "", "count", n(s.Count))
+	line("satisfaction", "", "average", num(s.Average))
+	for i, c := range s.Scores {
+		line("satisfaction", "score:"+n(i+1), "count", n(c))
+	}
+
+	for _, a := range m.Availability {
+		item := a.Asset
+		line("availability", item, "checks", n(a.Checks))
+		line("availability", item, "up_minutes", dec(a.UpMinutes))
+		line("availability", item, "down_minutes", dec(a.DownMinutes))
+		line("availability", item, "maintenance_minutes", dec(a.MaintenanceMinutes))
+		line("availability", item, "no_data_minutes", dec(a.NoDataMinutes))
+		line("availability", item, "percent", num(a.Percent))
+	}
+
+	line("alerts", "", "count", n(m.Alerts.Count))
+	line("alerts", "", "in_maintenance", n(m.Alerts.InMaintenance))
+	for _, r := range m.Alerts.Recurring {
+		line("recurring", r.Asset+" / "+r.Check, "problems", n(r.Problems))
+	}
+
+	b := m.Backups
+	line("backups", "", "runs", n(b.Success.Whole))
+	line("backups", "", "ok", n(b.Success.Part))
+	line("backups", "", "success_percent", num(b.Success.Percent))
+	for _, j := range b.Jobs {
+		item := j.Asset + " / " + j.Check
+		line("backups", item, "runs", n(j.Success.Whole))
+		line("backups", item, "ok", n(j.Success.Part))
+		line("backups", item, "success_percent", num(j.Success.Percent))
+		last, lastOK := "", ""
+		if j.LastRun != nil {
+			last, lastOK = ts(*j.LastRun), strconv.FormatBool(j.LastRunOK)
+		}
+		line("backups", item, "last_run", last)
+		line("backups", item, "last_run_ok", lastOK)
+		restore, result := "", ""
+		if j.LastRestore != nil {
+			restore, result = ts(j.LastRestore.At), j.LastRestore.Result
+		}
+		line("backups", item, "last_restore", restore)
+		line("backups", item, "last_restore_result", result)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+func dec(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func num(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return dec(*v)
+}
+
+// safeCell defuses CSV injection: a cell starting with = + - @ or a control
+// character gets a leading apostrophe (as the fleet export does). Negative
+// figures never occur, so no number is touched.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
