@@ -18,6 +18,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
@@ -52,6 +53,8 @@ type Deps struct {
 	Supervision *supervision.Service
 	// Notify is the notification channels of supervision problems; nil leaves its routes out.
 	Notify *notify.Service
+	// Contracts is each client's contracts and their perimeter; nil leaves their routes out.
+	Contracts *contract.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
@@ -230,6 +233,9 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Assets != nil {
 		eps = append(eps, a.assetEndpoints()...)
+	}
+	if a.d.Contracts != nil {
+		eps = append(eps, a.contractEndpoints()...)
 	}
 	if a.d.Supervision != nil {
 		eps = append(eps, a.supervisionEndpoints()...)

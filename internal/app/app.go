@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/metric"
@@ -59,7 +60,9 @@ type App struct {
 	Engine      *supervision.Engine
 	// Notify sends supervision problems to notification channels.
 	Notify *notify.Service
-	Router *router.Router
+	// Contracts is each client's contracts and their perimeter.
+	Contracts *contract.Service
+	Router    *router.Router
 
 	metrics   *metrics
 	ui        *web.Handler
@@ -113,6 +116,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Metrics = metric.NewService(a.DB, opts.Now, a.Log)
 	a.Assets = asset.NewService(a.DB, a.Journal, a.Metrics, asset.Options{Now: opts.Now, Log: a.Log, AgentVersion: agentVersion(opts)})
 	a.Attachments = attachment.NewService(a.DB, a.Tickets, filepath.Join(a.Config.DataDir, "attachments"), opts.Now, a.Log)
+	a.buildContracts(opts.Now)
 	outbox, err := a.buildMail(ctx)
 	if err != nil {
 		return err
@@ -149,6 +153,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Supervision:  a.Supervision,
 		Live:         a.Engine,
 		Notify:       a.Notify,
+		Contracts:    a.Contracts,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -171,6 +176,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Assets:       a.Assets,
 		Supervision:  a.Supervision,
 		Notify:       a.Notify,
+		Contracts:    a.Contracts,
 	}).Register(a.Router)
 	agentapi.New(agentapi.Deps{Assets: a.Assets, Log: a.Log, DataDir: a.Config.DataDir, Now: opts.Now}).Register(a.Router)
 	a.http = a.handler()

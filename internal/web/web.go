@@ -12,6 +12,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
@@ -54,6 +55,8 @@ type Deps struct {
 	Live *supervision.Engine
 	// Notify is the notification channels of supervision problems; nil hides their pages.
 	Notify *notify.Service
+	// Contracts is each client's contracts and their perimeter; nil hides their pages.
+	Contracts *contract.Service
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -169,6 +172,9 @@ func (h *Handler) Register(rt *router.Router) {
 	}
 	if h.d.Assets != nil {
 		h.registerFleet(rt)
+	}
+	if h.d.Contracts != nil {
+		h.registerContracts(rt)
 	}
 	if h.d.Supervision != nil {
 		h.registerSupervision(rt)
