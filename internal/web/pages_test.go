@@ -50,6 +50,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids["assets"] = ast.ID
+		ids["contracts"] = contractPageFixture(t, srv, f, ast.ID)
 		// A check and a check template of ALPHA, for the supervision pages.
 		chk := supervision.Check{AssetID: ast.ID, Name: "SSH", Enabled: true,
 			Rules: supervision.Rules{Kind: supervision.KindTCP, Params: supervision.Params{Host: "192.0.2.1", Port: 22}}}
