@@ -26,8 +26,8 @@ func contractPageFixture(t *testing.T, srv *apptest.Server, f fixture, assetID i
 	c := contract.Contract{ClientID: f.a.ID, Reference: "INF-PAGES", Title: "Infogérance", Start: start, End: &end, State: contract.StateActive,
 		Renewal:  contract.Renewal{Kind: contract.RenewalTacit, TermMonths: 12, NoticeMonths: 3},
 		Calendar: ticket.DefaultCalendar, Availability: 99.5,
-		Targets:  map[sla.Priority]sla.Target{"P1": {TTO: 15 * time.Minute, TTR: 4 * time.Hour}},
-		Support:  contract.Support{Mode: contract.SupportPack, Minutes: 1200, PackStart: &start}, OnSitePerMonth: 2,
+		Targets: map[sla.Priority]sla.Target{"P1": {TTO: 15 * time.Minute, TTR: 4 * time.Hour}},
+		Support: contract.Support{Mode: contract.SupportPack, Minutes: 1200, PackStart: &start}, OnSitePerMonth: 2,
 		Reporting: contract.Reporting{Monthly: true, Recipients: []int64{f.contactA.ID}}, Reversibility: "Données rendues sous 30 jours.",
 		Perimeter: contract.Perimeter{Kinds: []asset.Kind{asset.KindServer}, Sites: []int64{f.siteA.ID}, Include: []int64{assetID}}}
 	if err := srv.App.Contracts.Create(srv.Ctx(), tenant.System(), &c); err != nil {
