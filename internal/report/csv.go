@@ -116,12 +116,13 @@ func (m Monthly) CSV() []byte {
 		}
 		line("backups", item, "last_run", last)
 		line("backups", item, "last_run_ok", lastOK)
-		restore, result := "", ""
+		restore, result, scope := "", "", ""
 		if j.LastRestore != nil {
-			restore, result = ts(j.LastRestore.At), j.LastRestore.Result
+			restore, result, scope = ts(j.LastRestore.At), j.LastRestore.Result, j.LastRestore.Scope
 		}
 		line("backups", item, "last_restore", restore)
 		line("backups", item, "last_restore_result", result)
+		line("backups", item, "last_restore_scope", scope)
 	}
 	w.Flush()
 	return buf.Bytes()
