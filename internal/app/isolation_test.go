@@ -376,6 +376,8 @@ type tenantData struct {
 	agent int64
 	// sup are its supervision objects (isolation_supervision_test.go).
 	sup supFixtures
+
+	contract int64 // a draft contract (isolation_contract_test.go)
 }
 
 // caller is a user of some role with its token and browser.
@@ -487,6 +489,7 @@ func (m *matrix) tenant(t *testing.T, label, code, name, domain string) tenantDa
 	m.quarantined(t, &d)
 	d.agent, d.asset = m.enrolled(t, &d, name+" server")
 	m.supervisionFixtures(t, &d)
+	m.contractFixtures(t, &d)
 	return d
 }
 
@@ -873,6 +876,7 @@ type snapshot struct {
 	EnrollTokens  []asset.EnrollToken
 	FleetSettings []agentproto.Settings
 	Supervision   supSnapshot
+	Contracts     contractRows
 }
 
 // serviceLevel is a client's service level in a snapshot.
@@ -989,6 +993,7 @@ func (m *matrix) snapshot(t *testing.T) snapshot {
 		s.FleetSettings = append(s.FleetSettings, st)
 	}
 	s.Supervision = m.supervisionSnapshot(t)
+	s.Contracts = m.contractSnapshot(t)
 	return s
 }
 
@@ -1022,6 +1027,7 @@ func (s snapshot) diff(o snapshot) string {
 		{"maintenance window", s.Supervision.Windows, o.Supervision.Windows},
 		{"restore test", s.Supervision.Restores, o.Supervision.Restores},
 		{"asset tags", s.Supervision.Tags, o.Supervision.Tags},
+		{"contract", s.Contracts, o.Contracts},
 	} {
 		before, now := rows(part.before), rows(part.now)
 		for id, b := range before {
