@@ -370,6 +370,17 @@ func TimeOf(entries []TimeRow) TimeSpent {
 // CriticalAsset is the asset criticality whose availability a report shows.
 const CriticalAsset = "critical"
 
+// CriticalAssets returns the ids of the assets whose availability a report shows.
+func CriticalAssets(assets []AssetRow) []int64 {
+	var ids []int64
+	for _, a := range assets {
+		if a.Criticality == CriticalAsset {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
 // AvailabilityChecks picks the checks that decide an asset's availability,
 // as supervision.Service.AssetAvailability does: its enabled checks of
 // severity critical, or all its enabled checks when it has none.
@@ -434,11 +445,11 @@ func AvailabilityOf(clientID int64, assets []AssetRow, checks []CheckRow, events
 
 // AlertsOf counts the hard problems of [from, until) and finds the checks
 // with recurring ones.
-func AlertsOf(checks []CheckRow, events []supervision.Event, from, until time.Time) Alerts {
+func AlertsOf(checks []CheckRow, problems []Problem, from, until time.Time) Alerts {
 	a := Alerts{Recurring: []Recurring{}}
 	per := map[int64]int{}
-	for _, e := range events {
-		if e.Kind != check.Problem || !within(e.At, from, until) {
+	for _, e := range problems {
+		if !within(e.At, from, until) {
 			continue
 		}
 		if e.Maintenance {

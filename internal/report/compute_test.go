@@ -209,22 +209,21 @@ func TestAlertsOf(t *testing.T) {
 		{ID: 2, AssetID: 2, Name: "disk C:", AssetName: "pc-accueil"},
 		{ID: 3, AssetID: 2, Name: "cpu", AssetName: "pc-accueil"},
 	}
-	var events []supervision.Event
+	pb := func(checkID int64, t time.Time, maintenance bool) Problem {
+		return Problem{CheckID: checkID, At: t, Maintenance: maintenance}
+	}
+	var problems []Problem
 	for d := 1; d <= 4; d++ {
-		events = append(events, ev(1, at(d, 9), check.Problem, check.Critical), ev(1, at(d, 10), check.Recovery, check.OK))
+		problems = append(problems, pb(1, at(d, 9), false))
 	}
 	for d := 1; d <= 3; d++ {
-		events = append(events, ev(2, at(d, 9), check.Problem, check.Warning))
+		problems = append(problems, pb(2, at(d, 9), false))
 	}
-	inMaint := ev(3, at(7, 9), check.Problem, check.Critical)
-	inMaint.Maintenance = true
-	events = append(events,
-		ev(3, at(5, 9), check.Problem, check.Critical), ev(3, at(6, 9), check.Problem, check.Critical), inMaint, // 2 counted: not recurring
-		ev(3, at(-2, 9), check.Problem, check.Critical), // before the period
-		ev(3, at(8, 9), check.SoftChange, check.Critical),
-		ev(3, at(8, 10), check.SeverityChange, check.Unknown), // not a new problem
+	problems = append(problems,
+		pb(3, at(5, 9), false), pb(3, at(6, 9), false), pb(3, at(7, 9), true), // 2 counted: not recurring
+		pb(3, at(-2, 9), false), pb(3, at(32, 9), false), // out of the period
 	)
-	got := AlertsOf(checks, events, from, until)
+	got := AlertsOf(checks, problems, from, until)
 	sameJSON(t, "alerts", got, Alerts{Count: 9, InMaintenance: 1, Recurring: []Recurring{
 		{CheckID: 1, Check: "ping", AssetID: 1, Asset: "srv-files", Problems: 4},
 		{CheckID: 2, Check: "disk C:", AssetID: 2, Asset: "pc-accueil", Problems: 3},

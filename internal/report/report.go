@@ -81,6 +81,13 @@ type CheckRow struct {
 	Enabled   bool
 }
 
+// Problem is a hard problem of a check: it went from OK to a problem state.
+type Problem struct {
+	CheckID     int64
+	At          time.Time
+	Maintenance bool // during a maintenance window of its asset
+}
+
 // Store fetches the rows of one client for a period, whatever the caller's
 // scope (system work: the caller decided the client may be reported).
 type Store interface {
@@ -96,9 +103,13 @@ type Store interface {
 	ReportTime(ctx context.Context, clientID int64, from, to time.Time) ([]TimeRow, error)
 	// ReportAssets returns the client's assets and checks.
 	ReportAssets(ctx context.Context, clientID int64) ([]AssetRow, []CheckRow, error)
-	// ReportHardEvents returns the hard events of the client's checks in
-	// [from, to) and, per check, the last hard event before from.
-	ReportHardEvents(ctx context.Context, clientID int64, from, to time.Time) ([]supervision.Event, error)
+	// ReportHardEvents returns the hard events of the checks of the given
+	// assets of the client in [from, to) and, per check, the last hard event
+	// before from.
+	ReportHardEvents(ctx context.Context, clientID int64, assetIDs []int64, from, to time.Time) ([]supervision.Event, error)
+	// ReportProblems returns the hard problems (check.Problem events) of
+	// the client's checks in [from, to).
+	ReportProblems(ctx context.Context, clientID int64, from, to time.Time) ([]Problem, error)
 	// ReportWindows returns the client's maintenance windows (its own, its
 	// sites' and its assets').
 	ReportWindows(ctx context.Context, clientID int64) ([]check.Window, error)
@@ -173,16 +184,20 @@ func Figures(ctx context.Context, st Store, clientID int64, p Period, now time.T
 	if err != nil {
 		return Monthly{}, fmt.Errorf("report assets of client %d: %w", clientID, err)
 	}
-	events, err := st.ReportHardEvents(ctx, clientID, from, until)
+	events, err := st.ReportHardEvents(ctx, clientID, CriticalAssets(assets), from, until)
 	if err != nil {
 		return Monthly{}, fmt.Errorf("report check events of client %d: %w", clientID, err)
+	}
+	problems, err := st.ReportProblems(ctx, clientID, from, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report check problems of client %d: %w", clientID, err)
 	}
 	windows, err := st.ReportWindows(ctx, clientID)
 	if err != nil {
 		return Monthly{}, fmt.Errorf("report maintenance of client %d: %w", clientID, err)
 	}
 	m.Availability = AvailabilityOf(clientID, assets, checks, events, windows, from, until)
-	m.Alerts = AlertsOf(checks, events, from, until)
+	m.Alerts = AlertsOf(checks, problems, from, until)
 
 	runs, err := st.ReportBackupRuns(ctx, clientID, from, until)
 	if err != nil {

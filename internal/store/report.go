@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/check"
@@ -130,27 +132,54 @@ FROM checks c JOIN assets a ON a.id = c.asset_id WHERE c.client_id = ? ORDER BY 
 	return assets, checks, nil
 }
 
-// ReportHardEvents returns the hard events of the client's checks in
-// [from, to) and, per check, its last hard event before from (the one
-// supervision's availability reads too: the newest by id), in no order.
-func (db *DB) ReportHardEvents(ctx context.Context, clientID int64, from, to time.Time) ([]supervision.Event, error) {
+// ReportHardEvents returns the hard events of the checks of the client's
+// assets assetIDs in [from, to) and, per check, its last hard event before
+// from (the one supervision's availability reads too: the newest by id), in
+// no order, without their output (the figures do not read it).
+func (db *DB) ReportHardEvents(ctx context.Context, clientID int64, assetIDs []int64, from, to time.Time) ([]supervision.Event, error) {
+	if len(assetIDs) == 0 {
+		return nil, nil
+	}
 	ph, kinds := hardKinds()
+	cols := strings.Replace(eventCols, "e.output", "''", 1)
+	assets := strings.TrimSuffix(strings.Repeat("?,", len(assetIDs)), ",")
 	// The period's events through the (asset_id, at) index.
-	q := `SELECT ` + eventCols + ` FROM check_events e
-WHERE e.asset_id IN (SELECT a.id FROM assets a WHERE a.client_id = ?) AND e.client_id = ? AND e.kind IN (` + ph + `) AND e.at >= ? AND e.at < ?
+	q := `SELECT ` + cols + ` FROM check_events e
+WHERE e.asset_id IN (` + assets + `) AND e.client_id = ? AND e.kind IN (` + ph + `) AND e.at >= ? AND e.at < ?
 UNION ALL
-SELECT ` + eventCols + ` FROM check_events e WHERE e.id IN (
+SELECT ` + cols + ` FROM check_events e WHERE e.id IN (
 	SELECT (SELECT e2.id FROM check_events e2 WHERE e2.check_id = c.id AND e2.kind IN (` + ph + `) AND e2.at < ? ORDER BY e2.id DESC LIMIT 1)
-	FROM checks c WHERE c.client_id = ?)`
-	args := append([]any{clientID, clientID}, kinds...)
+	FROM checks c WHERE c.asset_id IN (` + assets + `) AND c.client_id = ?)`
+	var args []any
+	for _, id := range assetIDs {
+		args = append(args, id)
+	}
+	ids := args
+	args = append(append(slices.Clone(ids), clientID), kinds...)
 	args = append(args, utc(from), utc(to))
 	args = append(args, kinds...)
-	args = append(args, utc(from), clientID)
+	args = append(append(append(args, utc(from)), ids...), clientID)
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read hard check events: %w", err)
 	}
 	return collect(rows, scanEvent)
+}
+
+// ReportProblems returns the hard problems of the client's checks in [from, to).
+func (db *DB) ReportProblems(ctx context.Context, clientID int64, from, to time.Time) ([]report.Problem, error) {
+	rows, err := db.query(ctx, `SELECT e.check_id, e.at, e.maintenance FROM check_events e
+WHERE e.asset_id IN (SELECT a.id FROM assets a WHERE a.client_id = ?) AND e.client_id = ? AND e.kind = ? AND e.at >= ? AND e.at < ?
+ORDER BY e.at, e.id`, clientID, clientID, int(check.Problem), utc(from), utc(to))
+	if err != nil {
+		return nil, fmt.Errorf("read check problems: %w", err)
+	}
+	return collect(rows, func(row scanner) (report.Problem, error) {
+		var p report.Problem
+		err := row.Scan(&p.CheckID, &p.At, &p.Maintenance)
+		p.At = p.At.UTC()
+		return p, translate(err)
+	})
 }
 
 // ReportWindows returns the client's maintenance windows.

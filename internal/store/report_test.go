@@ -145,7 +145,7 @@ func testReportHardEvents(t *testing.T, db *store.DB) {
 		hardEvent(bping, r0.AddDate(0, 0, -1), check.Problem, check.Critical),
 	}
 	ok(t, db.SaveResults(ctx, nil, events))
-	got := must(db.ReportHardEvents(ctx, w.A.ID, r0, r1))(t)
+	got := must(db.ReportHardEvents(ctx, w.A.ID, []int64{srv.ID, quiet.ID, bsrv.ID}, r0, r1))(t)
 	slices.SortFunc(got, func(a, b supervision.Event) int { return int(a.ID - b.ID) })
 	ids := make([]int64, len(got))
 	for i, e := range got {
@@ -158,6 +158,14 @@ func testReportHardEvents(t *testing.T, db *store.DB) {
 	if len(got) == 4 && (got[0].Kind != check.Recovery || !got[0].At.Equal(r0.AddDate(0, 0, -8)) || got[0].CheckID != ping.ID || got[0].AssetID != srv.ID) {
 		t.Errorf("event read back: %+v", got[0])
 	}
+	if got := must(db.ReportHardEvents(ctx, w.A.ID, []int64{quiet.ID}, r0, r1))(t); len(got) != 1 || got[0].ID != events[7].ID {
+		t.Errorf("hard events of the quiet asset: %+v, want its one event from August", got)
+	}
+	if got := must(db.ReportHardEvents(ctx, w.A.ID, nil, r0, r1))(t); len(got) != 0 {
+		t.Errorf("hard events of no asset: %+v", got)
+	}
+	problems := must(db.ReportProblems(ctx, w.A.ID, r0.AddDate(0, 0, -9), r1))(t)
+	sameJSON(t, "problems", problems, []report.Problem{{CheckID: ping.ID, At: r0.AddDate(0, 0, -9)}, {CheckID: ping.ID, At: r0}})
 }
 
 func testReportSupervision(t *testing.T, db *store.DB) {
