@@ -26,6 +26,7 @@ func (m Monthly) CSV() []byte {
 	n := strconv.Itoa
 	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
 	line("section", "item", "measure", "value")
+	line("client", "", "name", m.Client)
 
 	p := m.Period
 	line("period", "", "label", p.Label)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -291,6 +292,14 @@ func TestMonthlyGolden(t *testing.T) {
 			_, err = report.Figures(t.Context(), db, f.alpha.ID, report.Month(2026, 11, paris), now)
 			if v, isInvalid := fault.AsInvalid(err); !isInvalid || !v.Has("from") {
 				t.Errorf("a future month: %v, want a fault.Invalid on from", err)
+			}
+			_, err = report.Figures(t.Context(), db, f.alpha.ID, report.Month(2026, 10, time.UTC), now)
+			if v, isInvalid := fault.AsInvalid(err); !isInvalid || !v.Has("time_zone") {
+				t.Errorf("a month in UTC for a client in Paris: %v, want a fault.Invalid on time_zone", err)
+			}
+			_, err = report.Figures(t.Context(), db, f.bravo.ID+100, report.Month(2026, 10, paris), now)
+			if !errors.Is(err, fault.ErrNotFound) {
+				t.Errorf("an unknown client: %v, want fault.ErrNotFound", err)
 			}
 		})
 	}

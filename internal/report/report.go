@@ -91,6 +91,9 @@ type Problem struct {
 // Store fetches the rows of one client for a period, whatever the caller's
 // scope (system work: the caller decided the client may be reported).
 type Store interface {
+	// ReportClient returns the client's name and time zone;
+	// fault.ErrNotFound when there is no such client.
+	ReportClient(ctx context.Context, clientID int64) (name, timeZone string, err error)
 	// ReportTickets returns the client's tickets (merged duplicates left
 	// out) created before to that were created, owned or resolved in
 	// [from, to) or not resolved before to; StatusAtEnd is read at to.
@@ -124,6 +127,7 @@ type Store interface {
 // (the monthly one, or any other period).
 type Monthly struct {
 	ClientID int64      `json:"client_id"`
+	Client   string     `json:"client"`
 	Period   PeriodInfo `json:"period"`
 	Tickets  Tickets    `json:"tickets"`
 	Time     TimeSpent  `json:"time"`
@@ -147,13 +151,24 @@ type PeriodInfo struct {
 }
 
 // Figures computes the steering-report figures of a client for a period at
-// now (the period is validated first: see Period.Validate).
+// now. The period is validated first (see Period.Validate) and must be in
+// the client's time zone ("time_zone": invalid_choice, with the client's
+// zone as param); an unknown client is fault.ErrNotFound.
 func Figures(ctx context.Context, st Store, clientID int64, p Period, now time.Time) (Monthly, error) {
 	if err := p.Validate(now); err != nil {
 		return Monthly{}, err
 	}
+	name, zone, err := st.ReportClient(ctx, clientID)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report client %d: %w", clientID, err)
+	}
+	if zone != p.Location.String() {
+		// Days, months and so the figures depend on the zone: a period
+		// in another one would not be the client's month.
+		return Monthly{}, invalid("time_zone", codeInvalid, zone)
+	}
 	from, until := p.From, p.Until(now)
-	m := Monthly{ClientID: clientID, Period: PeriodInfo{
+	m := Monthly{ClientID: clientID, Client: name, Period: PeriodInfo{
 		Kind: p.Kind, Label: p.Label(), TimeZone: p.Location.String(),
 		From: p.From, To: p.To, Until: until, SoFar: p.SoFar(now),
 	}}

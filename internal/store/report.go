@@ -17,6 +17,13 @@ import (
 
 var _ report.Store = (*DB)(nil)
 
+// ReportClient returns a client's name and time zone.
+func (db *DB) ReportClient(ctx context.Context, clientID int64) (string, string, error) {
+	var name, zone string
+	err := db.queryRow(ctx, `SELECT name, time_zone FROM clients WHERE id = ?`, clientID).Scan(&name, &zone)
+	return name, zone, translate(err)
+}
+
 // ReportTickets returns the rows of the client's tickets that a report of
 // [from, to) needs: created before to and created, owned or resolved in the
 // period, or not resolved before to (the backlog's candidates). StatusAtEnd
