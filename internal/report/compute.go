@@ -382,23 +382,10 @@ func CriticalAssets(assets []AssetRow) []int64 {
 }
 
 // AvailabilityChecks picks the checks that decide an asset's availability,
-// as supervision.Service.AssetAvailability does: its enabled checks of
-// severity critical, or all its enabled checks when it has none.
+// by the rule supervision.Service.AssetAvailability uses too
+// (supervision.AvailabilityChecks).
 func AvailabilityChecks(checks []CheckRow) []CheckRow {
-	var critical, all []CheckRow
-	for _, c := range checks {
-		if !c.Enabled {
-			continue
-		}
-		all = append(all, c)
-		if c.Severity == supervision.SeverityCritical {
-			critical = append(critical, c)
-		}
-	}
-	if len(critical) > 0 {
-		return critical
-	}
-	return all
+	return supervision.AvailabilityChecks(checks, func(c CheckRow) (bool, supervision.Severity) { return c.Enabled, c.Severity })
 }
 
 // AvailabilityOf computes the availability of each critical asset over

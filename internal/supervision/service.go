@@ -571,19 +571,7 @@ func (svc *Service) AssetAvailability(ctx context.Context, s tenant.Scope, asset
 	if err != nil {
 		return check.Uptime{}, err
 	}
-	var critical, all []Check
-	for _, c := range cs {
-		if !c.Enabled {
-			continue
-		}
-		all = append(all, c)
-		if c.Severity == SeverityCritical {
-			critical = append(critical, c)
-		}
-	}
-	if len(critical) > 0 {
-		all = critical
-	}
+	all := AvailabilityChecks(cs, func(c Check) (bool, Severity) { return c.Enabled, c.Severity })
 	per := make([][]check.Event, 0, len(all))
 	for _, c := range all {
 		evs, err := svc.hardEvents(ctx, s, c.ID, from, to)

@@ -276,3 +276,25 @@ type BoardRow struct {
 type BoardCounts struct {
 	OK, Warning, Critical, Unknown, Acknowledged, Maintenance, Unreachable, Flapping int
 }
+
+// AvailabilityChecks picks, of an asset's checks, those that decide its
+// availability: its enabled checks of severity critical, or all its enabled
+// checks when it has none. rules tells whether a check is enabled and its
+// severity (reports pass their own rows).
+func AvailabilityChecks[T any](checks []T, rules func(T) (enabled bool, severity Severity)) []T {
+	var critical, all []T
+	for _, c := range checks {
+		enabled, sev := rules(c)
+		if !enabled {
+			continue
+		}
+		all = append(all, c)
+		if sev == SeverityCritical {
+			critical = append(critical, c)
+		}
+	}
+	if len(critical) > 0 {
+		return critical
+	}
+	return all
+}
