@@ -1,0 +1,249 @@
+package reportpdf
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/fault"
+	"github.com/vigie-hq/vigie/internal/i18n"
+	"github.com/vigie-hq/vigie/internal/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden text files")
+
+// golden is the Monthly of internal/report's golden test.
+func golden(t testing.TB) report.Monthly {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "report", "testdata", "monthly.golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m report.Monthly
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("decode golden figures: %v", err)
+	}
+	return m
+}
+
+// logo is a small PNG, drawn here so that the test needs no binary file.
+func logo(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 60, 24))
+	for y := range 24 {
+		for x := range 60 {
+			img.Set(x, y, color.RGBA{13, uint8(71 + x), uint8(161 + y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func options(t testing.TB, lang string) Options {
+	t.Helper()
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatalf("load messages: %v", err)
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{
+		Texts: b, Lang: lang, Provider: "Infogérance Côte d’Émeraude",
+		Logo: logo(t), LogoType: "image/png",
+		Generated: time.Date(2026, 11, 2, 7, 30, 0, 0, time.UTC), Location: paris,
+		AvailabilityTarget: 99.6,
+	}
+}
+
+func render(t testing.TB, m report.Monthly, o Options) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Render(&b, m, o); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return b.Bytes()
+}
+
+// TestGolden renders the golden figures in both languages and compares the
+// text a viewer would extract with testdata/monthly.<lang>.golden.txt.
+func TestGolden(t *testing.T) {
+	m := golden(t)
+	for _, tc := range []struct {
+		lang string
+		want []string // must appear, accents included
+	}{
+		{"fr", []string{
+			"Rapport de pilotage — octobre 2026", "Infogérance Côte d’Émeraude",
+			"du 01/10/2026 au 31/10/2026", "Généré le 02/11/2026 à 08:30 (Europe/Paris)",
+			"Disponibilité des équipements critiques", "Réseau", "Délai moyen de prise en charge (MTTO)",
+			"10 h 29 min", "4 j 9 h 40 min", "66,67\u00a0% (2 sur 3)", "3,67 / 5 (3 avis)",
+			"99,89\u00a0%", "Non atteint", "Atteint", "Non mesuré", "partiel", "Page 1 / 3", "Sauvegarde NAS — veeam",
+			"=VM complète", "Objectif 99,6\u00a0%",
+		}},
+		{"en", []string{
+			"Steering report — October 2026", "Infogérance Côte d’Émeraude", "from 2026-10-01 to 2026-10-31",
+			"Generated on 2026-11-02 at 08:30 (Europe/Paris)", "Availability of critical assets", "Réseau",
+			"10 h 29 min", "4 d 9 h 40 min", "66.67% (2 of 3)", "3.67 / 5 (3 ratings)", "99.89%", "Missed", "Met",
+			"Not measured", "Page 1 / 3", "No category",
+		}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			pdf := render(t, m, options(t, tc.lang))
+			got := extractText(t, pdf)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("text %q missing from the PDF", w)
+				}
+			}
+			path := filepath.Join("testdata", "monthly."+tc.lang+".golden.txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("text of the %s PDF differs from %s (run with -update after checking):\n%s", tc.lang, path, got)
+			}
+			if again := render(t, m, options(t, tc.lang)); !bytes.Equal(pdf, again) {
+				t.Error("two renderings of the same figures differ: the PDF is not deterministic")
+			}
+		})
+	}
+}
+
+// TestBrokenAccentsFail checks that the extraction tells broken accents: a
+// PDF set with a core font (no UTF-8) does not show "Disponibilité".
+func TestBrokenAccentsFail(t *testing.T) {
+	o := options(t, "fr")
+	got := extractText(t, render(t, golden(t), o))
+	if !strings.Contains(got, "Disponibilité") {
+		t.Fatal("the accented heading is not in the extracted text")
+	}
+	if strings.Contains(got, "DisponibilitÃ©") {
+		t.Fatal("UTF-8 bytes were printed as Latin-1")
+	}
+}
+
+// TestEmpty renders figures with nothing in them: every table says so and
+// no value is invented.
+func TestEmpty(t *testing.T) {
+	m := golden(t)
+	m.Tickets = report.Tickets{}
+	m.Availability, m.Alerts.Recurring, m.Backups = nil, nil, report.Backups{}
+	m.Satisfaction = report.Satisfaction{}
+	o := options(t, "en")
+	o.Logo, o.LogoType, o.AvailabilityTarget = nil, "", 0
+	got := extractText(t, render(t, m, o))
+	for _, w := range []string{"No critical asset.", "No backup job monitored.", "No recurring problem.", "Mean time to own (MTTO) | Mean time to resolve (MTTR)", "—"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("%q missing from the empty report:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "Target") {
+		t.Error("a target is printed though none was given")
+	}
+}
+
+// TestSoFar says that a running period is marked as such.
+func TestSoFar(t *testing.T) {
+	m := golden(t)
+	m.Period.SoFar = true
+	m.Period.Until = time.Date(2026, 10, 15, 10, 0, 0, 0, time.UTC)
+	got := extractText(t, render(t, m, options(t, "fr")))
+	if !strings.Contains(got, "en cours, chiffres arrêtés au 15/10/2026 à 12:00") {
+		t.Errorf("running period not said:\n%s", got)
+	}
+}
+
+// TestManyAssets spreads the availability table over pages: the header is
+// repeated and the page count follows.
+func TestManyAssets(t *testing.T) {
+	m := golden(t)
+	base := m.Availability[0]
+	for i := range 60 {
+		a := base
+		a.AssetID = int64(100 + i)
+		a.Asset = "srv-" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		m.Availability = append(m.Availability, a)
+	}
+	got := extractText(t, render(t, m, options(t, "en")))
+	if n := strings.Count(got, "Asset | Checks | Availability"); n < 2 {
+		t.Errorf("table header printed %d times, want it on each page", n)
+	}
+	if !strings.Contains(got, "srv-hc — Met") {
+		t.Errorf("badges of a split table missing:\n%s", got)
+	}
+}
+
+func TestInvalidOptions(t *testing.T) {
+	good := options(t, "fr")
+	for _, tc := range []struct {
+		name  string
+		edit  func(*Options)
+		field string
+	}{
+		{"language", func(o *Options) { o.Lang = "de" }, "lang"},
+		{"no texts", func(o *Options) { o.Texts = nil }, "texts"},
+		{"logo type", func(o *Options) { o.LogoType = "image/svg+xml" }, "logo_type"},
+		{"no generation time", func(o *Options) { o.Generated = time.Time{} }, "generated"},
+		{"target", func(o *Options) { o.AvailabilityTarget = 101 }, "availability_target"},
+		{"logo not an image", func(o *Options) { o.Logo = []byte("not a png") }, "logo"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := good
+			tc.edit(&o)
+			var b bytes.Buffer
+			err := Render(&b, golden(t), o)
+			inv, ok := fault.AsInvalid(err)
+			if !ok || !inv.Has(tc.field) {
+				t.Fatalf("err = %v, want fault.Invalid on %s", err, tc.field)
+			}
+			if b.Len() != 0 {
+				t.Error("bytes written despite the error")
+			}
+		})
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteError(t *testing.T) {
+	if err := Render(failingWriter{}, golden(t), options(t, "fr")); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want the writer's error", err)
+	}
+}
+
+// BenchmarkRender renders the golden figures in French.
+func BenchmarkRender(b *testing.B) {
+	m, o := golden(b), options(b, "fr")
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Render(&buf, m, o); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "pdf-bytes")
+}
