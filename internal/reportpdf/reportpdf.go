@@ -325,11 +325,11 @@ func (r *renderer) summary() {
 		p.SetXY(x+3, y+2)
 		r.font("", 8.5)
 		r.color(muted)
-		p.CellFormat(tileW-6, 5, tile[0], "", 2, "L", false, 0, "")
+		p.CellFormat(tileW-6, 5, r.fit(tile[0], tileW-6), "", 2, "L", false, 0, "")
 		p.SetX(x + 3)
 		r.font("B", 12)
 		r.color(ink)
-		p.CellFormat(tileW-6, 7, tile[1], "", 0, "L", false, 0, "")
+		p.CellFormat(tileW-6, 7, r.fit(tile[1], tileW-6), "", 0, "L", false, 0, "")
 		if col == 1 || i == len(tiles)-1 {
 			p.SetY(y + tileH + gap)
 		} else {

@@ -7,12 +7,15 @@ import (
 	"flag"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-pdf/fpdf"
 
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/i18n"
@@ -129,16 +132,42 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestBrokenAccentsFail checks that the extraction tells broken accents: a
-// PDF set with a core font (no UTF-8) does not show "Disponibilité".
+// TestBrokenAccentsFail checks that the extraction tells broken accents
+// apart: UTF-8 text set in a core PDF font (no Unicode map) does not read
+// back as "Disponibilité", while the report's does.
 func TestBrokenAccentsFail(t *testing.T) {
-	o := options(t, "fr")
-	got := extractText(t, render(t, golden(t), o))
-	if !strings.Contains(got, "Disponibilité") {
-		t.Fatal("the accented heading is not in the extracted text")
+	broken := fpdf.New("P", "mm", "A4", "")
+	broken.SetCatalogSort(true)
+	broken.AddPage()
+	broken.SetFont("Helvetica", "", 12)
+	broken.Cell(50, 10, "Disponibilité")
+	var b bytes.Buffer
+	if err := broken.Output(&b); err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(got, "DisponibilitÃ©") {
-		t.Fatal("UTF-8 bytes were printed as Latin-1")
+	if got := extractText(t, b.Bytes()); strings.Contains(got, "Disponibilité") || !strings.Contains(got, "Disponibilit") {
+		t.Fatalf("a core font's UTF-8 bytes read back as %q: the extraction would not catch broken accents", got)
+	}
+	if got := extractText(t, render(t, golden(t), options(t, "fr"))); !strings.Contains(got, "Disponibilité des équipements critiques") {
+		t.Fatalf("the accented heading is not in the report's text:\n%s", got)
+	}
+}
+
+// TestJPEGLogo renders with a JPEG logo.
+func TestJPEGLogo(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 40, 40))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	o := options(t, "fr")
+	o.Logo, o.LogoType = b.Bytes(), "image/jpeg"
+	pdf := render(t, golden(t), o)
+	if !bytes.Contains(pdf, []byte("/DCTDecode")) {
+		t.Error("no JPEG image in the PDF")
 	}
 }
 
