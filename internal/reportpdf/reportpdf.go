@@ -16,10 +16,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
 
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/report"
@@ -133,6 +135,8 @@ type renderer struct {
 	loc          *time.Location
 	logo         string // the registered image's name, "" without logo
 	logoW, logoH float64
+	glyphs       *sfnt.Font // goregular, to know which characters print
+	sfntBuf      sfnt.Buffer
 }
 
 func newRenderer(m report.Monthly, o Options) (*renderer, error) {
@@ -160,7 +164,11 @@ func newRenderer(m report.Monthly, o Options) (*renderer, error) {
 	p.SetMargins(margin, margin, margin)
 	p.SetAutoPageBreak(true, 297.0-bottomY)
 	p.AliasNbPages("{nb}")
-	r := &renderer{pdf: p, m: m, o: o, loc: loc}
+	glyphs, err := sfnt.Parse(goregular.TTF)
+	if err != nil {
+		return nil, fmt.Errorf("parse report font: %w", err)
+	}
+	r := &renderer{pdf: p, m: m, o: o, loc: loc, glyphs: glyphs}
 	p.SetTitle(r.t("title")+" — "+o.Client, true)
 	p.SetAuthor(o.Provider, true)
 	p.SetCreator("Vigie", true)
@@ -183,6 +191,40 @@ func newRenderer(m report.Monthly, o Options) (*renderer, error) {
 	}
 	p.SetFooterFunc(r.footer)
 	return r, nil
+}
+
+// cell is fpdf's CellFormat with the text made printable.
+func (r *renderer) cell(w, h float64, s, border string, ln int, align string, fill bool, link int, linkStr string) {
+	r.pdf.CellFormat(w, h, r.clean(s), border, ln, align, fill, link, linkStr)
+}
+
+// multi is fpdf's MultiCell with the text made printable.
+func (r *renderer) multi(w, h float64, s, border, align string, fill bool) {
+	r.pdf.MultiCell(w, h, r.clean(s), border, align, fill)
+}
+
+// clean makes s printable in the Go fonts: control characters become
+// spaces, characters the fonts have no glyph for (emoji, CJK…) become "?",
+// instead of failing the whole report over a client's or an asset's name.
+func (r *renderer) clean(s string) string {
+	return strings.Map(func(c rune) rune {
+		switch {
+		case c == '\n':
+			return c
+		case unicode.IsControl(c):
+			return ' '
+		case c > 0xFFFF:
+			return '?'
+		}
+		g, err := r.glyphs.GlyphIndex(&r.sfntBuf, c)
+		if err != nil || g == 0 {
+			if unicode.IsSpace(c) || unicode.Is(unicode.Cf, c) {
+				return -1
+			}
+			return '?'
+		}
+		return c
+	}, s)
 }
 
 func (r *renderer) t(key string, args ...any) string {
@@ -222,8 +264,8 @@ func (r *renderer) footer() {
 		left += " — "
 	}
 	left += r.o.Client
-	p.CellFormat(contW/2, 5, left, "", 0, "L", false, 0, "")
-	p.CellFormat(contW/2, 5, r.t("page", p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	r.cell(contW/2, 5, left, "", 0, "L", false, 0, "")
+	r.cell(contW/2, 5, r.t("page", p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
 }
 
 // ensure starts a new page unless h millimetres are left.
@@ -244,7 +286,7 @@ func (r *renderer) titleBlock() {
 	p.SetXY(x, top+2)
 	r.font("B", 12)
 	r.color(ink)
-	p.CellFormat(pageW-margin-x, lineH, r.o.Provider, "", 2, "L", false, 0, "")
+	r.cell(pageW-margin-x, lineH, r.o.Provider, "", 2, "L", false, 0, "")
 	p.SetY(math.Max(top+r.logoH, p.GetY()) + 6)
 
 	r.font("B", 20)
@@ -253,7 +295,7 @@ func (r *renderer) titleBlock() {
 	if r.m.Period.Kind == report.KindMonth {
 		title += " — " + r.t("month."+strconv.Itoa(int(r.m.Period.From.In(r.loc).Month()))) + " " + strconv.Itoa(r.m.Period.From.In(r.loc).Year())
 	}
-	p.MultiCell(contW, 9, title, "", "L", false)
+	r.multi(contW, 9, title, "", "L", false)
 	p.Ln(2)
 
 	r.label(r.t("client"), r.o.Client)
@@ -265,7 +307,7 @@ func (r *renderer) titleBlock() {
 	r.label(r.t("period"), period)
 	r.font("", 9)
 	r.color(muted)
-	p.CellFormat(contW, lineH, r.t("generated", r.dateTime(r.o.Generated), r.loc.String()), "", 1, "L", false, 0, "")
+	r.cell(contW, lineH, r.t("generated", r.dateTime(r.o.Generated), r.loc.String()), "", 1, "L", false, 0, "")
 	p.Ln(4)
 	r.draw(accent)
 	p.SetLineWidth(0.6)
@@ -276,12 +318,11 @@ func (r *renderer) titleBlock() {
 
 // label prints "name: value" on one line.
 func (r *renderer) label(name, value string) {
-	p := r.pdf
 	r.font("B", 11)
 	r.color(ink)
-	p.CellFormat(30, lineH, name, "", 0, "L", false, 0, "")
+	r.cell(30, lineH, name, "", 0, "L", false, 0, "")
 	r.font("", 11)
-	p.MultiCell(contW-30, lineH, value, "", "L", false)
+	r.multi(contW-30, lineH, value, "", "L", false)
 }
 
 func (r *renderer) heading(s string, need float64) {
@@ -290,7 +331,7 @@ func (r *renderer) heading(s string, need float64) {
 	p.Ln(3)
 	r.font("B", 13)
 	r.color(accent)
-	p.CellFormat(contW, 8, s, "", 1, "L", false, 0, "")
+	r.cell(contW, 8, s, "", 1, "L", false, 0, "")
 	p.Ln(1)
 }
 
@@ -325,11 +366,11 @@ func (r *renderer) summary() {
 		p.SetXY(x+3, y+2)
 		r.font("", 8.5)
 		r.color(muted)
-		p.CellFormat(tileW-6, 5, r.fit(tile[0], tileW-6), "", 2, "L", false, 0, "")
+		r.cell(tileW-6, 5, r.fit(tile[0], tileW-6), "", 2, "L", false, 0, "")
 		p.SetX(x + 3)
 		r.font("B", 12)
 		r.color(ink)
-		p.CellFormat(tileW-6, 7, r.fit(tile[1], tileW-6), "", 0, "L", false, 0, "")
+		r.cell(tileW-6, 7, r.fit(tile[1], tileW-6), "", 0, "L", false, 0, "")
 		if col == 1 || i == len(tiles)-1 {
 			p.SetY(y + tileH + gap)
 		} else {
@@ -348,7 +389,7 @@ func (r *renderer) table(head []string, widths []float64, aligns []string, rows 
 		r.fill(headerBg)
 		r.draw(rule)
 		for i, h := range head {
-			p.CellFormat(widths[i], rowH, h, "B", 0, aligns[i], true, 0, "")
+			r.cell(widths[i], rowH, h, "B", 0, aligns[i], true, 0, "")
 		}
 		p.Ln(-1)
 	}
@@ -363,7 +404,7 @@ func (r *renderer) table(head []string, widths []float64, aligns []string, rows 
 		}
 		r.color(ink)
 		for i, c := range row {
-			p.CellFormat(widths[i], rowH, r.fit(c, widths[i]-2), "B", 0, aligns[i], false, 0, "")
+			r.cell(widths[i], rowH, r.fit(c, widths[i]-2), "B", 0, aligns[i], false, 0, "")
 		}
 		p.Ln(-1)
 	}
@@ -371,6 +412,7 @@ func (r *renderer) table(head []string, widths []float64, aligns []string, rows 
 
 // fit shortens s with an ellipsis to fit in w millimetres at the current font.
 func (r *renderer) fit(s string, w float64) string {
+	s = r.clean(s)
 	if r.pdf.GetStringWidth(s) <= w {
 		return s
 	}
@@ -384,7 +426,7 @@ func (r *renderer) fit(s string, w float64) string {
 func (r *renderer) note(s string) {
 	r.font("", 9)
 	r.color(muted)
-	r.pdf.CellFormat(contW, rowH, s, "", 1, "L", false, 0, "")
+	r.cell(contW, rowH, s, "", 1, "L", false, 0, "")
 }
 
 func (r *renderer) counts(title, col string, cs []report.Count, name func(report.Count) string) {
@@ -421,7 +463,7 @@ func (r *renderer) priorityChart() {
 	p.Ln(3)
 	r.font("B", 9)
 	r.color(ink)
-	p.CellFormat(contW, 6, r.t("chart.priority"), "", 1, "L", false, 0, "")
+	r.cell(contW, 6, r.t("chart.priority"), "", 1, "L", false, 0, "")
 	top := p.GetY() + 2
 	most := 1
 	for _, c := range cs {
@@ -433,7 +475,7 @@ func (r *renderer) priorityChart() {
 	for _, c := range cs {
 		r.color(ink)
 		p.SetXY(margin, y)
-		p.CellFormat(labelW, 2*barH, c.Key, "", 0, "L", false, 0, "")
+		r.cell(labelW, 2*barH, c.Key, "", 0, "L", false, 0, "")
 		for j, v := range []int{c.Opened, c.Closed} {
 			by := y + float64(j)*barH
 			w := scaleW * float64(v) / float64(most)
@@ -443,7 +485,7 @@ func (r *renderer) priorityChart() {
 			}
 			p.SetXY(margin+labelW+w+1, by)
 			r.color(muted)
-			p.CellFormat(15, barH-0.5, strconv.Itoa(v), "", 0, "L", false, 0, "")
+			r.cell(15, barH-0.5, strconv.Itoa(v), "", 0, "L", false, 0, "")
 		}
 		y += 2*barH + 3
 	}
@@ -464,7 +506,7 @@ func (r *renderer) legend(y float64, colors [][3]int, labels []string) {
 		p.SetXY(x+4, y)
 		r.color(muted)
 		w := p.GetStringWidth(l) + 2
-		p.CellFormat(w, 5, l, "", 0, "L", false, 0, "")
+		r.cell(w, 5, l, "", 0, "L", false, 0, "")
 		x += 4 + w + 6
 	}
 }
@@ -528,7 +570,7 @@ func (r *renderer) badgeLines() {
 		p.SetX(margin + 5)
 		r.font("", 9)
 		r.color(ink)
-		p.CellFormat(contW-5, rowH, a.Asset+" — "+s, "", 1, "L", false, 0, "")
+		r.cell(contW-5, rowH, a.Asset+" — "+s, "", 1, "L", false, 0, "")
 	}
 }
 
@@ -551,7 +593,7 @@ func (r *renderer) badge(x, y, w, h float64, v *float64) {
 	r.font("B", 7.5)
 	p.SetTextColor(255, 255, 255)
 	p.SetXY(x, y)
-	p.CellFormat(w, h, s, "", 0, "C", false, 0, "")
+	r.cell(w, h, s, "", 0, "C", false, 0, "")
 	r.font("", 9)
 }
 
@@ -583,7 +625,7 @@ func (r *renderer) availabilityChart() {
 	p.Ln(3)
 	r.font("B", 9)
 	r.color(ink)
-	p.CellFormat(contW, 6, r.t("chart.availability"), "", 1, "L", false, 0, "")
+	r.cell(contW, 6, r.t("chart.availability"), "", 1, "L", false, 0, "")
 	top := p.GetY() + 2
 	scaleW := contW - labelW - 20
 	xOf := func(v float64) float64 { return margin + labelW + scaleW*(v-lo)/(100-lo) }
@@ -592,7 +634,7 @@ func (r *renderer) availabilityChart() {
 		r.font("", 8)
 		r.color(ink)
 		p.SetXY(margin, y)
-		p.CellFormat(labelW-2, barH, r.fit(a.Asset, labelW-3), "", 0, "L", false, 0, "")
+		r.cell(labelW-2, barH, r.fit(a.Asset, labelW-3), "", 0, "L", false, 0, "")
 		c := accent
 		if r.o.AvailabilityTarget > 0 {
 			c, _ = r.badgeOf(a.Percent)
@@ -603,7 +645,7 @@ func (r *renderer) availabilityChart() {
 		}
 		p.SetXY(xOf(*a.Percent)+1, y)
 		r.color(muted)
-		p.CellFormat(18, barH, r.pct(a.Percent), "", 0, "L", false, 0, "")
+		r.cell(18, barH, r.pct(a.Percent), "", 0, "L", false, 0, "")
 		y += barH + 2
 	}
 	// Axis with its two ends.
@@ -613,7 +655,7 @@ func (r *renderer) availabilityChart() {
 	r.color(muted)
 	for _, v := range []float64{lo, 100} {
 		p.SetXY(xOf(v)-10, y+0.5)
-		p.CellFormat(20, 4, r.percent(v), "", 0, "C", false, 0, "")
+		r.cell(20, 4, r.percent(v), "", 0, "C", false, 0, "")
 	}
 	if t := r.o.AvailabilityTarget; t > 0 {
 		r.draw(red)

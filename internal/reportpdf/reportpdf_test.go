@@ -276,3 +276,21 @@ func BenchmarkRender(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "pdf-bytes")
 }
+
+// TestUnprintable renders names the fonts cannot print (emoji, CJK, control
+// characters): they show as "?" or a space instead of failing the report.
+func TestUnprintable(t *testing.T) {
+	m := golden(t)
+	m.Availability[0].Asset = "srv 🚀\x01漢"
+	o := options(t, "fr")
+	o.Client = "Café 🚀"
+	got := extractText(t, render(t, m, o))
+	for _, w := range []string{"Client | Café ?", "srv ? ?"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("%q missing:\n%s", w, got)
+		}
+	}
+	if strings.ContainsAny(got, "\x01🚀漢") {
+		t.Error("an unprintable character reached the PDF")
+	}
+}
