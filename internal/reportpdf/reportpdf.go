@@ -326,7 +326,7 @@ func (r *renderer) label(name, value string) {
 }
 
 func (r *renderer) heading(s string, need float64) {
-	r.ensure(10 + need)
+	r.ensure(12 + need) // 12: the heading itself
 	p := r.pdf
 	p.Ln(3)
 	r.font("B", 13)
@@ -380,33 +380,65 @@ func (r *renderer) summary() {
 }
 
 // table prints a header and rows; widths are in millimetres, aligns per
-// column ("L", "R", "C").
-func (r *renderer) table(head []string, widths []float64, aligns []string, rows [][]string) {
+// column ("L", "R", "C"). A long cell wraps (up to maxLines lines, the last
+// shortened with an ellipsis); a row never splits over two pages, and the
+// header is repeated on each page. When decorate is not nil, it draws in the
+// last column of each row (x, y, w, h: that cell).
+func (r *renderer) table(head []string, widths []float64, aligns []string, rows [][]string, decorate func(i int, x, y, w, h float64)) {
+	const textH, maxLines = 4.2, 4
 	p := r.pdf
+	total := 0.0
+	for _, w := range widths {
+		total += w
+	}
 	header := func() {
 		r.font("B", 9)
 		r.color(ink)
 		r.fill(headerBg)
 		r.draw(rule)
 		for i, h := range head {
-			r.cell(widths[i], rowH, h, "B", 0, aligns[i], true, 0, "")
+			r.cell(widths[i], rowH, r.fit(h, widths[i]-2), "B", 0, aligns[i], true, 0, "")
 		}
 		p.Ln(-1)
 	}
 	r.ensure(2 * rowH)
 	header()
-	r.font("", 9)
-	for _, row := range rows {
-		if p.GetY()+rowH > bottomY {
+	for i, row := range rows {
+		r.font("", 9)
+		cells := make([][]string, len(row))
+		n := 1
+		for j, c := range row {
+			lines := p.SplitText(r.clean(c), widths[j])
+			if len(lines) > maxLines {
+				lines = lines[:maxLines]
+				lines[maxLines-1] = r.fit(lines[maxLines-1]+"…", widths[j]-2)
+			}
+			cells[j] = lines
+			n = max(n, len(lines))
+		}
+		h := max(rowH, float64(n)*textH+2.3)
+		if p.GetY()+h > bottomY {
 			p.AddPage()
 			header()
 			r.font("", 9)
 		}
+		x, y := margin, p.GetY()
 		r.color(ink)
-		for i, c := range row {
-			r.cell(widths[i], rowH, r.fit(c, widths[i]-2), "B", 0, aligns[i], false, 0, "")
+		for j, lines := range cells {
+			top := y + (h-float64(len(lines))*textH)/2
+			for k, l := range lines {
+				p.SetXY(x, top+float64(k)*textH)
+				r.cell(widths[j], textH, l, "", 0, aligns[j], false, 0, "")
+			}
+			x += widths[j]
 		}
-		p.Ln(-1)
+		if decorate != nil {
+			w := widths[len(widths)-1]
+			decorate(i, x-w, y, w, h)
+		}
+		r.draw(rule)
+		p.Line(margin, y+h, margin+total, y+h)
+		p.SetXY(margin, y+h)
 	}
 }
 
@@ -439,7 +471,7 @@ func (r *renderer) counts(title, col string, cs []report.Count, name func(report
 	for i, c := range cs {
 		rows[i] = []string{name(c), strconv.Itoa(c.Opened), strconv.Itoa(c.Closed)}
 	}
-	r.table([]string{col, r.t("col.opened"), r.t("col.closed")}, []float64{contW - 60, 30, 30}, []string{"L", "R", "R"}, rows)
+	r.table([]string{col, r.t("col.opened"), r.t("col.closed")}, []float64{contW - 60, 30, 30}, []string{"L", "R", "R"}, rows, nil)
 }
 
 func (r *renderer) categoryName(c report.Count) string {
@@ -526,7 +558,6 @@ func (r *renderer) availability() {
 		widths = []float64{36, 17, 24, 25, 25, 24, 29}
 		aligns = append(aligns, "C")
 	}
-	p := r.pdf
 	rows := make([][]string, len(r.m.Availability))
 	for i, a := range r.m.Availability {
 		rows[i] = []string{a.Asset, strconv.Itoa(a.Checks), r.pct(a.Percent),
@@ -535,43 +566,13 @@ func (r *renderer) availability() {
 			rows[i] = append(rows[i], "")
 		}
 	}
-	// The table, then the badges drawn over the last column of each row.
-	r.ensure(2 * rowH)
-	startPage, startY := p.PageNo(), p.GetY()
-	r.table(head, widths, aligns, rows)
-	if !target || p.PageNo() != startPage {
-		// A table split over pages gets its badges only when it fits on
-		// one page; the percentage column says it all anyway.
-		if target && p.PageNo() != startPage {
-			r.badgeLines()
+	var badges func(i int, x, y, w, h float64)
+	if target {
+		badges = func(i int, x, y, w, h float64) {
+			r.badge(x+1.5, y+(h-(rowH-2))/2, w-3, rowH-2, r.m.Availability[i].Percent)
 		}
-		return
 	}
-	x := margin
-	for _, w := range widths[:len(widths)-1] {
-		x += w
-	}
-	bw := widths[len(widths)-1]
-	for i, a := range r.m.Availability {
-		y := startY + rowH*float64(i+1)
-		r.badge(x+1.5, y+1, bw-3, rowH-2, a.Percent)
-	}
-}
-
-// badgeLines prints the badge of each asset as a line of text with a
-// coloured dot: for a table spread over pages.
-func (r *renderer) badgeLines() {
-	p := r.pdf
-	for _, a := range r.m.Availability {
-		r.ensure(rowH)
-		c, s := r.badgeOf(a.Percent)
-		r.fill(c)
-		p.Circle(margin+2, p.GetY()+rowH/2, 1.3, "F")
-		p.SetX(margin + 5)
-		r.font("", 9)
-		r.color(ink)
-		r.cell(contW-5, rowH, a.Asset+" — "+s, "", 1, "L", false, 0, "")
-	}
+	r.table(head, widths, aligns, rows, badges)
 }
 
 func (r *renderer) badgeOf(v *float64) ([3]int, string) {
@@ -694,7 +695,7 @@ func (r *renderer) backups() {
 		rows[i] = []string{j.Asset + " — " + j.Check, r.ratio(j.Success), run, restore}
 	}
 	r.table([]string{r.t("col.job"), r.t("col.success"), r.t("col.last_run"), r.t("col.last_restore")},
-		[]float64{45, 32, 45, 58}, []string{"L", "R", "L", "L"}, rows)
+		[]float64{45, 32, 45, 58}, []string{"L", "R", "L", "L"}, rows, nil)
 }
 
 func (r *renderer) recurring() {
@@ -708,7 +709,7 @@ func (r *renderer) recurring() {
 	for i, c := range rec {
 		rows[i] = []string{c.Asset, c.Check, strconv.Itoa(c.Problems)}
 	}
-	r.table([]string{r.t("col.asset"), r.t("col.check"), r.t("col.problems")}, []float64{70, 80, 30}, []string{"L", "L", "R"}, rows)
+	r.table([]string{r.t("col.asset"), r.t("col.check"), r.t("col.problems")}, []float64{70, 80, 30}, []string{"L", "L", "R"}, rows, nil)
 }
 
 func (r *renderer) timeSpent() {
@@ -724,7 +725,7 @@ func (r *renderer) timeSpent() {
 		{r.t("time.entries"), strconv.Itoa(ts.Entries)},
 		{r.t("time.tickets"), strconv.Itoa(ts.Tickets)},
 	}
-	r.table([]string{r.t("col.item"), r.t("col.value")}, []float64{contW - 50, 50}, []string{"L", "R"}, rows)
+	r.table([]string{r.t("col.item"), r.t("col.value")}, []float64{contW - 50, 50}, []string{"L", "R"}, rows, nil)
 }
 
 // Formatting.

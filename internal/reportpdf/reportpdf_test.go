@@ -217,8 +217,8 @@ func TestManyAssets(t *testing.T) {
 	if n := strings.Count(got, "Asset | Checks | Availability"); n < 2 {
 		t.Errorf("table header printed %d times, want it on each page", n)
 	}
-	if !strings.Contains(got, "srv-hc — Met") {
-		t.Errorf("badges of a split table missing:\n%s", got)
+	if n := strings.Count(got, " | Met\n"); n != 61 {
+		t.Errorf("%d badges \"Met\", want 61 (one per asset at target):\n%s", n, got)
 	}
 }
 
@@ -275,6 +275,19 @@ func BenchmarkRender(b *testing.B) {
 		size = buf.Len()
 	}
 	b.ReportMetric(float64(size), "pdf-bytes")
+}
+
+// TestLongNames wraps long names over several lines of their cell rather
+// than cutting them.
+func TestLongNames(t *testing.T) {
+	m := golden(t)
+	m.Backups.Jobs[0].LastRestore.Scope = "machines virtuelles de production, partage comptable et messagerie archivée"
+	got := extractText(t, render(t, m, options(t, "fr")))
+	for _, w := range []string{"partiel (machines", "messagerie archivée)"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("%q missing:\n%s", w, got)
+		}
+	}
 }
 
 // TestUnprintable renders names the fonts cannot print (emoji, CJK, control
