@@ -23,6 +23,7 @@ import (
 func extractText(t testing.TB, pdf []byte) string {
 	t.Helper()
 	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationStrict
 	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)
 	if err != nil {
 		t.Fatalf("read pdf: %v", err)

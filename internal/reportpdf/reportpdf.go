@@ -250,6 +250,7 @@ func (r *renderer) document() {
 	r.backups()
 	r.recurring()
 	r.timeSpent()
+	r.satisfactionChart()
 }
 
 func (r *renderer) footer() {
@@ -726,6 +727,40 @@ func (r *renderer) timeSpent() {
 		{r.t("time.tickets"), strconv.Itoa(ts.Tickets)},
 	}
 	r.table([]string{r.t("col.item"), r.t("col.value")}, []float64{contW - 50, 50}, []string{"L", "R"}, rows, nil)
+}
+
+// satisfactionChart draws one vertical bar per score (1…5) with its count.
+func (r *renderer) satisfactionChart() {
+	s := r.m.Satisfaction
+	if s.Count == 0 {
+		return
+	}
+	const chartH, barW, gap = 30.0, 14.0, 6.0
+	r.heading(r.t("chart.satisfaction"), chartH+12)
+	p := r.pdf
+	most := 1
+	for _, n := range s.Scores {
+		most = max(most, n)
+	}
+	base := p.GetY() + 5 + chartH
+	for i, n := range s.Scores {
+		x := margin + 14 + float64(i)*(barW+gap)
+		h := chartH * float64(n) / float64(most)
+		r.fill(accent)
+		if h > 0 {
+			p.Rect(x, base-h, barW, h, "F")
+		}
+		r.font("", 8)
+		r.color(muted)
+		p.SetXY(x, base-h-5)
+		r.cell(barW, 5, strconv.Itoa(n), "", 0, "C", false, 0, "")
+		r.color(ink)
+		p.SetXY(x, base+0.5)
+		r.cell(barW, 5, strconv.Itoa(i+1)+" / 5", "", 0, "C", false, 0, "")
+	}
+	r.draw(rule)
+	p.Line(margin+10, base, margin+14+5*(barW+gap), base)
+	p.SetY(base + 8)
 }
 
 // Formatting.
