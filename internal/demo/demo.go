@@ -148,6 +148,9 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 	if err := seedFleet(ctx, a, clientIDs, clientSites); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
+	if err := seedContracts(ctx, a, clientIDs); err != nil {
+		return nil, fmt.Errorf("contracts: %w", err)
+	}
 	return accounts, nil
 }
 

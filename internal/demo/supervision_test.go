@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/check"
 	"github.com/vigie-hq/vigie/internal/demo"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -27,6 +28,25 @@ func TestSupervise(t *testing.T) {
 				t.Fatal(err)
 			}
 			demo.Supervise(ctx, s.App, s.URL, nil)
+
+			// Every client has its contract in force; the law firm's covers
+			// its workstations only: its server is out of the perimeter.
+			assets, err := s.App.Assets.List(ctx, sys, asset.Filter{Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, as := range assets {
+				if as.Name != "srv-cabinet" && as.Name != "mac-associee" && as.Name != "srv-lyon-01" {
+					continue
+				}
+				cov, err := s.App.Contracts.Coverage(ctx, sys, as.ID, time.Now())
+				if err != nil || cov.ContractID == 0 {
+					t.Fatalf("coverage of %s: %+v %v", as.Name, cov, err)
+				}
+				if want := as.Name != "srv-cabinet"; cov.In != want {
+					t.Errorf("%s in the perimeter: %v (%s), want %v", as.Name, cov.In, cov.Reason, want)
+				}
+			}
 
 			tps, err := s.App.Supervision.Templates(ctx, sys)
 			if err != nil || len(tps) != 4 {
