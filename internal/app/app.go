@@ -154,6 +154,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Live:         a.Engine,
 		Notify:       a.Notify,
 		Contracts:    a.Contracts,
+		Reports:      a.DB,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)

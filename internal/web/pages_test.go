@@ -86,6 +86,9 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			if strings.HasPrefix(rt.Path, "/attachments/") {
 				continue // a download, not a page: TestTicketAttachments covers it
 			}
+			if strings.HasPrefix(rt.Path, "/clients/{id}/reports/") {
+				continue // PDF and CSV downloads: TestReportPage covers them
+			}
 			if rt.Path == "/supervision/stream" {
 				continue // an endless event stream, not a page: TestBoardStream covers it
 			}
@@ -110,6 +113,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			"/tickets/time?month=2026-11", fmt.Sprintf("/tickets/time?month=2026-11&client=%d", f.a.ID),
 			"/fleet?kind=server&status=online&outdated=1&lowdisk=1&q=srv", fmt.Sprintf("/assets/%d?range=7d&sw=x", ast.ID),
 			"/supervision?state=critical&kind=ping&problems=1&q=srv&page=1", fmt.Sprintf("/supervision?client=%d&asset=%d", f.a.ID, ast.ID),
+			fmt.Sprintf("/clients/%d/reports?period=2026-10", f.a.ID),
 			fmt.Sprintf("/supervision/checks/%d", problemCheck), fmt.Sprintf("/supervision/checks/%d?range=7d&before=999999", problemCheck))
 		staffPages := append(append([]string{}, pages...), fmt.Sprintf("/users/%d/edit", f.staffID))
 		for _, email := range []string{"admin@example.com", "manager@example.com", "tech@example.com", "limited@example.com", "cadmin@alpha.example", "cuser@alpha.example"} {

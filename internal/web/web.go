@@ -17,6 +17,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/report"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -57,6 +58,8 @@ type Deps struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter; nil hides their pages.
 	Contracts *contract.Service
+	// Reports reads the rows of clients' reports; nil hides the report pages.
+	Reports report.Store
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -176,6 +179,7 @@ func (h *Handler) Register(rt *router.Router) {
 	if h.d.Contracts != nil {
 		h.registerContracts(rt)
 	}
+	h.registerReports(rt)
 	if h.d.Supervision != nil {
 		h.registerSupervision(rt)
 		h.registerSupervisionForms(rt)

@@ -1,0 +1,140 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/asset"
+	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
+)
+
+// openedTile is how the page shows the "opened" indicator with n tickets.
+func openedTile(lang string, n int) string {
+	return fmt.Sprintf(`<span class="stat-value">%d</span><span class="stat-label">%s</span>`, n, msg(lang, "reportpdf.kpi.opened"))
+}
+
+func TestReportPage(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		ctx, sys := srv.Ctx(), tenant.System()
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		month := time.Now().In(paris).Format("2006-01")
+		prev := time.Now().In(paris).AddDate(0, 0, -time.Now().In(paris).Day()+1).AddDate(0, -1, 0).Format("2006-01")
+		// One ticket of ALPHA and two of BRAVO this month: ALPHA's report
+		// counts its own only.
+		openTicket(t, srv, "cuser@alpha.example", ticket.Ticket{Title: "Printer jammed", Description: "Again."})
+		for range 2 {
+			openTicket(t, srv, "cuser@bravo.example", ticket.Ticket{Title: "Bravo trouble", Description: "B."})
+		}
+		critical := asset.Asset{ClientID: f.a.ID, Kind: asset.KindServer, Name: "srv-critical-alpha", Criticality: asset.CriticalityCritical}
+		if err := srv.App.Assets.Create(ctx, sys, &critical); err != nil {
+			t.Fatal(err)
+		}
+		base := fmt.Sprintf("/clients/%d/reports", f.a.ID)
+
+		for _, email := range []string{"tech@example.com", "cuser@alpha.example", "cadmin@alpha.example"} {
+			t.Run(email, func(t *testing.T) {
+				b := signedIn(t, srv, email)
+				for _, lang := range []string{"fr", "en"} {
+					b.lang = lang
+					r := b.get(base + "?period=" + month)
+					wantStatus(t, lang+" report", r, http.StatusOK)
+					checkPage(t, lang+" report", lang, r)
+					wantBody(t, lang+" report", r, openedTile(lang, 1), "srv-critical-alpha", msg(lang, "reportweb.no_contract"),
+						msg(lang, "reportweb.download_pdf"), fmt.Sprintf(`href="%s/pdf?period=%s"`, base, month), `<svg`)
+					wantNotBody(t, lang+" report", r, "Bravo trouble", openedTile(lang, 3))
+				}
+				// By default, the last complete month, where nothing happened.
+				def := b.get(base)
+				wantStatus(t, "default month", def, http.StatusOK)
+				wantBody(t, "default month", def, fmt.Sprintf(`<option value="%s" selected>`, prev), openedTile("en", 0))
+			})
+		}
+
+		t.Run("contract target", func(t *testing.T) {
+			start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+			c := contract.Contract{ClientID: f.a.ID, Reference: "INF-REPORT", Title: "Infogérance", Start: start, State: contract.StateActive,
+				Renewal: contract.Renewal{Kind: contract.RenewalNone}, Calendar: ticket.DefaultCalendar, Availability: 99.5,
+				Support: contract.Support{Mode: contract.SupportNone}}
+			if err := srv.App.Contracts.Create(ctx, sys, &c); err != nil {
+				t.Fatal(err)
+			}
+			b := signedIn(t, srv, "tech@example.com")
+			b.lang = "fr"
+			r := b.get(base + "?period=" + month)
+			wantStatus(t, "with contract", r, http.StatusOK)
+			wantBody(t, "with contract", r, "INF-REPORT", "99,5\u00a0%")
+			wantNotBody(t, "with contract", r, msg("fr", "reportweb.no_contract"))
+		})
+
+		t.Run("downloads", func(t *testing.T) {
+			b := signedIn(t, srv, "cuser@alpha.example")
+			b.lang = "fr"
+			pdf := b.get(base + "/pdf?period=" + month)
+			wantStatus(t, "pdf", pdf, http.StatusOK)
+			if !strings.HasPrefix(pdf.body, "%PDF-") {
+				t.Errorf("pdf: body starts with %q", excerpt(pdf.body[:min(20, len(pdf.body))]))
+			}
+			if ct := pdf.header.Get("Content-Type"); ct != "application/pdf" {
+				t.Errorf("pdf: Content-Type %q", ct)
+			}
+			if cd, want := pdf.header.Get("Content-Disposition"), `attachment; filename="rapport-ALPHA-`+month+`.pdf"`; cd != want {
+				t.Errorf("pdf: Content-Disposition %q, want %q", cd, want)
+			}
+			b.lang = "en"
+			csv := b.get(base + "/csv?period=" + month)
+			wantStatus(t, "csv", csv, http.StatusOK)
+			if !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") {
+				t.Errorf("csv: Content-Type %q", csv.header.Get("Content-Type"))
+			}
+			if !strings.HasPrefix(csv.body, "section,item,measure,value\n") {
+				t.Errorf("csv: no header line: %q", excerpt(csv.body))
+			}
+			if !strings.Contains(csv.body, "tickets,,opened,1\n") {
+				t.Errorf("csv: no opened ticket line:\n%s", csv.body)
+			}
+			if cd := csv.header.Get("Content-Disposition"); cd != `attachment; filename="report-ALPHA-`+month+`.csv"` {
+				t.Errorf("csv: Content-Disposition %q", cd)
+			}
+		})
+
+		t.Run("bad period", func(t *testing.T) {
+			b := signedIn(t, srv, "tech@example.com")
+			for _, lang := range []string{"fr", "en"} {
+				b.lang = lang
+				for _, p := range []string{"2026-13", "octobre", "2099-01"} {
+					r := b.get(base + "?period=" + p)
+					wantStatus(t, lang+" "+p, r, http.StatusBadRequest)
+					checkPage(t, lang+" "+p, lang, r)
+					wantBody(t, lang+" "+p, r, msg(lang, "reportweb.bad_period"))
+					wantNotBody(t, lang+" "+p, r, msg(lang, "reportweb.download_pdf"))
+					for _, dl := range []string{"/pdf", "/csv"} {
+						wantStatus(t, lang+" "+p+dl, b.get(base+dl+"?period="+p), http.StatusBadRequest)
+					}
+				}
+			}
+		})
+
+		t.Run("other client", func(t *testing.T) {
+			b := signedIn(t, srv, "cuser@bravo.example")
+			b.lang = "en"
+			for _, p := range []string{base, base + "/pdf?period=" + month, base + "/csv?period=" + month} {
+				r := b.get(p)
+				wantStatus(t, "B on "+p, r, http.StatusNotFound)
+				wantNotBody(t, "B on "+p, r, "Printer jammed", "%PDF-", "section,item")
+			}
+			own := b.get(fmt.Sprintf("/clients/%d/reports?period=%s", f.b.ID, month))
+			wantStatus(t, "B's own", own, http.StatusOK)
+			wantBody(t, "B's own", own, openedTile("en", 2))
+		})
+	})
+}
