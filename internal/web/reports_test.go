@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +14,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
@@ -72,7 +77,8 @@ func TestReportPage(t *testing.T) {
 			b.lang = "fr"
 			r := b.get(base + "?period=" + month)
 			wantStatus(t, "with contract", r, http.StatusOK)
-			wantBody(t, "with contract", r, "INF-REPORT", "99,5\u00a0%")
+			// The critical asset has no check: not measured against the target.
+			wantBody(t, "with contract", r, "INF-REPORT", "99,5\u00a0%", msg("fr", "reportpdf.badge.none"))
 			wantNotBody(t, "with contract", r, msg("fr", "reportweb.no_contract"))
 		})
 
@@ -104,6 +110,30 @@ func TestReportPage(t *testing.T) {
 			}
 			if cd := csv.header.Get("Content-Disposition"); cd != `attachment; filename="report-ALPHA-`+month+`.csv"` {
 				t.Errorf("csv: Content-Disposition %q", cd)
+			}
+		})
+
+		t.Run("provider logo", func(t *testing.T) {
+			// The provider's PNG logo is drawn in the PDF (an image object).
+			var img bytes.Buffer
+			pic := image.NewRGBA(image.Rect(0, 0, 8, 4))
+			pic.Set(1, 1, color.RGBA{R: 200, A: 255})
+			if err := png.Encode(&img, pic); err != nil {
+				t.Fatal(err)
+			}
+			b := signedIn(t, srv, "tech@example.com")
+			before := b.get(base + "/pdf?period=" + month)
+			if strings.Contains(before.body, "/Subtype /Image") {
+				t.Fatal("pdf: an image without a logo")
+			}
+			if err := srv.App.Provider.Save(ctx, sys, provider.Provider{Name: "Infogérance Logo", Email: "support@logo.example", Language: "fr",
+				TimeZone: "Europe/Paris", Logo: img.Bytes(), LogoType: "image/png"}); err != nil {
+				t.Fatal(err)
+			}
+			after := b.get(base + "/pdf?period=" + month)
+			wantStatus(t, "pdf with logo", after, http.StatusOK)
+			if !strings.Contains(after.body, "/Subtype /Image") {
+				t.Error("pdf: the provider's logo is not drawn")
 			}
 		})
 
