@@ -195,7 +195,7 @@ func (h *Handler) reportMonthOptions(v *view, loc *time.Location) []option {
 	return out
 }
 
-// reportDownload answers a report that cannot be computed: the page's
+// reportDownloadFailed answers a download that cannot be computed: the page's
 // message with 400 for a bad period, the error page otherwise.
 func (h *Handler) reportDownloadFailed(w http.ResponseWriter, r *http.Request, v *view, err error) {
 	if msg := v.periodError(err); msg != "" {
