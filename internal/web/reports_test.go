@@ -49,6 +49,8 @@ func TestReportPage(t *testing.T) {
 		for _, email := range []string{"tech@example.com", "cuser@alpha.example", "cadmin@alpha.example"} {
 			t.Run(email, func(t *testing.T) {
 				b := signedIn(t, srv, email)
+				// The client's page leads to its reports.
+				wantBody(t, "client page", b.get(fmt.Sprintf("/clients/%d", f.a.ID)), `href="`+base+`"`)
 				for _, lang := range []string{"fr", "en"} {
 					b.lang = lang
 					r := b.get(base + "?period=" + month)
