@@ -119,9 +119,6 @@ type Service struct {
 	ids map[int64]map[string]int64
 	// retainedAt is when Compact last applied the retention.
 	retainedAt time.Time
-	// compacting serializes the compactions of this process: two at once
-	// only compete for the same rows.
-	compacting sync.Mutex
 }
 
 // NewService returns a Service with the default options.
@@ -528,8 +525,6 @@ func (svc *Service) rollupBuckets(ctx context.Context, assetID int64, ids []int6
 // own short transaction. It is idempotent and safe to run concurrently with Append and with
 // itself.
 func (svc *Service) Compact(ctx context.Context) (CompactStats, error) {
-	svc.compacting.Lock()
-	defer svc.compacting.Unlock()
 	var st CompactStats
 	now := svc.now()
 	assets, err := svc.store.IngestAssets(ctx, now.Add(-svc.opts.FoldAfter).UnixMilli(), foldSamples)

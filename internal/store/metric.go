@@ -217,8 +217,15 @@ func (db *DB) Chunks(ctx context.Context, seriesIDs []int64, res metric.Resoluti
 // LastChunk implements metric.Store: the head when there is one, else the newest full chunk.
 func (db *DB) LastChunk(ctx context.Context, seriesID int64, res metric.Resolution) (metric.Chunk, error) {
 	c := metric.Chunk{SeriesID: seriesID, Resolution: res}
-	err := db.queryRow(ctx, `SELECT t_start, t_end, n, data FROM metric_heads WHERE series_id = ? AND resolution = ?`,
-		seriesID, int(res)).Scan(&c.Start, &c.End, &c.Count, &c.Data)
+	// Compaction reads the open chunk to rewrite it (folding new samples in,
+	// or re-encoding it once an hour): on PostgreSQL the row is locked until
+	// the transaction ends, so that two processes compacting at once never
+	// rewrite it from the same old version (a lost update drops samples).
+	q := `SELECT t_start, t_end, n, data FROM metric_heads WHERE series_id = ? AND resolution = ?`
+	if db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	err := db.queryRow(ctx, q, seriesID, int(res)).Scan(&c.Start, &c.End, &c.Count, &c.Data)
 	if !errors.Is(err, sql.ErrNoRows) {
 		return c, translate(err)
 	}
