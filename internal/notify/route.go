@@ -50,18 +50,18 @@ var uniqueStates = []rivertype.JobState{
 // notice handed over again (a retried Alert) is queued once: the outbox keeps
 // one row per channel and event ID.
 func (svc *Service) Enqueue(ctx context.Context, notices []supervision.Notice, ticketIDs map[int64]int64) error {
-	var todo []supervision.Notice
+	var due []supervision.Notice
 	var clientIDs []int64
 	for _, n := range notices {
 		if !n.Event.Notify && !n.Owed {
 			continue
 		}
-		todo = append(todo, n)
+		due = append(due, n)
 		if id := noticeClient(n); !slices.Contains(clientIDs, id) {
 			clientIDs = append(clientIDs, id)
 		}
 	}
-	if len(todo) == 0 {
+	if len(due) == 0 {
 		return nil
 	}
 	channels, err := svc.d.Store.NotifyChannelsFor(ctx, clientIDs)
@@ -75,7 +75,7 @@ func (svc *Service) Enqueue(ctx context.Context, notices []supervision.Notice, t
 	clients := map[int64]*clientInfo{}
 	var items []Item
 	var touched []int64
-	for _, n := range todo {
+	for _, n := range due {
 		cid := noticeClient(n)
 		ci, ok := clients[cid]
 		if !ok {
