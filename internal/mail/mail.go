@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"mime"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -44,7 +45,23 @@ type Message struct {
 	// Headers are extra headers ("X-Vigie-Ticket"); they replace defaults
 	// of the same name (Auto-Submitted).
 	Headers map[string]string
+	// Attachments are files sent with the message (a report's PDF); with
+	// any the message is multipart/mixed, without it is unchanged.
+	Attachments []Attachment
 }
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	// Name is the file name the recipient sees ("rapport-ACME-2026-10.pdf").
+	Name string
+	// ContentType is its media type; application/octet-stream when empty.
+	ContentType string
+	Data        []byte
+}
+
+// MaxAttachments is the largest total size of a message's attachments, in
+// bytes: beyond it most mail servers refuse the message.
+const MaxAttachments = 15 << 20
 
 // Status is where a message is in its delivery.
 type Status string
@@ -178,6 +195,7 @@ func (o *Outbox) Send(ctx context.Context, m Message) (int64, string, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		invalid.Add("text", "required")
 	}
+	checkAttachments(invalid, m.Attachments)
 	if err := invalid.Err(); err != nil {
 		return 0, "", err
 	}
@@ -229,6 +247,28 @@ func recipients(list []string) ([]*mail.Address, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// checkAttachments refuses an attachment without a name, with a name that
+// could break its header or name a path, or attachments too large to send.
+func checkAttachments(invalid *fault.Invalid, list []Attachment) {
+	total := 0
+	for _, a := range list {
+		total += len(a.Data)
+		if strings.TrimSpace(a.Name) == "" || strings.ContainsAny(a.Name, "/\\\"\r\n") {
+			invalid.Add("attachments", "invalid")
+			return
+		}
+		if a.ContentType != "" {
+			if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
+				invalid.Add("attachments", "invalid")
+				return
+			}
+		}
+	}
+	if total > MaxAttachments {
+		invalid.Add("attachments", "too_large", MaxAttachments)
+	}
 }
 
 // newMessageID returns a unique Message-ID (without angle brackets) under
@@ -293,6 +333,13 @@ func (o *Outbox) render(m Message, to []*mail.Address, p provider.Provider, now 
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Attachments {
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(ct)))
 	}
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {
