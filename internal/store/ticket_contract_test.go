@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/sla"
+	"github.com/vigie-hq/vigie/internal/store"
+	"github.com/vigie-hq/vigie/internal/testdb"
+	"github.com/vigie-hq/vigie/internal/ticket"
+)
+
+// TestMigrateServiceLevelToContract fills a database at version 13 (service
+// levels on clients, no SLA contract) and checks that migration 14 gives each
+// client with a service level and no contract an open-ended contract with its
+// calendar and targets, starting before its first ticket, and leaves the
+// others alone.
+func TestMigrateServiceLevelToContract(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			requireDialect(t, d)
+			ctx := t.Context()
+			db, err := store.Open(ctx, testdb.URL(t, string(d)), nil)
+			ok(t, err)
+			t.Cleanup(func() { db.Close() })
+			ok(t, store.MigrateTo(ctx, db, 13))
+
+			migrated := mkClient(t, db, "MIG", "Migrated SARL")
+			withContract := mkClient(t, db, "HAS", "Has Contract SAS")
+			bare := mkClient(t, db, "BARE", "Bare SA")
+			cal := `{"tz":"Europe/Paris","week":{"mon":["09:00-17:00"]}}`
+			targets := map[ticket.Priority]sla.Target{ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, ticket.P3: {TTR: 40 * time.Hour}}
+			for _, id := range []int64{migrated.ID, withContract.ID} {
+				ok(t, db.SaveServiceLevel(ctx, ticket.ServiceLevel{ClientID: id, Calendar: cal, Targets: targets, Updated: m0}))
+			}
+			own := mkContract(t, db, withContract.ID, "C-1", day(2026, 1, 1), nil)
+			// A ticket imported with a date before the client's creation, late
+			// in the UTC day: the contract must start the day before it.
+			first := time.Date(2024, 3, 10, 23, 30, 0, 0, time.UTC)
+			for _, c := range []struct {
+				client  int64
+				at      time.Time
+				covered bool
+			}{{migrated.ID, first, true}, {migrated.ID, first.Add(48 * time.Hour), false}, {bare.ID, first, false}} {
+				ok(t, store.ExecForTest(ctx, db, `INSERT INTO tickets (client_id, type, title, impact, urgency, priority, status, created_at, updated_at, sla_covered, sla_due_order)
+					VALUES (?, 'incident', 'Imprimante', 2, 2, 3, 'new', ?, ?, ?, ?)`, c.client, c.at, c.at, c.covered, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)))
+			}
+
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatalf("migrate from 13: %v", err)
+			}
+			list := must(db.Contracts(ctx, sys, migrated.ID))(t)
+			if len(list) != 1 {
+				t.Fatalf("contracts of the migrated client = %d, want 1", len(list))
+			}
+			c := list[0]
+			wantTargets := map[sla.Priority]sla.Target{"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, "P3": {TTR: 40 * time.Hour}}
+			if c.Reference != "SLA-REPRISE" || c.State != contract.StateActive || c.End != nil || c.Renewal.Kind != contract.RenewalNone ||
+				c.Calendar != cal || !reflect.DeepEqual(c.Targets, wantTargets) || c.Availability != 99.5 || c.Support.Mode != contract.SupportNone ||
+				c.RetentionYears != 5 || c.Title == "" {
+				t.Errorf("migrated contract = %+v", c)
+			}
+			if want := day(2024, 3, 9); !c.Start.Equal(want) {
+				t.Errorf("migrated contract starts %s, want %s (the day before the first ticket)", c.Start.Format(time.DateOnly), want.Format(time.DateOnly))
+			}
+			if got, ok := contract.InForce(list, first, time.FixedZone("UTC-11", -11*3600)); !ok || got.ID != c.ID {
+				t.Errorf("migrated contract not in force at the first ticket's creation west of UTC")
+			}
+			if got := must(db.Contracts(ctx, sys, withContract.ID))(t); len(got) != 1 || got[0].ID != own.ID {
+				t.Errorf("a client with a contract got another one: %+v", got)
+			}
+			if got := must(db.Contracts(ctx, sys, bare.ID))(t); len(got) != 0 {
+				t.Errorf("a client without a service level got a contract: %+v", got)
+			}
+			// The covered ticket follows the new contract; none is out of perimeter.
+			n := must(store.QueryInt64ForTest(ctx, db, `SELECT COUNT(*) FROM tickets WHERE contract_id = ?`, c.ID))(t)
+			if n != 1 {
+				t.Errorf("tickets following the migrated contract = %d, want 1", n)
+			}
+			n = must(store.QueryInt64ForTest(ctx, db, `SELECT COUNT(*) FROM tickets WHERE out_of_perimeter OR perimeter_reason <> ''`))(t)
+			if n != 0 {
+				t.Errorf("tickets out of perimeter after migration = %d, want 0", n)
+			}
+		})
+	}
+}
