@@ -28,7 +28,8 @@ type Tickets struct {
 	MeanToOwnMinutes     *float64 `json:"mean_to_own_minutes"`
 	MeanToResolveMinutes *float64 `json:"mean_to_resolve_minutes"`
 	// TTO and TTR compliance among the SLA-covered tickets whose clock
-	// stopped in the period (owned, resolved).
+	// stopped in the period (owned, resolved); tickets out of the
+	// contract's perimeter are left out.
 	TTO Compliance `json:"tto"`
 	TTR Compliance `json:"ttr"`
 	// Backlog is the tickets open at the end of the period.
@@ -231,7 +232,7 @@ func TicketFigures(rows []TicketRow, changes []StatusChange, from, until time.Ti
 		if closed {
 			f.Closed++
 			toResolve = append(toResolve, t.Resolved.Sub(t.Created))
-			if t.Covered {
+			if t.Covered && !t.OutOfPerimeter {
 				f.TTR.Total++
 				if t.TTRBreach == nil || t.TTRBreach.After(*t.Resolved) {
 					f.TTR.Met++
@@ -240,7 +241,7 @@ func TicketFigures(rows []TicketRow, changes []StatusChange, from, until time.Ti
 		}
 		if withinPtr(t.Owned, from, until) {
 			toOwn = append(toOwn, t.Owned.Sub(t.Created))
-			if t.Covered {
+			if t.Covered && !t.OutOfPerimeter {
 				f.TTO.Total++
 				if t.TTOBreach == nil || t.TTOBreach.After(*t.Owned) {
 					f.TTO.Met++

@@ -125,6 +125,26 @@ func (m Monthly) CSV() []byte {
 		line("backups", item, "last_restore_result", result)
 		line("backups", item, "last_restore_scope", scope)
 	}
+
+	for _, c := range m.Capacity {
+		item := c.Asset + " " + c.Mount
+		line("capacity", item, "used_percent", dec(c.UsedPercent))
+		line("capacity", item, "at", ts(c.At))
+		line("capacity", item, "growth_per_day", dec(c.GrowthPerDay))
+		line("capacity", item, "days_left", num(c.DaysLeft))
+	}
+
+	o := m.OutOfPerimeter
+	line("out_of_perimeter", "", "tickets", n(len(o.Tickets)))
+	line("out_of_perimeter", "", "total_minutes", n(o.TotalMinutes))
+	line("out_of_perimeter", "", "billable_minutes", n(o.BillableMinutes))
+	for _, t := range o.Tickets {
+		item := "#" + strconv.FormatInt(t.ID, 10)
+		line("out_of_perimeter", item, "title", t.Title)
+		line("out_of_perimeter", item, "reason", t.Reason)
+		line("out_of_perimeter", item, "minutes", n(t.Minutes))
+		line("out_of_perimeter", item, "billable_minutes", n(t.BillableMinutes))
+	}
 	w.Flush()
 	return buf.Bytes()
 }
@@ -139,9 +159,12 @@ func num(v *float64) string {
 }
 
 // safeCell defuses CSV injection: a cell starting with = + - @ or a control
-// character gets a leading apostrophe (as the fleet export does). Negative
-// figures never occur, so no number is touched.
+// character gets a leading apostrophe (as the fleet export does). A number
+// (a negative growth) is left as it is: a spreadsheet reads it as a number.
 func safeCell(s string) string {
+	if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "infINFxX") {
+		return s
+	}
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

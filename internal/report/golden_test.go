@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/agentproto"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/check"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/fault"
+	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/report"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -86,7 +89,10 @@ func seed(t *testing.T, db *store.DB) fixture {
 		if tk.ClientID == 0 {
 			tk.ClientID = f.alpha.ID
 		}
-		tk.Title, tk.Impact, tk.Urgency, tk.Level = "Ticket", 2, 2, "N1"
+		if tk.Title == "" {
+			tk.Title = "Ticket"
+		}
+		tk.Impact, tk.Urgency, tk.Level = 2, 2, "N1"
 		if tk.Status == "" {
 			tk.Status = ticket.StatusNew
 		}
@@ -150,6 +156,30 @@ func seed(t *testing.T, db *store.DB) fixture {
 	// 9: a duplicate of ticket 1, merged into it: never counted.
 	dup := mk(ticket.Ticket{Type: ticket.TypeIncident, Priority: 1, Created: utc(10, 2, 8, 5)})
 	ok(t, db.MergeTicket(ctx, dup.ID, t1.ID))
+	// 10: out of the perimeter (a workstation under a servers-only
+	// contract): listed apart with its time, its late resolution left out of
+	// the TTR compliance.
+	evolution := ticket.Category{Name: "Évolutions"}
+	ok(t, db.SaveCategory(ctx, &evolution))
+	t10 := mk(ticket.Ticket{Type: ticket.TypeIncident, Priority: 2, Title: "Poste de l'accueil en panne", Status: ticket.StatusResolved,
+		Created: utc(10, 13, 8, 30), OwnedAt: tp(utc(10, 13, 8, 40)), ResolvedAt: tp(utc(10, 14, 16, 0)),
+		SLA: ticket.SLA{Covered: true, TTRBreachAt: tp(utc(10, 13, 16, 30))}},
+		change{utc(10, 13, 8, 40), ticket.StatusNew, ticket.StatusInProgress}, change{utc(10, 14, 16, 0), ticket.StatusInProgress, ticket.StatusResolved})
+	_, err := db.SQL().ExecContext(ctx, fmt.Sprintf(`UPDATE tickets SET out_of_perimeter = (1 = 1), perimeter_reason = 'kind_not_included' WHERE id = %d`, t10.ID))
+	ok(t, err)
+	entry(t10.ID, utc(10, 13, 9, 0), 90*time.Minute, 20*time.Minute, true, true)
+	// 11, 12: evolution requests — one asked in October, still new; one
+	// from September, done in October. 13: a request in another category.
+	mk(ticket.Ticket{Type: ticket.TypeRequest, Priority: 4, Title: "Accès VPN pour les commerciaux", CategoryID: &evolution.ID, Created: utc(10, 13, 14, 0)})
+	mk(ticket.Ticket{Type: ticket.TypeRequest, Priority: 3, Title: "Wi-Fi invités", CategoryID: &evolution.ID, Status: ticket.StatusResolved,
+		Created: utc(9, 10, 9, 0), OwnedAt: tp(utc(9, 10, 10, 0)), ResolvedAt: tp(utc(10, 13, 17, 0))},
+		change{utc(9, 10, 10, 0), ticket.StatusNew, ticket.StatusInProgress}, change{utc(10, 13, 17, 0), ticket.StatusInProgress, ticket.StatusResolved})
+	// 14: last year's ticket, for the annual comparison.
+	mk(ticket.Ticket{Type: ticket.TypeIncident, Priority: 3, Title: "Imprimante", Status: ticket.StatusResolved,
+		Created: time.Date(2025, 11, 5, 9, 0, 0, 0, time.UTC), OwnedAt: tp(time.Date(2025, 11, 5, 9, 30, 0, 0, time.UTC)),
+		ResolvedAt: tp(time.Date(2025, 11, 6, 9, 0, 0, 0, time.UTC))},
+		change{time.Date(2025, 11, 6, 9, 0, 0, 0, time.UTC), ticket.StatusNew, ticket.StatusResolved})
+
 	// Bravo's ticket and time.
 	b1 := mk(ticket.Ticket{ClientID: f.bravo.ID, Type: ticket.TypeIncident, Priority: 1, Created: utc(10, 3, 9, 0), OwnedAt: tp(utc(10, 3, 9, 1)), SLA: ticket.SLA{Covered: true}},
 		change{utc(10, 3, 9, 1), ticket.StatusNew, ticket.StatusInProgress})
@@ -205,7 +235,9 @@ func seed(t *testing.T, db *store.DB) fixture {
 		ev(ping, utc(10, 24, 3, 0), check.Problem, check.Unknown, false),
 		ev(ping, utc(10, 24, 4, 0), check.Recovery, check.OK, false),
 		ev(disk, utc(10, 10, 0, 0), check.Problem, check.Warning, false), // minor check: alert, not availability
-		ev(https, utc(10, 4, 12, 0), check.Recovery, check.OK, false),    // first known state
+		ev(disk, utc(10, 12, 0, 0), check.Recovery, check.OK, false),
+		ev(disk, utc(10, 13, 10, 0), check.Problem, check.Critical, false),
+		ev(https, utc(10, 4, 12, 0), check.Recovery, check.OK, false), // first known state
 		ev(https, utc(10, 12, 9, 0), check.Problem, check.Critical, false),
 		ev(https, utc(10, 12, 9, 45), check.Recovery, check.OK, false),
 		ev(https, utc(10, 18, 1, 0), check.Problem, check.Critical, true), // Sunday 03:00 Paris: recurring maintenance
@@ -231,6 +263,7 @@ func seed(t *testing.T, db *store.DB) fixture {
 		ok(t, db.AddBackupRun(ctx, &supervision.BackupRun{CheckID: veeam.ID, At: utc(10, day, 1, 0), OK: day != 4 && day != 9, Source: "push"}))
 	}
 	ok(t, db.AddBackupRun(ctx, &supervision.BackupRun{CheckID: veeam.ID, At: utc(9, 30, 1, 0), OK: false, Source: "push"}))
+	ok(t, db.AddBackupRun(ctx, &supervision.BackupRun{CheckID: veeam.ID, At: utc(10, 13, 1, 0), OK: true, Source: "push"}))
 	for _, rt := range []supervision.RestoreTest{
 		{AssetID: nas.ID, TestedAt: utc(9, 15, 14, 0), Scope: "un fichier", Result: supervision.RestoreOK, Minutes: 5},
 		{AssetID: nas.ID, TestedAt: utc(10, 20, 14, 0), Scope: "=VM complète", Result: supervision.RestorePartial, Minutes: 95},
@@ -238,6 +271,24 @@ func seed(t *testing.T, db *store.DB) fixture {
 	} {
 		ok(t, db.AddRestoreTest(ctx, sys, &rt))
 	}
+
+	// ---- filesystems (agent metrics), a sample every 6 hours in October ----
+	metrics := metric.NewService(db, func() time.Time { return utc(11, 10, 12, 0) }, nil)
+	fsSeries := func(a asset.Asset, mount string, at func(day float64) float64) {
+		t.Helper()
+		s := agentproto.Series{Name: agentproto.MetricFSUsed, Labels: map[string]string{"mount": mount}}
+		for h := 0; h < 31*24; h += 6 {
+			when := utc(10, 1, 0, 0).Add(time.Duration(h) * time.Hour)
+			s.T, s.V = append(s.T, when.UnixMilli()), append(s.V, at(float64(h)/24))
+		}
+		_, err := metrics.Append(ctx, a.ClientID, a.ID, []agentproto.Series{s}, metric.AppendOptions{AllowPast: true})
+		ok(t, err)
+	}
+	fsSeries(files, "/data", func(d float64) float64 { return 60 + 0.8*d }) // full in about 20 days
+	fsSeries(files, "/boot", func(d float64) float64 { return 40 })         // steady: not listed
+	fsSeries(files, "C:", func(d float64) float64 { return 92 })            // 92 % used, steady: listed
+	fsSeries(pc, "/", func(d float64) float64 { return 80 - 0.2*d })        // shrinking
+	fsSeries(bsrv, "/", func(d float64) float64 { return 50 + 2*d })        // Bravo's: never listed
 	return f
 }
 
@@ -303,4 +354,92 @@ func TestMonthlyGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDailyGolden computes Alpha's 13 October 2026 on each database: a
+// ticket out of the perimeter opened, an evolution request opened and
+// another resolved, a disk alert, an on-site intervention and a backup run.
+func TestDailyGolden(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			db := openDB(t, dialect)
+			f := seed(t, db)
+			paris, err := time.LoadLocation(f.alpha.TimeZone)
+			ok(t, err)
+			d, err := report.DailyFigures(t.Context(), db, f.alpha.ID, report.Day(2026, 10, 13, paris), utc(11, 10, 12, 0))
+			ok(t, err)
+			js, err := json.MarshalIndent(d, "", "  ")
+			ok(t, err)
+			golden(t, "daily.golden.json", append(js, '\n'))
+			golden(t, "daily.golden.csv", d.CSV())
+
+			// One source: the day's counts are Figures' over the same day.
+			m, err := report.Figures(t.Context(), db, f.alpha.ID, report.Day(2026, 10, 13, paris), utc(11, 10, 12, 0))
+			ok(t, err)
+			if len(d.Opened) != m.Tickets.Opened || len(d.Closed) != m.Tickets.Closed || d.AlertCount != m.Alerts.Count ||
+				d.Time != m.Time || !sameJSON(t, d.BackupSuccess, m.Backups.Success) {
+				t.Errorf("daily %d/%d/%d/%+v/%+v, Figures of the day %d/%d/%d/%+v/%+v", len(d.Opened), len(d.Closed), d.AlertCount, d.Time,
+					d.BackupSuccess, m.Tickets.Opened, m.Tickets.Closed, m.Alerts.Count, m.Time, m.Backups.Success)
+			}
+			_, err = report.DailyFigures(t.Context(), db, f.alpha.ID, report.Month(2026, 10, paris), utc(11, 10, 12, 0))
+			if v, isInvalid := fault.AsInvalid(err); !isInvalid || !v.Has("period") {
+				t.Errorf("a month as a day: %v, want a fault.Invalid on period", err)
+			}
+			_, err = report.DailyFigures(t.Context(), db, f.alpha.ID, report.Day(2026, 11, 11, paris), utc(11, 10, 12, 0))
+			if v, isInvalid := fault.AsInvalid(err); !isInvalid || !v.Has("from") {
+				t.Errorf("tomorrow: %v, want a fault.Invalid on from", err)
+			}
+		})
+	}
+}
+
+// TestAnnualGolden computes Alpha's 2026 on 10 November (January to
+// November so far, 2025 to compare) on each database.
+func TestAnnualGolden(t *testing.T) {
+	for _, dialect := range testdb.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			db := openDB(t, dialect)
+			f := seed(t, db)
+			paris, err := time.LoadLocation(f.alpha.TimeZone)
+			ok(t, err)
+			now := utc(11, 10, 12, 0)
+			a, err := report.AnnualFigures(t.Context(), db, f.alpha.ID, report.Year(2026, paris), now)
+			ok(t, err)
+			js, err := json.MarshalIndent(a, "", "  ")
+			ok(t, err)
+			golden(t, "annual.golden.json", append(js, '\n'))
+			golden(t, "annual.golden.csv", a.CSV())
+
+			// One source: each month is Figures over it, and the months
+			// add up to the year.
+			opened, closed, ttoMet, ttoTotal := 0, 0, 0, 0
+			for i, mt := range a.Months {
+				m, err := report.Figures(t.Context(), db, f.alpha.ID, report.Month(2026, time.Month(i+1), paris), now)
+				ok(t, err)
+				if got := report.Trend(m); !sameJSON(t, got, mt) {
+					t.Errorf("month %s: annual %+v, Figures %+v", mt.Label, mt, got)
+				}
+				opened, closed, ttoMet, ttoTotal = opened+mt.Opened, closed+mt.Closed, ttoMet+mt.TTO.Met, ttoTotal+mt.TTO.Total
+			}
+			if len(a.Months) != 11 || opened != a.Year.Opened || closed != a.Year.Closed || ttoMet != a.Year.TTO.Met || ttoTotal != a.Year.TTO.Total {
+				t.Errorf("%d months adding to %d opened, %d closed, TTO %d/%d; year %+v", len(a.Months), opened, closed, ttoMet, ttoTotal, a.Year)
+			}
+			if a.Previous == nil || a.Previous.Opened != 1 {
+				t.Errorf("previous year %+v, want 2025's one ticket", a.Previous)
+			}
+			_, err = report.AnnualFigures(t.Context(), db, f.alpha.ID, report.Month(2026, 10, paris), now)
+			if v, isInvalid := fault.AsInvalid(err); !isInvalid || !v.Has("period") {
+				t.Errorf("a month as a year: %v, want a fault.Invalid on period", err)
+			}
+		})
+	}
+}
+
+func sameJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	x, err := json.Marshal(a)
+	ok(t, err)
+	y, err := json.Marshal(b)
+	ok(t, err)
+	return bytes.Equal(x, y)
 }

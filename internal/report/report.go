@@ -23,6 +23,7 @@ import (
 // never rows).
 type TicketRow struct {
 	ID         int64
+	Title      string
 	Type       ticket.Type
 	Priority   ticket.Priority
 	CategoryID int64  // 0: none
@@ -36,6 +37,10 @@ type TicketRow struct {
 	// StatusAtEnd is the status the last status change before the end of
 	// the period set; "" when none happened by then (the ticket was new).
 	StatusAtEnd ticket.Status
+	// OutOfPerimeter marks a ticket on something the contract does not
+	// cover (tickets.out_of_perimeter): no contractual SLA, listed apart.
+	OutOfPerimeter  bool
+	PerimeterReason string
 }
 
 // StatusChange is a change of a ticket's status (a timeline event).
@@ -54,12 +59,13 @@ type Rating struct {
 
 // TimeRow is a time entry.
 type TimeRow struct {
-	TicketID int64
-	Start    time.Time
-	Duration time.Duration
-	Travel   time.Duration
-	Billable bool
-	OnSite   bool
+	TicketID   int64
+	Technician string // the technician's name
+	Start      time.Time
+	Duration   time.Duration
+	Travel     time.Duration
+	Billable   bool
+	OnSite     bool
 }
 
 // AssetRow is an asset of the client.
@@ -85,7 +91,8 @@ type CheckRow struct {
 type Problem struct {
 	CheckID     int64
 	At          time.Time
-	Maintenance bool // during a maintenance window of its asset
+	State       check.State // the problem state reached
+	Maintenance bool        // during a maintenance window of its asset
 }
 
 // Store fetches the rows of one client for a period, whatever the caller's
@@ -121,6 +128,10 @@ type Store interface {
 	// ReportRestoreTests returns, per asset of the client, its last restore
 	// test before before.
 	ReportRestoreTests(ctx context.Context, clientID int64, before time.Time) ([]supervision.RestoreTest, error)
+	// ReportFilesystems returns the used-percent series of the filesystems
+	// of the client's assets (agent metric fs.used_percent, one per mount)
+	// with their points in [from, to], oldest first.
+	ReportFilesystems(ctx context.Context, clientID int64, from, to time.Time) ([]FSSeries, error)
 }
 
 // Monthly holds the figures of a steering report for one client and period
@@ -137,6 +148,11 @@ type Monthly struct {
 	Availability []Availability `json:"availability"`
 	Alerts       Alerts         `json:"alerts"`
 	Backups      Backups        `json:"backups"`
+	// Capacity lists the filesystems trending full (see CapacityOf).
+	Capacity []Capacity `json:"capacity"`
+	// OutOfPerimeter is the work on tickets outside the contract's
+	// perimeter, listed apart (and left out of the TTO/TTR compliance).
+	OutOfPerimeter OutOfPerimeter `json:"out_of_perimeter"`
 }
 
 // PeriodInfo says which period the figures cover.
@@ -223,5 +239,13 @@ func Figures(ctx context.Context, st Store, clientID int64, p Period, now time.T
 		return Monthly{}, fmt.Errorf("report restore tests of client %d: %w", clientID, err)
 	}
 	m.Backups = BackupsOf(checks, runs, restores)
+	m.OutOfPerimeter = OutOfPerimeterOf(tickets, entries, from, until)
+
+	fsFrom := until.Add(-CapacityWindow)
+	fs, err := st.ReportFilesystems(ctx, clientID, fsFrom, until)
+	if err != nil {
+		return Monthly{}, fmt.Errorf("report filesystems of client %d: %w", clientID, err)
+	}
+	m.Capacity = CapacityOf(fs, fsFrom, until)
 	return m, nil
 }

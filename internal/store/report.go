@@ -30,8 +30,8 @@ func (db *DB) ReportClient(ctx context.Context, clientID int64) (string, string,
 // is the status set by the last status change before to.
 func (db *DB) ReportTickets(ctx context.Context, clientID int64, from, to time.Time) ([]report.TicketRow, error) {
 	from, to = utc(from), utc(to)
-	rows, err := db.query(ctx, `SELECT t.id, t.type, t.priority, COALESCE(t.category_id, 0), COALESCE(c.name, ''), t.created_at, t.owned_at, t.resolved_at,
-	t.sla_covered, t.tto_breached_at, t.ttr_breached_at,
+	rows, err := db.query(ctx, `SELECT t.id, t.title, t.type, t.priority, COALESCE(t.category_id, 0), COALESCE(c.name, ''), t.created_at, t.owned_at, t.resolved_at,
+	t.sla_covered, t.tto_breached_at, t.ttr_breached_at, t.out_of_perimeter, t.perimeter_reason,
 	COALESCE((SELECT e.to_value FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status' AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT 1), '')
 FROM tickets t LEFT JOIN categories c ON c.id = t.category_id
 WHERE t.client_id = ? AND t.merged_into IS NULL AND t.created_at < ?
@@ -46,8 +46,8 @@ ORDER BY t.id`, to, clientID, to, from, from, from)
 			typ, status                        string
 			owned, resolved, ttoBreach, ttrBrc sql.NullTime
 		)
-		err := row.Scan(&r.ID, &typ, &r.Priority, &r.CategoryID, &r.Category, &r.Created, &owned, &resolved,
-			&r.Covered, &ttoBreach, &ttrBrc, &status)
+		err := row.Scan(&r.ID, &r.Title, &typ, &r.Priority, &r.CategoryID, &r.Category, &r.Created, &owned, &resolved,
+			&r.Covered, &ttoBreach, &ttrBrc, &r.OutOfPerimeter, &r.PerimeterReason, &status)
 		r.Type, r.StatusAtEnd, r.Created = ticket.Type(typ), ticket.Status(status), r.Created.UTC()
 		r.Owned, r.Resolved, r.TTOBreach, r.TTRBreach = nullTime(owned), nullTime(resolved), nullTime(ttoBreach), nullTime(ttrBrc)
 		return r, translate(err)
@@ -92,8 +92,8 @@ ORDER BY r.rated_at, r.ticket_id`, clientID, utc(from), utc(to))
 
 // ReportTime returns the time entries of the client's tickets started in [from, to).
 func (db *DB) ReportTime(ctx context.Context, clientID int64, from, to time.Time) ([]report.TimeRow, error) {
-	rows, err := db.query(ctx, `SELECT e.ticket_id, e.start_at, e.duration_seconds, e.travel_seconds, e.billable, e.on_site
-FROM time_entries e JOIN tickets t ON t.id = e.ticket_id
+	rows, err := db.query(ctx, `SELECT e.ticket_id, COALESCE(u.name, ''), e.start_at, e.duration_seconds, e.travel_seconds, e.billable, e.on_site
+FROM time_entries e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN users u ON u.id = e.technician_id
 WHERE t.client_id = ? AND e.start_at >= ? AND e.start_at < ?
 ORDER BY e.start_at, e.id`, clientID, utc(from), utc(to))
 	if err != nil {
@@ -102,7 +102,7 @@ ORDER BY e.start_at, e.id`, clientID, utc(from), utc(to))
 	return collect(rows, func(row scanner) (report.TimeRow, error) {
 		var r report.TimeRow
 		var dur, travel int64
-		err := row.Scan(&r.TicketID, &r.Start, &dur, &travel, &r.Billable, &r.OnSite)
+		err := row.Scan(&r.TicketID, &r.Technician, &r.Start, &dur, &travel, &r.Billable, &r.OnSite)
 		r.Start, r.Duration, r.Travel = r.Start.UTC(), time.Duration(dur)*time.Second, time.Duration(travel)*time.Second
 		return r, translate(err)
 	})
@@ -175,7 +175,7 @@ SELECT ` + cols + ` FROM check_events e WHERE e.id IN (
 
 // ReportProblems returns the hard problems of the client's checks in [from, to).
 func (db *DB) ReportProblems(ctx context.Context, clientID int64, from, to time.Time) ([]report.Problem, error) {
-	rows, err := db.query(ctx, `SELECT e.check_id, e.at, e.maintenance FROM check_events e
+	rows, err := db.query(ctx, `SELECT e.check_id, e.at, e.to_state, e.maintenance FROM check_events e
 WHERE e.asset_id IN (SELECT a.id FROM assets a WHERE a.client_id = ?) AND e.client_id = ? AND e.kind = ? AND e.at >= ? AND e.at < ?
 ORDER BY e.at, e.id`, clientID, clientID, int(check.Problem), utc(from), utc(to))
 	if err != nil {
@@ -183,7 +183,7 @@ ORDER BY e.at, e.id`, clientID, clientID, int(check.Problem), utc(from), utc(to)
 	}
 	return collect(rows, func(row scanner) (report.Problem, error) {
 		var p report.Problem
-		err := row.Scan(&p.CheckID, &p.At, &p.Maintenance)
+		err := row.Scan(&p.CheckID, &p.At, &p.State, &p.Maintenance)
 		p.At = p.At.UTC()
 		return p, translate(err)
 	})
