@@ -126,7 +126,9 @@ func seed(t *testing.T, dialect string) *fixture {
 	status := func(when time.Time, from, to ticket.Status) ticket.Event {
 		return ticket.Event{At: when, Kind: "status", From: string(from), To: string(to)}
 	}
-	covered := func(tto, ttr *time.Time) ticket.SLA { return ticket.SLA{Covered: true, TTOBreachAt: tto, TTRBreachAt: ttr} }
+	covered := func(tto, ttr *time.Time) ticket.SLA {
+		return ticket.SLA{Covered: true, TTOBreachAt: tto, TTRBreachAt: ttr}
+	}
 	// 1: P1 owned at the very instant its time to own ran out: missed.
 	mk(ticket.Ticket{Title: "Serveur de fichiers injoignable", Type: ticket.TypeIncident, Priority: 1, Status: ticket.StatusResolved,
 		Created: at(7, 6, 8, 0), OwnedAt: tp(at(7, 6, 8, 30)), ResolvedAt: tp(at(7, 6, 10, 0)),
@@ -241,12 +243,12 @@ func TestReviewFigures(t *testing.T) {
 				t.Fatalf("contract = %+v", rv.Contract)
 			}
 			want := map[string]review.Outcome{
-				"tto P1": review.Missed, // owned at the breach instant
-				"ttr P1": review.Met,
-				"tto P2": review.Met,
-				"ttr P2": review.Missed,
-				"tto P3": review.NotMeasured, // its only clock still runs
-				"support": review.Met,        // no time spent
+				"tto P1":  review.Missed, // owned at the breach instant
+				"ttr P1":  review.Met,
+				"tto P2":  review.Met,
+				"ttr P2":  review.Missed,
+				"tto P3":  review.NotMeasured, // its only clock still runs
+				"support": review.Met,         // no time spent
 				"onsite":  review.Met,
 			}
 			got := map[string]review.Outcome{}
