@@ -137,6 +137,8 @@ type renderer struct {
 	logoW, logoH float64
 	glyphs       *sfnt.Font // goregular, to know which characters print
 	sfntBuf      sfnt.Buffer
+	// title replaces the steering report's title (daily, annual).
+	title string
 }
 
 func newRenderer(m report.Monthly, o Options) (*renderer, error) {
@@ -249,6 +251,8 @@ func (r *renderer) document() {
 	r.availabilityChart()
 	r.backups()
 	r.recurring()
+	r.capacity()
+	r.outOfPerimeter()
 	r.timeSpent()
 	r.satisfactionChart()
 }
@@ -293,7 +297,9 @@ func (r *renderer) titleBlock() {
 	r.font("B", 20)
 	r.color(accent)
 	title := r.t("title")
-	if r.m.Period.Kind == report.KindMonth {
+	if r.title != "" {
+		title = r.title
+	} else if r.m.Period.Kind == report.KindMonth {
 		title += " — " + r.t("month."+strconv.Itoa(int(r.m.Period.From.In(r.loc).Month()))) + " " + strconv.Itoa(r.m.Period.From.In(r.loc).Year())
 	}
 	r.multi(contW, 9, title, "", "L", false)
