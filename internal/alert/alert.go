@@ -25,6 +25,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/check"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -50,6 +51,10 @@ type Store interface {
 	Status(ctx context.Context, s tenant.Scope, checkID int64) (supervision.Status, error)
 	SetAlertTicket(ctx context.Context, checkID int64, ticketID *int64) error
 	Events(ctx context.Context, s tenant.Scope, f supervision.EventFilter) ([]supervision.Event, error)
+	// ContractAt and AssetFacts tell whether the asset of an incident is in
+	// its client's contract (package contract's perimeter rule).
+	ContractAt(ctx context.Context, clientID int64, at time.Time) (c contract.Contract, found bool, err error)
+	AssetFacts(ctx context.Context, s tenant.Scope, assetID int64) (contract.AssetFacts, error)
 }
 
 // Clients gives the language and time zone of a client.
@@ -417,6 +422,13 @@ func (a *Alerter) problem(ctx context.Context, ac acting) (int64, error) {
 		AssetIDs: []int64{n.Check.AssetID},
 	}
 	t.Description = ac.w.description(n, state, settings.PriorityOf(impact, urgency))
+	out, err := a.perimeterNote(ctx, ac.w, n)
+	if err != nil {
+		return 0, err
+	}
+	if out != "" {
+		t.Description = out + "\n\n" + t.Description
+	}
 	if n.Asset.SiteID != 0 {
 		site := n.Asset.SiteID
 		t.SiteID = &site
@@ -432,6 +444,27 @@ func (a *Alerter) problem(ctx context.Context, ac acting) (int64, error) {
 	}
 	a.log.Info("alert: incident opened", "check", n.Check.ID, "ticket", id, "client", n.Check.ClientID, "priority", t.Priority.String())
 	return id, nil
+}
+
+// perimeterNote is the sentence that opens an incident on an asset outside
+// its client's contract (no contract in force, or an asset the perimeter
+// does not cover): the helpdesk flags the ticket out of perimeter, with no
+// contractual clock, and whoever reads it first should know. "" when the
+// asset is covered.
+func (a *Alerter) perimeterNote(ctx context.Context, w writer, n supervision.Notice) (string, error) {
+	c, found, err := a.store.ContractAt(ctx, n.Check.ClientID, n.Event.At)
+	if err != nil {
+		return "", fmt.Errorf("find the contract of client %d: %w", n.Check.ClientID, err)
+	}
+	facts, err := a.store.AssetFacts(ctx, sys, n.Check.AssetID)
+	if err != nil {
+		return "", fmt.Errorf("read asset %d for the perimeter: %w", n.Check.AssetID, err)
+	}
+	cov := contract.CoverageOf(c, found, facts)
+	if cov.In {
+		return "", nil
+	}
+	return w.b.T(w.lang, "sla_contract.alert_out", w.b.T(w.lang, "sla_contract.reason."+string(cov.Reason.Code))), nil
 }
 
 // problemState is the state a problem notice is about: the event's, else

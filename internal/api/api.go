@@ -261,6 +261,7 @@ func (a *API) helpdeskEndpoints() []endpoint {
 				{name: "assignee_id", typ: "integer", format: "int64", desc: "Tickets assigned to this staff user; 0: unassigned tickets."},
 				{name: "level", typ: "string", enum: ticketLevels, desc: "Tickets at this support level."},
 				{name: "priority", typ: "string", enum: []string{"1", "2", "3", "4", "P1", "P2", "P3", "P4"}, desc: "Tickets of this priority: 1 to 4 or P1 to P4."},
+				{name: "out_of_perimeter", typ: "string", enum: []string{"0", "1", "false", "true"}, desc: "1 (or true): only the tickets out of their contract's perimeter (no contract in force, or an asset the contract does not cover); 0 or absent: every ticket."},
 				{name: "q", typ: "string", desc: "Text to look for in the title and description (case-insensitive)."},
 				{name: "sort", typ: "string", enum: []string{"due", "updated"}, desc: "due: earliest resolution deadline first, tickets without one last; updated: most recently changed first. Absent: newest first. A cursor belongs to its sort."},
 			}, paging...),

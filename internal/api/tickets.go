@@ -2,14 +2,13 @@ package api
 
 import (
 	"bytes"
-	"errors"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/fault"
-	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
@@ -19,8 +18,7 @@ import (
 // Bounds of the minutes the API accepts, checked before they become a
 // time.Duration so that no product overflows.
 const (
-	maxEntryMinutes  = 24 * 60    // one time entry: a day at most (ticket.Service.LogTime)
-	maxTargetMinutes = 10000 * 60 // one SLA target (ticket.ServiceLevel.Validate)
+	maxEntryMinutes = 24 * 60 // one time entry: a day at most (ticket.Service.LogTime)
 )
 
 var ticketLevels = []string{"N1", "N2", "N3"}
@@ -122,29 +120,40 @@ type serviceLevelTarget struct {
 	TTRMinutes int `json:"ttr_minutes" doc:"Time to resolve, in business minutes excluding pauses, 0 to 600000 (0: no promise)"`
 }
 
-// serviceLevel is a client's service level as the API shows it.
+// serviceLevel is a client's helpdesk service level as the API shows it,
+// with the calendar and targets of the contract in force, which the SLA
+// clocks follow.
 type serviceLevel struct {
 	ClientID int64 `json:"client_id"`
-	// Configured is false for a client without a service level: no SLA
-	// clock runs on its tickets, and the values shown are the defaults.
-	Configured    bool                          `json:"configured"`
-	Calendar      calendarJSON                  `json:"calendar"`
-	Targets       map[string]serviceLevelTarget `json:"targets" doc:"Per priority, P1 to P4. A priority left out has no promise"`
-	AtRiskShare   float64                       `json:"at_risk_share" doc:"Share of a target after which a clock is at risk (0: 0.75)"`
-	PauseStatuses []ticket.Status               `json:"pause_statuses" doc:"Statuses that pause the time to resolve. null: both waiting statuses"`
-	Escalation    string                        `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
-	Rules         []ticket.EscalationRule       `json:"rules" doc:"Escalation rules: on trigger at-risk or breached of clock tto, ttr or \"\" (either), notify the assignee and managers, raise_level N2/N3, reassign_to a staff user id. Each trigger of each clock escalates a ticket once"`
-	Updated       *time.Time                    `json:"updated_at" doc:"null when not configured"`
+	// Configured is false for a client without a service level: the values
+	// shown are the defaults.
+	Configured    bool                    `json:"configured"`
+	AtRiskShare   float64                 `json:"at_risk_share" doc:"Share of a target after which a clock is at risk (0: 0.75)"`
+	PauseStatuses []ticket.Status         `json:"pause_statuses" doc:"Statuses that pause the time to resolve. null: both waiting statuses"`
+	Escalation    string                  `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
+	Rules         []ticket.EscalationRule `json:"rules" doc:"Escalation rules: on trigger at-risk or breached of clock tto, ttr or \"\" (either), notify the assignee and managers, raise_level N2/N3, reassign_to a staff user id. Each trigger of each clock escalates a ticket once"`
+	Updated       *time.Time              `json:"updated_at" doc:"null when not configured"`
+	// Contract is read-only here: business hours and targets are the
+	// contract's (PUT /contracts/{id}).
+	Contract *serviceLevelContract `json:"contract" doc:"The contract in force today, whose business hours and targets the SLA clocks follow (read-only here: change them on the contract). null: no contract in force, no SLA clock on new tickets"`
+}
+
+// serviceLevelContract is what a service level shows of the contract in force.
+type serviceLevelContract struct {
+	ID        int64                         `json:"id"`
+	Reference string                        `json:"reference"`
+	Calendar  calendarJSON                  `json:"calendar"`
+	Targets   map[string]serviceLevelTarget `json:"targets" doc:"Per priority, P1 to P4. A priority left out has no promise"`
 }
 
 // serviceLevelInput is the body of PUT /clients/{id}/service-level.
 type serviceLevelInput struct {
-	Calendar      calendarJSON                  `json:"calendar" doc:"required"`
-	Targets       map[string]serviceLevelTarget `json:"targets" doc:"Per priority, P1 to P4. A priority left out has no promise"`
-	AtRiskShare   float64                       `json:"at_risk_share" doc:"Share of a target after which a clock is at risk, 0 to 1 (0: 0.75)"`
-	PauseStatuses []ticket.Status               `json:"pause_statuses" doc:"Statuses that pause the time to resolve: waiting-for-client, waiting-for-third-party. Absent or null: both. []: none"`
-	Escalation    string                        `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
-	Rules         []ticket.EscalationRule       `json:"rules" doc:"Escalation rules (at most 10); absent or null: none"`
+	Calendar      calendarJSON            `json:"calendar" doc:"Refused (400, field calendar): business hours are set on the contract"`
+	Targets       json.RawMessage         `json:"targets" doc:"Refused (400, field targets): targets are set on the contract"`
+	AtRiskShare   float64                 `json:"at_risk_share" doc:"Share of a target after which a clock is at risk, 0 to 1 (0: 0.75)"`
+	PauseStatuses []ticket.Status         `json:"pause_statuses" doc:"Statuses that pause the time to resolve: waiting-for-client, waiting-for-third-party. Absent or null: both. []: none"`
+	Escalation    string                  `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
+	Rules         []ticket.EscalationRule `json:"rules" doc:"Escalation rules (at most 10); absent or null: none"`
 }
 
 // calendarJSON is a business-hours calendar in package sla's JSON form,
@@ -160,7 +169,7 @@ func (c calendarJSON) MarshalJSON() ([]byte, error) {
 	return c, nil
 }
 
-// UnmarshalJSON keeps the raw value, checked by calendarText.
+// UnmarshalJSON keeps the raw value.
 func (c *calendarJSON) UnmarshalJSON(b []byte) error {
 	*c = append((*c)[:0], b...)
 	return nil
@@ -200,6 +209,13 @@ func (a *API) listTickets(c *call) (any, error) {
 		q.bad.OneOf("level", f.Level, ticketLevels...)
 	}
 	f.Priority = ticketPriority(q)
+	switch q.v.Get("out_of_perimeter") {
+	case "", "0", "false":
+	case "1", "true":
+		f.OutOfPerimeter = true
+	default:
+		q.bad.Add("out_of_perimeter", "invalid_choice")
+	}
 	if f.Sort = q.v.Get("sort"); f.Sort != "" {
 		q.bad.OneOf("sort", f.Sort, "due", "updated")
 	}
@@ -552,7 +568,7 @@ func (a *API) getServiceLevel(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return serviceLevelOf(sl, found), nil
+	return a.serviceLevelOf(c, sl, found)
 }
 
 func (a *API) putServiceLevel(c *call) (any, error) {
@@ -564,34 +580,19 @@ func (a *API) putServiceLevel(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	// Business hours and targets moved onto contracts: sending them is a
+	// mistake worth saying, not something to drop silently.
 	var v fault.Invalid
-	sl := ticket.ServiceLevel{ClientID: cl.ID, Calendar: calendarText(in.Calendar, &v), Targets: map[ticket.Priority]sla.Target{},
-		AtRiskShare: in.AtRiskShare, PauseStatuses: in.PauseStatuses, Escalation: in.Escalation, Rules: in.Rules}
-	keys := make([]string, 0, len(in.Targets))
-	for k := range in.Targets {
-		keys = append(keys, k)
+	if b := bytes.TrimSpace(in.Calendar); len(b) > 0 && string(b) != "null" {
+		v.Add("calendar", "set_on_contract")
 	}
-	slices.Sort(keys) // errors in a stable order
-	for _, k := range keys {
-		tm := in.Targets[k]
-		p := priorityOf(k)
-		if p == 0 {
-			v.Add("targets."+k, "invalid_choice")
-			continue
-		}
-		for _, m := range []struct {
-			name string
-			n    int
-		}{{"tto_minutes", tm.TTOMinutes}, {"ttr_minutes", tm.TTRMinutes}} {
-			if m.n < 0 || m.n > maxTargetMinutes {
-				v.Add("targets."+k+"."+m.name, "out_of_range", maxTargetMinutes)
-			}
-		}
-		sl.Targets[p] = sla.Target{TTO: time.Duration(tm.TTOMinutes) * time.Minute, TTR: time.Duration(tm.TTRMinutes) * time.Minute}
+	if b := bytes.TrimSpace(in.Targets); len(b) > 0 && string(b) != "null" {
+		v.Add("targets", "set_on_contract")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	sl := ticket.ServiceLevel{ClientID: cl.ID, AtRiskShare: in.AtRiskShare, PauseStatuses: in.PauseStatuses, Escalation: in.Escalation, Rules: in.Rules}
 	ctx := c.r.Context()
 	if err := a.d.Tickets.SaveServiceLevel(ctx, c.scope, sl); err != nil {
 		return nil, err
@@ -600,68 +601,35 @@ func (a *API) putServiceLevel(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return serviceLevelOf(saved, found), nil
+	return a.serviceLevelOf(c, saved, found)
 }
 
-// priorityOf reads "P1"…"P4"; 0 for anything else.
-func priorityOf(s string) ticket.Priority {
-	for p := ticket.P1; p <= ticket.P4; p++ {
-		if s == p.String() {
-			return p
-		}
-	}
-	return 0
-}
-
-// calendarText checks the calendar of a request and returns its canonical
-// text form (sla.Calendar.String), so that the stored text does not depend
-// on how the caller spaced or ordered it.
-func calendarText(raw calendarJSON, v *fault.Invalid) string {
-	b := bytes.TrimSpace(raw)
-	switch {
-	case len(b) == 0 || string(b) == "null":
-		v.Add("calendar", "required")
-		return ""
-	case b[0] != '{':
-		v.Add("calendar", "invalid_calendar", "a JSON object is expected")
-		return ""
-	}
-	cal, err := sla.Parse(string(b))
-	if err != nil {
-		v.Add("calendar", "invalid_calendar", calendarReason(err))
-		return ""
-	}
-	return cal.String()
-}
-
-// calendarReason says what is wrong with a calendar, naming its fields.
-func calendarReason(err error) string {
-	var ve *sla.ValidationError
-	if errors.As(err, &ve) {
-		parts := make([]string, len(ve.Fields))
-		for i, f := range ve.Fields {
-			parts[i] = f.Field + ": " + f.Reason
-		}
-		return strings.Join(parts, "; ")
-	}
-	return strings.TrimPrefix(err.Error(), "parse calendar: ")
-}
-
-func serviceLevelOf(sl ticket.ServiceLevel, found bool) serviceLevel {
-	out := serviceLevel{ClientID: sl.ClientID, Configured: found, Calendar: calendarJSON(sl.Calendar),
-		Targets: map[string]serviceLevelTarget{}, AtRiskShare: sl.AtRiskShare, PauseStatuses: sl.PauseStatuses,
+// serviceLevelOf shows a service level with the contract in force today.
+func (a *API) serviceLevelOf(c *call, sl ticket.ServiceLevel, found bool) (serviceLevel, error) {
+	out := serviceLevel{ClientID: sl.ClientID, Configured: found, AtRiskShare: sl.AtRiskShare, PauseStatuses: sl.PauseStatuses,
 		Escalation: sl.Escalation, Rules: sl.Rules}
 	if out.Rules == nil {
 		out.Rules = []ticket.EscalationRule{}
-	}
-	for p, t := range sl.Targets {
-		out.Targets[p.String()] = serviceLevelTarget{TTOMinutes: minutes(t.TTO), TTRMinutes: minutes(t.TTR)}
 	}
 	if found && !sl.Updated.IsZero() {
 		u := sl.Updated
 		out.Updated = &u
 	}
-	return out
+	if a.d.Contracts == nil {
+		return out, nil
+	}
+	k, inForce, err := a.d.Contracts.Current(c.r.Context(), c.scope, sl.ClientID)
+	if err != nil || !inForce {
+		return out, err
+	}
+	sc := &serviceLevelContract{ID: k.ID, Reference: k.Reference, Calendar: calendarJSON(k.Calendar), Targets: map[string]serviceLevelTarget{}}
+	for p, t := range k.Targets {
+		if t.TTO > 0 || t.TTR > 0 {
+			sc.Targets[string(p)] = serviceLevelTarget{TTOMinutes: minutes(t.TTO), TTRMinutes: minutes(t.TTR)}
+		}
+	}
+	out.Contract = sc
+	return out, nil
 }
 
 // mergeInput is the body of POST /tickets/{id}/merge.

@@ -52,6 +52,12 @@ type Journal interface {
 	Record(ctx context.Context, e audit.Entry) error
 }
 
+// Hook is told, inside the change's transaction, that a client's contracts
+// changed (the helpdesk recomputes the SLA clocks of its open tickets).
+type Hook interface {
+	ContractsChanged(ctx context.Context, clientID int64) error
+}
+
 // Service applies the rules on contracts. Reading a contract takes
 // tenant.ClientRead (every role, on the clients it sees: a client's users
 // read their own contract); changing one takes tenant.ClientWrite (admins
@@ -60,6 +66,21 @@ type Service struct {
 	store   Store
 	journal Journal
 	now     func() time.Time
+	// hook is told of every change; nil tells nobody.
+	hook Hook
+}
+
+// SetHook makes the service tell h of every change of a client's contracts.
+func (svc *Service) SetHook(h Hook) { svc.hook = h }
+
+func (svc *Service) changed(ctx context.Context, clientID int64) error {
+	if svc.hook == nil {
+		return nil
+	}
+	if err := svc.hook.ContractsChanged(ctx, clientID); err != nil {
+		return fmt.Errorf("after a change of the contracts of client %d: %w", clientID, err)
+	}
+	return nil
 }
 
 // NewService returns a Service; journal may be nil (nothing recorded) and
@@ -124,6 +145,9 @@ func (svc *Service) Create(ctx context.Context, s tenant.Scope, c *Contract) err
 		if err := svc.store.CreateContract(ctx, s, c); err != nil {
 			return fmt.Errorf("create contract: %w", err)
 		}
+		if err := svc.changed(ctx, c.ClientID); err != nil {
+			return err
+		}
 		return svc.record(ctx, audit.Entry{ClientID: &c.ClientID, Action: "contract.create", Object: audit.Object("contract", c.ID), Summary: c.Reference + " " + c.Title})
 	})
 }
@@ -148,6 +172,9 @@ func (svc *Service) Update(ctx context.Context, s tenant.Scope, c *Contract) err
 		if err := svc.store.UpdateContract(ctx, s, c); err != nil {
 			return fmt.Errorf("update contract %d: %w", c.ID, err)
 		}
+		if err := svc.changed(ctx, c.ClientID); err != nil {
+			return err
+		}
 		return svc.record(ctx, audit.Entry{ClientID: &c.ClientID, Action: "contract.update", Object: audit.Object("contract", c.ID), Summary: audit.Diff(old, *c)})
 	})
 }
@@ -171,6 +198,9 @@ func (svc *Service) Delete(ctx context.Context, s tenant.Scope, id int64) error 
 		}
 		if err := svc.store.DeleteContract(ctx, s, id); err != nil {
 			return fmt.Errorf("delete contract %d: %w", id, err)
+		}
+		if err := svc.changed(ctx, old.ClientID); err != nil {
+			return err
 		}
 		return svc.record(ctx, audit.Entry{ClientID: &old.ClientID, Action: "contract.delete", Object: audit.Object("contract", id), Summary: old.Reference + " " + old.Title})
 	})

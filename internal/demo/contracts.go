@@ -11,10 +11,12 @@ import (
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/tenant"
+	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
-// seedContracts gives each demo client its contract in force, with the
-// service hours and delays of its service level: the bakery's covers its
+// seedContracts gives each demo client its contract in force, with its
+// service hours and delays (the SLA clocks of the tickets follow them, so
+// contracts come before the helpdesk's history): the bakery's covers its
 // whole fleet with a monthly support allowance; the law firm's covers its
 // workstations only — the source text's example: a server failure there is
 // not the provider's responsibility; the freight company's runs on a
@@ -23,13 +25,19 @@ func seedContracts(ctx context.Context, a *app.App, clientIDs []int64) error {
 	s := tenant.System()
 	now := time.Now().UTC()
 	for i, id := range clientIDs {
-		sl, _, err := a.Tickets.ServiceLevel(ctx, s, id)
+		cl, err := a.Clients.Get(ctx, s, id)
 		if err != nil {
-			return fmt.Errorf("service level: %w", err)
+			return err
 		}
-		targets := map[sla.Priority]sla.Target{}
-		for p, t := range sl.Targets {
-			targets[sla.Priority(p.String())] = sla.Target{TTO: t.TTO, TTR: t.TTR}
+		cal := ticket.DefaultCalendar
+		if cl.TimeZone == "Europe/Stockholm" {
+			cal = `{"tz":"Europe/Stockholm","week":{"mon":["08:00-17:00"],"tue":["08:00-17:00"],"wed":["08:00-17:00"],"thu":["08:00-17:00"],"fri":["08:00-16:00"]}}`
+		}
+		targets := map[sla.Priority]sla.Target{
+			"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour},
+			"P2": {TTO: time.Hour, TTR: 8 * time.Hour},
+			"P3": {TTO: 4 * time.Hour, TTR: 24 * time.Hour},
+			"P4": {TTO: 8 * time.Hour, TTR: 80 * time.Hour},
 		}
 		contacts, err := a.Clients.Contacts(ctx, s, client.ContactFilter{ClientID: id})
 		if err != nil {
@@ -44,7 +52,7 @@ func seedContracts(ctx context.Context, a *app.App, clientIDs []int64) error {
 		end := start.AddDate(3, 0, -1)
 		c := contract.Contract{ClientID: id, Reference: fmt.Sprintf("INF-%d-%02d", start.Year(), i+1), Start: start, End: &end,
 			Renewal: contract.Renewal{Kind: contract.RenewalTacit, TermMonths: 12, NoticeMonths: 3}, State: contract.StateActive,
-			Calendar: sl.Calendar, Targets: targets, Availability: 99.5, OnSitePerMonth: 2,
+			Calendar: cal, Targets: targets, Availability: 99.5, OnSitePerMonth: 2,
 			Reporting:     contract.Reporting{Daily: i == 0, Monthly: true, Quarterly: true, Annual: true, Recipients: recipients},
 			Reversibility: "À la fin du contrat, le prestataire remet au client l'export complet de ses données (inventaire, tickets, documentation) dans un format ouvert, sous 30 jours, et accompagne le nouveau prestataire pendant 10 jours ouvrés.",
 			DataProtection: "Le prestataire agit en sous-traitant au sens de l'article 28 du RGPD : il ne traite les données personnelles que sur instruction du client, " +

@@ -142,14 +142,15 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 	if err := add(user.User{Email: "expert@vigie-demo.example", Name: "Yann Expert", Role: tenant.RoleTechnician, Level: user.LevelN3, Clients: expertClients}, "2 clients only"); err != nil {
 		return nil, err
 	}
+	// Contracts first: the tickets' SLA clocks follow the contract in force.
+	if err := seedContracts(ctx, a, clientIDs); err != nil {
+		return nil, fmt.Errorf("contracts: %w", err)
+	}
 	if err := seedHelpdesk(ctx, a, technicians); err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	if err := seedFleet(ctx, a, clientIDs, clientSites); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
-	}
-	if err := seedContracts(ctx, a, clientIDs); err != nil {
-		return nil, fmt.Errorf("contracts: %w", err)
 	}
 	return accounts, nil
 }

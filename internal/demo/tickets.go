@@ -9,7 +9,6 @@ import (
 	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/client"
-	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
 	"github.com/vigie-hq/vigie/internal/user"
@@ -40,7 +39,8 @@ var requests = []struct {
 	{ticket.TypeIncident, "Wi-Fi instable en salle de réunion", "Déconnexions toutes les dix minutes.", 2, 3},
 }
 
-// seedHelpdesk writes service levels, categories and three months of tickets.
+// seedHelpdesk writes service levels, categories and three months of
+// tickets, under the contracts seedContracts wrote first.
 func seedHelpdesk(ctx context.Context, a *app.App, staff []user.User) error {
 	s := tenant.System()
 	ctx = audit.WithActor(ctx, audit.Actor{Name: "demo"})
@@ -56,12 +56,6 @@ func seedHelpdesk(ctx context.Context, a *app.App, staff []user.User) error {
 	if err != nil {
 		return err
 	}
-	targets := map[ticket.Priority]sla.Target{
-		ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour},
-		ticket.P2: {TTO: time.Hour, TTR: 8 * time.Hour},
-		ticket.P3: {TTO: 4 * time.Hour, TTR: 24 * time.Hour},
-		ticket.P4: {TTO: 8 * time.Hour, TTR: 80 * time.Hour},
-	}
 	escalation := []string{
 		"Urgence production : appeler Hélène Martin au +33 4 78 00 00 01, puis le fournil (+33 4 78 00 00 09).",
 		"Prévenir Claire Dupont pour tout incident P1 ; jamais d'intervention pendant les audiences du mardi matin.",
@@ -72,11 +66,9 @@ func seedHelpdesk(ctx context.Context, a *app.App, staff []user.User) error {
 	svc := ticket.NewService(a.DB, a.DB, a.DB, a.Journal, clock.now, a.Log)
 	start := time.Now().UTC().AddDate(0, -3, 0)
 	for i, c := range clients {
-		cal := ticket.DefaultCalendar
-		if c.TimeZone == "Europe/Stockholm" {
-			cal = `{"tz":"Europe/Stockholm","week":{"mon":["08:00-17:00"],"tue":["08:00-17:00"],"wed":["08:00-17:00"],"thu":["08:00-17:00"],"fri":["08:00-16:00"]}}`
-		}
-		err := a.Tickets.SaveServiceLevel(ctx, s, ticket.ServiceLevel{ClientID: c.ID, Calendar: cal, Targets: targets, Escalation: escalation[i%len(escalation)]})
+		// Business hours and targets are the contract's (seedContracts);
+		// the service level says how the helpdesk works for the client.
+		err := a.Tickets.SaveServiceLevel(ctx, s, ticket.ServiceLevel{ClientID: c.ID, Escalation: escalation[i%len(escalation)]})
 		if err != nil {
 			return fmt.Errorf("service level of %s: %w", c.Code, err)
 		}

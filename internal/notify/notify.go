@@ -18,10 +18,10 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/mail"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/tenant"
-	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 // Kind is how a channel delivers.
@@ -242,8 +242,9 @@ type Store interface {
 
 	// Client gives the name, language and time zone of a notice's client.
 	Client(ctx context.Context, s tenant.Scope, id int64) (client.Client, error)
-	// ServiceLevel gives the client's business-hours calendar.
-	ServiceLevel(ctx context.Context, clientID int64) (ticket.ServiceLevel, error)
+	// ContractAt gives the client's contract in force at an instant, whose
+	// calendar is the client's business hours.
+	ContractAt(ctx context.Context, clientID int64, at time.Time) (c contract.Contract, found bool, err error)
 }
 
 // Queue enqueues jobs, in the context's transaction when there is one (job.Queue).

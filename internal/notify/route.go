@@ -12,7 +12,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vigie-hq/vigie/internal/check"
-	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/tenant"
@@ -175,19 +174,19 @@ func (svc *Service) clientInfo(ctx context.Context, id int64) *clientInfo {
 	return ci
 }
 
-// calendar returns the client's business hours: its service level's, else
-// the default one of the helpdesk.
+// calendar returns the client's business hours: those of its contract in
+// force now, else the default ones of the helpdesk.
 func (svc *Service) calendar(ctx context.Context, clientID int64, ci *clientInfo) *sla.Calendar {
 	if ci.cal != nil || ci.calErr {
 		return ci.cal
 	}
 	text := ticket.DefaultCalendar
-	sl, err := svc.d.Store.ServiceLevel(ctx, clientID)
+	c, found, err := svc.d.Store.ContractAt(ctx, clientID, svc.now())
 	switch {
-	case err == nil && sl.Calendar != "":
-		text = sl.Calendar
-	case err != nil && !errors.Is(err, fault.ErrNotFound):
-		svc.d.Log.Warn("load service level for notification", "client_id", clientID, "err", err)
+	case err != nil:
+		svc.d.Log.Warn("load contract in force for notification", "client_id", clientID, "err", err)
+	case found && c.Calendar != "":
+		text = c.Calendar
 	}
 	cal, err := sla.Parse(text)
 	if err != nil {

@@ -10,10 +10,11 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/check"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/supervision"
+	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
-	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
 // TestRouting sends notices of every kind, state and time through Enqueue
@@ -28,10 +29,15 @@ func TestRouting(t *testing.T) {
 			db := newDB(t, dialect)
 			a := mkClient(t, db, "ACME", "ACME", "en")
 			b := mkClient(t, db, "BRAVO", "Bravo SAS", "fr")
-			// A works 09:00–17:00 on weekdays, French holidays off; B has no
-			// service level (the helpdesk's default calendar).
+			// A's contract in force says 09:00–17:00 on weekdays, French
+			// holidays off; B has no contract (the helpdesk's default calendar).
 			cal := `{"tz":"Europe/Paris","week":{"mon":["09:00-17:00"],"tue":["09:00-17:00"],"wed":["09:00-17:00"],"thu":["09:00-17:00"],"fri":["09:00-17:00"]},"holidays":"FR"}`
-			if err := db.SaveServiceLevel(ctx, ticket.ServiceLevel{ClientID: a.ID, Calendar: cal}); err != nil {
+			k := contract.Contract{ClientID: a.ID, Reference: "A-1", Title: "Infogérance", Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+				State: contract.StateActive, Calendar: cal, Availability: 99.5}
+			if err := k.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateContract(ctx, tenant.System(), &k); err != nil {
 				t.Fatal(err)
 			}
 			q := &recordingQueue{}

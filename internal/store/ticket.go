@@ -8,13 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/vigie-hq/vigie/internal/fault"
-	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
@@ -31,26 +29,28 @@ var farFuture = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 
 const ticketCols = `id, client_id, type, category_id, title, description, requester_id, site_id, impact, urgency, priority, status, assignee_id, level, created_by,
 	created_at, updated_at, owned_at, resolved_at, closed_at,
-	sla_covered, tto_due, ttr_due, tto_breached_at, ttr_breached_at, sla_at_risk, sla_paused, sla_next_check, merged_into`
+	sla_covered, tto_due, ttr_due, tto_breached_at, ttr_breached_at, sla_at_risk, sla_paused, sla_next_check, merged_into,
+	out_of_perimeter, perimeter_reason, contract_id`
 
 func scanTicket(row interface{ Scan(...any) error }) (ticket.Ticket, error) {
 	var (
 		t                                               ticket.Ticket
 		typ, status                                     string
 		category, requester, site, assignee, createdBy  sql.NullInt64
-		mergedInto                                      sql.NullInt64
+		mergedInto, contractID                          sql.NullInt64
 		owned, resolved, closed                         sql.NullTime
 		ttoDue, ttrDue, ttoBreach, ttrBreach, nextCheck sql.NullTime
 	)
 	err := row.Scan(&t.ID, &t.ClientID, &typ, &category, &t.Title, &t.Description, &requester, &site, &t.Impact, &t.Urgency, &t.Priority, &status, &assignee, &t.Level, &createdBy,
 		&t.Created, &t.Updated, &owned, &resolved, &closed,
-		&t.SLA.Covered, &ttoDue, &ttrDue, &ttoBreach, &ttrBreach, &t.SLA.AtRisk, &t.SLA.Paused, &nextCheck, &mergedInto)
+		&t.SLA.Covered, &ttoDue, &ttrDue, &ttoBreach, &ttrBreach, &t.SLA.AtRisk, &t.SLA.Paused, &nextCheck, &mergedInto,
+		&t.OutOfPerimeter, &t.PerimeterReason, &contractID)
 	if err != nil {
 		return ticket.Ticket{}, translate(err)
 	}
 	t.Type, t.Status = ticket.Type(typ), ticket.Status(status)
 	t.CategoryID, t.RequesterID, t.SiteID, t.AssigneeID, t.CreatedBy = nullInt(category), nullInt(requester), nullInt(site), nullInt(assignee), nullInt(createdBy)
-	t.MergedInto = nullInt(mergedInto)
+	t.MergedInto, t.ContractID = nullInt(mergedInto), nullInt(contractID)
 	t.Created, t.Updated = t.Created.UTC(), t.Updated.UTC()
 	t.OwnedAt, t.ResolvedAt, t.ClosedAt = nullTime(owned), nullTime(resolved), nullTime(closed)
 	t.SLA.TTODue, t.SLA.TTRDue, t.SLA.TTOBreachAt, t.SLA.TTRBreachAt, t.SLA.NextCheck = nullTime(ttoDue), nullTime(ttrDue), nullTime(ttoBreach), nullTime(ttrBreach), nullTime(nextCheck)
@@ -79,6 +79,7 @@ func ticketValues(t *ticket.Ticket) []any {
 	return []any{string(t.Type), t.CategoryID, t.Title, t.Description, t.RequesterID, t.SiteID, t.Impact, t.Urgency, int(t.Priority), string(t.Status), t.AssigneeID, t.Level,
 		t.Updated, t.OwnedAt, t.ResolvedAt, t.ClosedAt,
 		sl.Covered, sl.TTODue, sl.TTRDue, sl.TTOBreachAt, sl.TTRBreachAt, sl.AtRisk, sl.Paused, sl.NextCheck, dueOrder,
+		t.OutOfPerimeter, t.PerimeterReason, t.ContractID,
 		// Last: UpdateTicket compares it with the stored one.
 		fold(t.Title, t.Description)}
 }
@@ -87,6 +88,7 @@ func ticketValues(t *ticket.Ticket) []any {
 var ticketWritten = []string{"type", "category_id", "title", "description", "requester_id", "site_id", "impact", "urgency", "priority", "status", "assignee_id", "level",
 	"updated_at", "owned_at", "resolved_at", "closed_at",
 	"sla_covered", "tto_due", "ttr_due", "tto_breached_at", "ttr_breached_at", "sla_at_risk", "sla_paused", "sla_next_check", "sla_due_order",
+	"out_of_perimeter", "perimeter_reason", "contract_id",
 	"search"}
 
 // ticketScope is the condition on tickets (aliased t) visible to a scope:
@@ -246,6 +248,9 @@ func (db *DB) Tickets(ctx context.Context, s tenant.Scope, f ticket.Filter) ([]t
 	}
 	if f.Priority != 0 {
 		add("t.priority = ?", int(f.Priority))
+	}
+	if f.OutOfPerimeter {
+		add("t.out_of_perimeter = ?", true)
 	}
 	if f.Query != "" {
 		// The conditions so far narrow the documents a common word is
@@ -516,23 +521,25 @@ func (db *DB) SaveSettings(ctx context.Context, st ticket.Settings) error {
 	return affected(db.exec(ctx, `UPDATE helpdesk_settings SET matrix = ?, reopen_days = ?, close_days = ? WHERE id = 1`, string(matrix), st.ReopenDays, st.CloseDays))
 }
 
-// storedTarget is how a target is kept in service_levels.targets: whole
-// seconds, readable in SQL and independent of package sla's field names.
+// storedTarget is how a target is kept in JSON (contracts.targets, and the
+// service_levels.targets no longer read): whole seconds, readable in SQL and
+// independent of package sla's field names.
 type storedTarget struct {
 	TTO int64 `json:"tto"`
 	TTR int64 `json:"ttr"`
 }
 
-// ServiceLevel returns a client's service level; ErrNotFound when it has none.
+// ServiceLevel returns a client's helpdesk service level; ErrNotFound when
+// it has none. Its calendar and targets columns, moved onto contracts by
+// migration 14, are not read.
 func (db *DB) ServiceLevel(ctx context.Context, clientID int64) (ticket.ServiceLevel, error) {
 	var (
-		sl      ticket.ServiceLevel
-		targets string
-		pause   sql.NullString
-		rules   string
+		sl    ticket.ServiceLevel
+		pause sql.NullString
+		rules string
 	)
-	err := db.queryRow(ctx, `SELECT client_id, calendar, targets, at_risk_share, pause_statuses, escalation, escalation_rules, updated_at FROM service_levels WHERE client_id = ?`, clientID).
-		Scan(&sl.ClientID, &sl.Calendar, &targets, &sl.AtRiskShare, &pause, &sl.Escalation, &rules, &sl.Updated)
+	err := db.queryRow(ctx, `SELECT client_id, at_risk_share, pause_statuses, escalation, escalation_rules, updated_at FROM service_levels WHERE client_id = ?`, clientID).
+		Scan(&sl.ClientID, &sl.AtRiskShare, &pause, &sl.Escalation, &rules, &sl.Updated)
 	if err != nil {
 		return ticket.ServiceLevel{}, translate(err)
 	}
@@ -542,18 +549,6 @@ func (db *DB) ServiceLevel(ctx context.Context, clientID int64) (ticket.ServiceL
 	}
 	if len(sl.Rules) == 0 {
 		sl.Rules = nil
-	}
-	var stored map[string]storedTarget
-	if err := json.Unmarshal([]byte(targets), &stored); err != nil {
-		return ticket.ServiceLevel{}, fmt.Errorf("read service level of client %d: targets: %w", clientID, err)
-	}
-	sl.Targets = make(map[ticket.Priority]sla.Target, len(stored))
-	for name, t := range stored {
-		n, err := strconv.Atoi(strings.TrimPrefix(name, "P"))
-		if p := ticket.Priority(n); err != nil || !p.Valid() || p.String() != name {
-			return ticket.ServiceLevel{}, fmt.Errorf("read service level of client %d: unknown priority %q", clientID, name)
-		}
-		sl.Targets[ticket.Priority(n)] = sla.Target{TTO: time.Duration(t.TTO) * time.Second, TTR: time.Duration(t.TTR) * time.Second}
 	}
 	if pause.Valid {
 		if err := json.Unmarshal([]byte(pause.String), &sl.PauseStatuses); err != nil {
@@ -566,21 +561,12 @@ func (db *DB) ServiceLevel(ctx context.Context, clientID int64) (ticket.ServiceL
 	return sl, nil
 }
 
-// SaveServiceLevel creates or replaces a client's service level. Targets are
-// kept to the second. PauseStatuses nil (the default pauses) and empty
-// (nothing pauses) stay distinct. A missing client is ErrConflict.
+// SaveServiceLevel creates or replaces a client's helpdesk service level.
+// PauseStatuses nil (the default pauses) and empty (nothing pauses) stay
+// distinct. The calendar and targets columns of an existing row are left as
+// they are (a new row gets empty ones): they are kept, unread, since
+// migration 14. A missing client is ErrConflict.
 func (db *DB) SaveServiceLevel(ctx context.Context, sl ticket.ServiceLevel) error {
-	stored := make(map[string]storedTarget, len(sl.Targets))
-	for p, t := range sl.Targets {
-		if !p.Valid() {
-			return fmt.Errorf("save service level of client %d: invalid priority %d", sl.ClientID, int(p))
-		}
-		stored[p.String()] = storedTarget{TTO: int64(t.TTO / time.Second), TTR: int64(t.TTR / time.Second)}
-	}
-	targets, err := json.Marshal(stored)
-	if err != nil {
-		return err
-	}
 	var pause *string
 	if sl.PauseStatuses != nil {
 		b, err := json.Marshal(sl.PauseStatuses)
@@ -601,10 +587,10 @@ func (db *DB) SaveServiceLevel(ctx context.Context, sl ticket.ServiceLevel) erro
 	if err != nil {
 		return err
 	}
-	_, err = db.exec(ctx, `INSERT INTO service_levels (client_id, calendar, targets, at_risk_share, pause_statuses, escalation, escalation_rules, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (client_id) DO UPDATE SET calendar = excluded.calendar, targets = excluded.targets, at_risk_share = excluded.at_risk_share,
+	_, err = db.exec(ctx, `INSERT INTO service_levels (client_id, calendar, targets, at_risk_share, pause_statuses, escalation, escalation_rules, updated_at) VALUES (?, '', '{}', ?, ?, ?, ?, ?)
+		ON CONFLICT (client_id) DO UPDATE SET at_risk_share = excluded.at_risk_share,
 			pause_statuses = excluded.pause_statuses, escalation = excluded.escalation, escalation_rules = excluded.escalation_rules, updated_at = excluded.updated_at`,
-		sl.ClientID, sl.Calendar, string(targets), sl.AtRiskShare, pause, sl.Escalation, string(rulesJSON), utc(sl.Updated))
+		sl.ClientID, sl.AtRiskShare, pause, sl.Escalation, string(rulesJSON), utc(sl.Updated))
 	return err
 }
 

@@ -30,10 +30,11 @@ func TestMigrateServiceLevelToContract(t *testing.T) {
 			migrated := mkClient(t, db, "MIG", "Migrated SARL")
 			withContract := mkClient(t, db, "HAS", "Has Contract SAS")
 			bare := mkClient(t, db, "BARE", "Bare SA")
+			// Service levels as version 13 kept them, calendar and targets included.
 			cal := `{"tz":"Europe/Paris","week":{"mon":["09:00-17:00"]}}`
-			targets := map[ticket.Priority]sla.Target{ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, ticket.P3: {TTR: 40 * time.Hour}}
 			for _, id := range []int64{migrated.ID, withContract.ID} {
-				ok(t, db.SaveServiceLevel(ctx, ticket.ServiceLevel{ClientID: id, Calendar: cal, Targets: targets, Updated: m0}))
+				ok(t, store.ExecForTest(ctx, db, `INSERT INTO service_levels (client_id, calendar, targets, at_risk_share, escalation, updated_at) VALUES (?, ?, ?, 0.8, '', ?)`,
+					id, cal, `{"P1":{"tto":1800,"ttr":14400},"P3":{"tto":0,"ttr":144000}}`, m0))
 			}
 			own := mkContract(t, db, withContract.ID, "C-1", day(2026, 1, 1), nil)
 			// A ticket imported with a date before the client's creation, late
@@ -82,6 +83,53 @@ func TestMigrateServiceLevelToContract(t *testing.T) {
 			n = must(store.QueryInt64ForTest(ctx, db, `SELECT COUNT(*) FROM tickets WHERE out_of_perimeter OR perimeter_reason <> ''`))(t)
 			if n != 0 {
 				t.Errorf("tickets out of perimeter after migration = %d, want 0", n)
+			}
+		})
+	}
+}
+
+// TestTicketContractColumns: the perimeter flag, its reason and the
+// contract of a ticket round-trip, the list filters on the flag, and
+// saving a service level leaves its old calendar and targets columns alone.
+func TestTicketContractColumns(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			requireDialect(t, d)
+			db := newTestDB(t, d)
+			ctx := t.Context()
+			w := newWorld(t, db)
+			c := mkContract(t, db, w.A.ID, "C-1", day(2026, 1, 1), nil)
+			in := ticket.Ticket{ClientID: w.A.ID, Type: ticket.TypeIncident, Title: "Dans le périmètre", Impact: 2, Urgency: 2, Priority: ticket.P3, Status: ticket.StatusNew, ContractID: &c.ID}
+			out := ticket.Ticket{ClientID: w.A.ID, Type: ticket.TypeIncident, Title: "Serveur hors périmètre", Impact: 2, Urgency: 2, Priority: ticket.P3, Status: ticket.StatusNew,
+				ContractID: &c.ID, OutOfPerimeter: true, PerimeterReason: string(contract.ReasonKindNotIncluded)}
+			ok(t, db.CreateTicket(ctx, sys, &in))
+			ok(t, db.CreateTicket(ctx, sys, &out))
+			got := must(db.Ticket(ctx, sys, out.ID))(t)
+			if !got.OutOfPerimeter || got.PerimeterReason != "kind_not_included" || got.ContractID == nil || *got.ContractID != c.ID {
+				t.Errorf("stored ticket = out %v (%q), contract %v", got.OutOfPerimeter, got.PerimeterReason, got.ContractID)
+			}
+			got.OutOfPerimeter, got.PerimeterReason, got.ContractID = false, "manual", nil
+			ok(t, db.UpdateTicket(ctx, sys, &got))
+			if got := must(db.Ticket(ctx, sys, out.ID))(t); got.OutOfPerimeter || got.PerimeterReason != "manual" || got.ContractID != nil {
+				t.Errorf("updated ticket = out %v (%q), contract %v", got.OutOfPerimeter, got.PerimeterReason, got.ContractID)
+			}
+			got.OutOfPerimeter = true
+			ok(t, db.UpdateTicket(ctx, sys, &got))
+			list, _, err := db.Tickets(ctx, sys, ticket.Filter{OutOfPerimeter: true, Limit: 10})
+			if err != nil || len(list) != 1 || list[0].ID != out.ID {
+				t.Errorf("filter out_of_perimeter = %+v, %v", list, err)
+			}
+			if at, found, err := db.ContractAt(ctx, w.A.ID, time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC)); err != nil || !found || at.ID != c.ID {
+				t.Errorf("ContractAt 1 January 00:30 in Paris = %v %v %v, want the contract", at.ID, found, err)
+			}
+			if _, found, err := db.ContractAt(ctx, w.A.ID, time.Date(2025, 12, 31, 22, 30, 0, 0, time.UTC)); err != nil || found {
+				t.Errorf("ContractAt 31 December in Paris = %v %v, want none", found, err)
+			}
+			// The old columns of a service level survive a save.
+			ok(t, store.ExecForTest(ctx, db, `INSERT INTO service_levels (client_id, calendar, targets, escalation, updated_at) VALUES (?, 'old', '{"P1":{"tto":60,"ttr":60}}', '', ?)`, w.B.ID, m0))
+			ok(t, db.SaveServiceLevel(ctx, ticket.ServiceLevel{ClientID: w.B.ID, Escalation: "Appeler Bob", Updated: m0}))
+			if n := must(store.QueryInt64ForTest(ctx, db, `SELECT COUNT(*) FROM service_levels WHERE client_id = ? AND calendar = 'old' AND targets LIKE '%tto%' AND escalation = 'Appeler Bob'`, w.B.ID))(t); n != 1 {
+				t.Errorf("saving a service level rewrote its old calendar and targets")
 			}
 		})
 	}

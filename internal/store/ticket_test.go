@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/fault"
-	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -461,13 +460,7 @@ func testServiceLevel(t *testing.T, db *store.DB) {
 	wantNotFound(t, "ServiceLevel(none)", err)
 
 	sl := ticket.ServiceLevel{
-		ClientID: w.A.ID,
-		Calendar: ticket.DefaultCalendar,
-		Targets: map[ticket.Priority]sla.Target{
-			ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour},
-			ticket.P3: {TTO: 4 * time.Hour, TTR: 24 * time.Hour},
-			ticket.P4: {TTR: 80 * time.Hour},
-		},
+		ClientID:    w.A.ID,
 		AtRiskShare: 0.8,
 		Escalation:  "Appeler le 01 23 45 67 89, puis la direction.",
 		Updated:     m0,
@@ -478,7 +471,7 @@ func testServiceLevel(t *testing.T, db *store.DB) {
 	}
 	// Saving again replaces it; no pause status at all stays distinct from the default.
 	for _, pause := range [][]ticket.Status{{}, {ticket.StatusWaitingThirdParty}, nil} {
-		sl.PauseStatuses, sl.Targets, sl.Updated = pause, map[ticket.Priority]sla.Target{ticket.P2: {TTO: time.Hour, TTR: 8 * time.Hour}}, sl.Updated.Add(time.Hour)
+		sl.PauseStatuses, sl.AtRiskShare, sl.Updated = pause, sl.AtRiskShare/2, sl.Updated.Add(time.Hour)
 		ok(t, db.SaveServiceLevel(ctx, sl))
 		if got := must(db.ServiceLevel(ctx, w.A.ID))(t); !reflect.DeepEqual(got, sl) {
 			t.Fatalf("ServiceLevel with pause statuses %#v = %+v, want %+v", pause, got, sl)
@@ -486,7 +479,7 @@ func testServiceLevel(t *testing.T, db *store.DB) {
 	}
 	_, err = db.ServiceLevel(ctx, w.B.ID)
 	wantNotFound(t, "ServiceLevel(of B)", err)
-	if err := db.SaveServiceLevel(ctx, ticket.ServiceLevel{ClientID: 9999, Calendar: ticket.DefaultCalendar, Updated: m0}); !errors.Is(err, fault.ErrConflict) {
+	if err := db.SaveServiceLevel(ctx, ticket.ServiceLevel{ClientID: 9999, Updated: m0}); !errors.Is(err, fault.ErrConflict) {
 		t.Errorf("SaveServiceLevel(missing client) = %v, want ErrConflict", err)
 	}
 }

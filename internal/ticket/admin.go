@@ -35,15 +35,15 @@ func (svc *Service) SaveSettings(ctx context.Context, s tenant.Scope, st Setting
 	})
 }
 
-// ServiceLevel returns a client's service level; a client without one gets
-// the default calendar and no targets, with found false.
+// ServiceLevel returns a client's helpdesk service level; a client without
+// one gets the defaults, with found false.
 func (svc *Service) ServiceLevel(ctx context.Context, s tenant.Scope, clientID int64) (ServiceLevel, bool, error) {
 	if err := svc.clients.ClientExists(ctx, s, clientID); err != nil {
 		return ServiceLevel{}, false, err
 	}
 	sl, err := svc.store.ServiceLevel(ctx, clientID)
 	if errors.Is(err, fault.ErrNotFound) {
-		return ServiceLevel{ClientID: clientID, Calendar: DefaultCalendar}, false, nil
+		return ServiceLevel{ClientID: clientID}, false, nil
 	}
 	return sl, err == nil, err
 }
@@ -77,7 +77,7 @@ func (svc *Service) SaveServiceLevel(ctx context.Context, s tenant.Scope, sl Ser
 		if err := svc.store.SaveServiceLevel(ctx, sl); err != nil {
 			return fmt.Errorf("save service level: %w", err)
 		}
-		// Open tickets, with a clock or not yet, follow the new service level at once.
+		// Open tickets follow the new at-risk share, pauses and rules at once.
 		if err := svc.store.ScheduleSLACheck(ctx, sl.ClientID, sl.Updated); err != nil {
 			return fmt.Errorf("schedule sla checks: %w", err)
 		}

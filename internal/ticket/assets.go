@@ -71,5 +71,10 @@ func (svc *Service) linkAssets(ctx context.Context, t *Ticket, ids []int64, name
 		return fmt.Errorf("link assets of ticket %d: %w", t.ID, err)
 	}
 	t.AssetIDs = ids
+	// New assets, new facts: staff's decision on the perimeter gives way to
+	// the contract's rule again (refreshSLA computes it).
+	if t.PerimeterReason == PerimeterManual {
+		t.PerimeterReason = ""
+	}
 	return svc.event(ctx, t, "assets", strings.Join(oldNames, ", "), strings.Join(names, ", "), true)
 }

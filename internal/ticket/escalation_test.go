@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
 
@@ -27,11 +26,7 @@ func (r *escalations) Escalated(_ context.Context, _ ticket.Ticket, e ticket.Esc
 func (e *env) setRules(t *testing.T, rules []ticket.EscalationRule) {
 	t.Helper()
 	ctx, s := e.as(t, e.manager)
-	if err := e.svc.SaveServiceLevel(ctx, s, ticket.ServiceLevel{
-		ClientID: e.A.ID, Calendar: ticket.DefaultCalendar,
-		Targets: map[ticket.Priority]sla.Target{ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour}},
-		Rules:   rules,
-	}); err != nil {
+	if err := e.svc.SaveServiceLevel(ctx, s, ticket.ServiceLevel{ClientID: e.A.ID, Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -119,7 +114,7 @@ func TestEscalationRulesValidation(t *testing.T) {
 			{"technician of another client", ticket.EscalationRule{Trigger: ticket.TriggerBreached, ReassignTo: &techB}, "rules.0.reassign_to"},
 			{"client user", ticket.EscalationRule{Trigger: ticket.TriggerBreached, ReassignTo: &client}, "rules.0.reassign_to"},
 		} {
-			err := e.svc.SaveServiceLevel(ctx, s, ticket.ServiceLevel{ClientID: e.A.ID, Calendar: ticket.DefaultCalendar, Rules: []ticket.EscalationRule{tc.rule}})
+			err := e.svc.SaveServiceLevel(ctx, s, ticket.ServiceLevel{ClientID: e.A.ID, Rules: []ticket.EscalationRule{tc.rule}})
 			wantInvalid(t, tc.name, err, tc.field)
 		}
 		sl, _, err := e.svc.ServiceLevel(ctx, s, e.A.ID)

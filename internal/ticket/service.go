@@ -16,8 +16,9 @@ import (
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
 
-// DefaultCalendar is the business hours of a new service level: Monday to
-// Friday, 08:30–12:00 and 13:30–18:00, Paris time, French public holidays.
+// DefaultCalendar is the business hours proposed for a new contract, and
+// those of notifications for a client without a contract in force: Monday
+// to Friday, 08:30–12:00 and 13:30–18:00, Paris time, French public holidays.
 const DefaultCalendar = `{"tz":"Europe/Paris","week":{"mon":["08:30-12:00","13:30-18:00"],"tue":["08:30-12:00","13:30-18:00"],"wed":["08:30-12:00","13:30-18:00"],"thu":["08:30-12:00","13:30-18:00"],"fri":["08:30-12:00","13:30-18:00"]},"holidays":"FR"}`
 
 // Clients is what the helpdesk needs of the client package: checking that
@@ -647,19 +648,37 @@ func (svc *Service) event(ctx context.Context, t *Ticket, kind, from, to string,
 	return svc.store.AddEvent(ctx, &e)
 }
 
-// refreshSLA recomputes the stored SLA summary of t from its timeline.
+// refreshSLA recomputes the contract, perimeter and stored SLA summary of
+// t. The clock is the one of the contract in force at t's creation (its
+// business hours and targets), with the at-risk share, pause statuses and
+// escalation rules of the client's helpdesk service level. No contract in
+// force, or a ticket out of perimeter, has no clock. A change of the
+// perimeter is recorded in the timeline.
 func (svc *Service) refreshSLA(ctx context.Context, t *Ticket) error {
-	sl, err := svc.store.ServiceLevel(ctx, t.ClientID)
-	if errors.Is(err, fault.ErrNotFound) {
+	before := perimeterText(t.OutOfPerimeter, t.PerimeterReason)
+	c, found, err := svc.perimeter(ctx, t)
+	if err != nil {
+		return err
+	}
+	if after := perimeterText(t.OutOfPerimeter, t.PerimeterReason); after != before {
+		if err := svc.event(ctx, t, "perimeter", before, after, false); err != nil {
+			return err
+		}
+	}
+	if !found || t.OutOfPerimeter {
 		t.SLA = SLA{}
 		return nil
+	}
+	sl, err := svc.store.ServiceLevel(ctx, t.ClientID)
+	if errors.Is(err, fault.ErrNotFound) {
+		sl, err = ServiceLevel{ClientID: t.ClientID}, nil
 	}
 	if err != nil {
 		return err
 	}
-	policy, err := sl.Policy()
+	policy, err := PolicyOf(c, sl)
 	if err != nil {
-		svc.log.Warn("service level unusable", "client", t.ClientID, "err", err)
+		svc.log.Warn("contract unusable for the SLA", "client", t.ClientID, "contract", c.ID, "err", err)
 		t.SLA = SLA{}
 		return nil
 	}

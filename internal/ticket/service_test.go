@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -33,8 +34,9 @@ func march(day, hour, min int) time.Time {
 	return time.Date(2026, 3, day, hour, min, 0, 0, paris)
 }
 
-// env is a helpdesk on a real database: client A with a service level
-// (default calendar; P1 30 min / 4 h, P3 4 h / 24 h), client B without one,
+// env is a helpdesk on a real database: client A with a contract in force
+// since 1 January 2026 (default calendar; P1 30 min / 4 h, P3 4 h / 24 h)
+// and a service level, client B with neither,
 // staff, the client users of A and B, and a clock the test moves.
 type env struct {
 	db    *store.DB
@@ -50,6 +52,7 @@ type env struct {
 	techA, techB           user.User // limited to A, to B
 	adminA, adminB         user.User // client admins
 	carlU, doraU           user.User // client users of A
+	contractA              contract.Contract
 }
 
 // forEachDB runs a test on a fresh helpdesk on every database.
@@ -114,16 +117,29 @@ func newEnv(t *testing.T, dialect string) *env {
 	e.carlU = mkUser(user.User{Email: "carl@alpha.example", Name: "Carl", Role: tenant.RoleClientUser, ClientID: &e.A.ID, ContactID: &e.carl.ID})
 	e.doraU = mkUser(user.User{Email: "dora@alpha.example", Name: "Dora", Role: tenant.RoleClientUser, ClientID: &e.A.ID, ContactID: &e.dave.ID})
 
+	// A's contract carries the business hours and targets; its service
+	// level only how the helpdesk works (defaults here).
+	e.contractA = e.mkContract(t, e.A.ID, "A-2026", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), nil, ticket.DefaultCalendar, map[sla.Priority]sla.Target{
+		"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour},
+		"P3": {TTO: 4 * time.Hour, TTR: 24 * time.Hour},
+	})
 	mctx, ms := e.as(t, e.manager)
-	check(e.svc.SaveServiceLevel(mctx, ms, ticket.ServiceLevel{
-		ClientID: e.A.ID,
-		Calendar: ticket.DefaultCalendar,
-		Targets: map[ticket.Priority]sla.Target{
-			ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour},
-			ticket.P3: {TTO: 4 * time.Hour, TTR: 24 * time.Hour},
-		},
-	}))
+	check(e.svc.SaveServiceLevel(mctx, ms, ticket.ServiceLevel{ClientID: e.A.ID}))
 	return e
+}
+
+// mkContract stores an active contract of a client (without the journal).
+func (e *env) mkContract(t *testing.T, clientID int64, ref string, start time.Time, end *time.Time, cal string, targets map[sla.Priority]sla.Target) contract.Contract {
+	t.Helper()
+	c := contract.Contract{ClientID: clientID, Reference: ref, Title: "Contrat " + ref, Start: start, End: end, State: contract.StateActive,
+		Calendar: cal, Targets: targets, Availability: 99.5}
+	if err := c.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CreateContract(t.Context(), tenant.System(), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // as returns the context (with the actor, for the timeline and journal) and
@@ -247,10 +263,10 @@ func TestCreateByStaff(t *testing.T) {
 		if p3.Priority != ticket.P3 {
 			t.Errorf("impact 3 × urgency 1 = %v, want P3", p3.Priority)
 		}
-		// A client without a service level: no clock.
+		// A client without a contract: no clock.
 		b := e.create(t, e.techB, ticket.Ticket{ClientID: e.B.ID})
 		if got := e.get(t, b.ID); got.SLA != (ticket.SLA{}) {
-			t.Errorf("SLA of a client without service level = %+v", got.SLA)
+			t.Errorf("SLA of a client without contract = %+v", got.SLA)
 		}
 		_, events, err := e.svc.Timeline(t.Context(), tenant.System(), tk.ID)
 		if err != nil || len(events) != 1 || events[0].Kind != "created" || events[0].Actor != "Marc Manager" || events[0].ActorID == nil || *events[0].ActorID != e.manager.ID {
@@ -733,28 +749,33 @@ func TestCheckDueKeepsConcurrentChanges(t *testing.T) {
 	})
 }
 
-// TestServiceLevelAppliesToOpenTickets: a ticket opened while its client had
-// no service level gets clocks once one is saved, at the next check.
-func TestServiceLevelAppliesToOpenTickets(t *testing.T) {
+// TestContractAppliesToOpenTickets: a ticket opened while its client had no
+// contract gets clocks once one covering its creation is created through the
+// contracts' service, at the next check.
+func TestContractAppliesToOpenTickets(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		tk := e.create(t, e.manager, ticket.Ticket{ClientID: e.B.ID, Impact: 1, Urgency: 1})
-		if tk.SLA.Covered || tk.SLA.NextCheck != nil {
-			t.Fatalf("a ticket of a client without service level has an SLA: %+v", tk.SLA)
+		if tk.SLA.Covered || tk.SLA.NextCheck != nil || tk.ContractID != nil {
+			t.Fatalf("a ticket of a client without contract has an SLA: %+v", tk)
 		}
 		e.now = march(2, 10, 0)
+		clock := func() time.Time { return e.now }
+		contracts := contract.NewService(e.db, audit.NewJournal(e.db, clock), clock)
+		contracts.SetHook(e.svc)
 		ctx, s := e.as(t, e.manager)
-		err := e.svc.SaveServiceLevel(ctx, s, ticket.ServiceLevel{ClientID: e.B.ID, Calendar: ticket.DefaultCalendar,
-			Targets: map[ticket.Priority]sla.Target{ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour}}})
-		if err != nil {
+		c := contract.Contract{ClientID: e.B.ID, Reference: "B-1", Title: "Infogérance", Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			State: contract.StateActive, Calendar: ticket.DefaultCalendar, Availability: 99.5,
+			Targets: map[sla.Priority]sla.Target{"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour}}}
+		if err := contracts.Create(ctx, s, &c); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := e.svc.CheckDue(t.Context(), 10); err != nil || n != 1 {
-			t.Fatalf("CheckDue after the service level = %d, %v", n, err)
+			t.Fatalf("CheckDue after the contract = %d, %v", n, err)
 		}
 		got := e.get(t, tk.ID)
 		// Created at 09:00, P1: TTO due 09:30 — already breached at 10:00.
-		if !got.SLA.Covered {
-			t.Fatalf("still uncovered: %+v", got.SLA)
+		if !got.SLA.Covered || got.ContractID == nil || *got.ContractID != c.ID || got.OutOfPerimeter {
+			t.Fatalf("still uncovered: %+v", got)
 		}
 		wantTime(t, "TTO breached at", got.SLA.TTOBreachAt, march(2, 9, 30))
 	})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/sla"
 )
@@ -55,15 +56,13 @@ func (st Settings) Validate() error {
 	return v.Err()
 }
 
-// ServiceLevel is what a client is promised (the contracts issue will move
-// it onto contracts): business hours and, per priority, the time to own and
-// to resolve.
+// ServiceLevel is how the helpdesk works for a client: when a clock is at
+// risk, which statuses pause it, whom to call and how tickets escalate. What
+// is owed (business hours and targets per priority) is the contract in force
+// at a ticket's creation (package contract); the service_levels columns
+// calendar and targets are kept in the database but no longer read.
 type ServiceLevel struct {
 	ClientID int64 `json:"client_id"`
-	// Calendar is the business-hours calendar in sla's text form.
-	Calendar string `json:"calendar"`
-	// Targets per priority; a missing priority has no promise.
-	Targets map[Priority]sla.Target `json:"targets"`
 	// AtRiskShare is the share of a target after which a clock is at risk (0: 75%).
 	AtRiskShare float64 `json:"at_risk_share"`
 	// PauseStatuses pause the time to resolve (nil: both waiting statuses).
@@ -76,19 +75,17 @@ type ServiceLevel struct {
 	Updated time.Time        `json:"updated_at"`
 }
 
-// Policy returns the sla.Policy of a service level.
-func (sl ServiceLevel) Policy() (sla.Policy, error) {
-	cal, err := sla.Parse(sl.Calendar)
+// PolicyOf returns the sla.Policy of a ticket under contract c: the
+// contract's business hours and targets (a priority without one has no
+// promise: sla measures a zero target but never puts it at risk nor in
+// breach), with the at-risk share and pause statuses of the client's
+// helpdesk service level.
+func PolicyOf(c contract.Contract, sl ServiceLevel) (sla.Policy, error) {
+	p, err := c.Policy()
 	if err != nil {
 		return sla.Policy{}, err
 	}
-	p := sla.Policy{Calendar: cal, Targets: map[sla.Priority]sla.Target{}, AtRiskShare: sl.AtRiskShare}
-	// A priority without a target has no promise: sla measures a zero
-	// target but never puts it at risk nor in breach, whereas a missing
-	// one makes Evaluate fail (and with it every change of the ticket).
-	for _, prio := range []Priority{P1, P2, P3, P4} {
-		p.Targets[sla.Priority(prio.String())] = sl.Targets[prio]
-	}
+	p.AtRiskShare = sl.AtRiskShare
 	if sl.PauseStatuses != nil {
 		p.PauseStatuses = map[sla.Status]bool{}
 		for _, s := range sl.PauseStatuses {
@@ -101,21 +98,6 @@ func (sl ServiceLevel) Policy() (sla.Policy, error) {
 // Validate checks a service level.
 func (sl ServiceLevel) Validate() error {
 	var v fault.Invalid
-	if _, err := sla.Parse(sl.Calendar); err != nil {
-		v.Add("calendar", "invalid_calendar", err.Error())
-	}
-	for prio, t := range sl.Targets {
-		if !prio.Valid() {
-			v.Add("targets", "invalid_choice")
-			continue
-		}
-		if t.TTO < 0 || t.TTR < 0 || t.TTO > 10000*time.Hour || t.TTR > 10000*time.Hour {
-			v.Add("targets."+prio.String(), "out_of_range")
-		}
-		if t.TTO > 0 && t.TTR > 0 && t.TTO > t.TTR {
-			v.Add("targets."+prio.String(), "tto_after_ttr")
-		}
-	}
 	if sl.AtRiskShare < 0 || sl.AtRiskShare > 1 {
 		v.Add("at_risk_share", "out_of_range", 1)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
 
@@ -90,6 +91,18 @@ type Ticket struct {
 	// when one ticket is read, not in lists).
 	AssetIDs []int64 `json:"asset_ids,omitempty"`
 	SLA      SLA     `json:"sla"`
+	// OutOfPerimeter is true when the ticket is outside what the client's
+	// contract covers: an asset outside its perimeter, or no contract in
+	// force at its creation. Such a ticket has no contractual clock and its
+	// time is billable.
+	OutOfPerimeter bool `json:"out_of_perimeter"`
+	// PerimeterReason says why: a contract.ReasonCode of the first asset
+	// out, "no_contract", or PerimeterManual when staff set the flag; "" in
+	// perimeter.
+	PerimeterReason string `json:"perimeter_reason"`
+	// ContractID is the contract in force at the ticket's creation (nil:
+	// none), whose clock applies unless the ticket is out of perimeter.
+	ContractID *int64 `json:"contract_id"`
 }
 
 // Watcher is a user who follows a ticket besides its requester.
@@ -103,8 +116,8 @@ type Watcher struct {
 // SLA is the stored summary of a ticket's SLA state, recomputed on every
 // change and when NextCheck passes, so that queues sort and filter in SQL.
 type SLA struct {
-	// Covered is false when the client has no service level (or, later, the
-	// ticket is outside the contract's perimeter): no clock runs.
+	// Covered is false when no contract was in force at the ticket's
+	// creation, or the ticket is out of perimeter: no clock runs.
 	Covered     bool       `json:"covered"`
 	TTODue      *time.Time `json:"tto_due"`
 	TTRDue      *time.Time `json:"ttr_due"`
@@ -181,8 +194,10 @@ type Filter struct {
 	AssigneeID *int64   // 0 inside: unassigned
 	Level      string
 	Priority   Priority
-	AssetID    int64  // tickets about this asset
-	Query      string // matched against title and description
+	AssetID    int64 // tickets about this asset
+	// OutOfPerimeter keeps only the tickets out of their contract's perimeter.
+	OutOfPerimeter bool
+	Query          string // matched against title and description
 	// Sort is "due" (earliest TTR due first, uncovered last), "updated"
 	// (newest first) or "" (newest first by id).
 	Sort  string
@@ -252,6 +267,12 @@ type Store interface {
 	SetTicketAssets(ctx context.Context, ticketID int64, assetIDs []int64) error
 	// AssetOf returns the name of an asset of the client, or ErrNotFound.
 	AssetOf(ctx context.Context, clientID, assetID int64) (string, error)
+
+	// ContractAt returns the client's contract in force at an instant (its
+	// date in the client's time zone); found is false when none is.
+	ContractAt(ctx context.Context, clientID int64, at time.Time) (c contract.Contract, found bool, err error)
+	// AssetFacts returns what a contract's perimeter rule needs of an asset.
+	AssetFacts(ctx context.Context, s tenant.Scope, assetID int64) (contract.AssetFacts, error)
 }
 
 // LinkedAsset is an asset a ticket is about.

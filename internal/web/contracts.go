@@ -174,9 +174,7 @@ func contractValues(x contract.Contract) (url.Values, map[string]int) {
 			targets[p] = t
 		}
 	}
-	vals, counts := serviceLevelValues(ticket.ServiceLevel{Targets: targets}, cal)
-	vals.Del("escalation")
-	vals.Del("at_risk_share")
+	vals, counts := slaFormValues(targets, cal)
 	vals.Set("reference", x.Reference)
 	vals.Set("title", x.Title)
 	vals.Set("state", string(x.State))

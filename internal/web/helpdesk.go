@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/tenant"
@@ -270,6 +271,13 @@ type serviceLevelPage struct {
 	Weekly      string // the weekly business hours of the saved or entered calendar
 	TimeZones   []string
 	HolidaySets []option
+	// Contract is the contract in force today, whose business hours and
+	// targets the clocks follow (nil: none, no clock on new tickets); shown
+	// read-only with its Hours (weekly), Zone and ContractTargets.
+	Contract        *contract.Contract
+	ContractHours   string
+	ContractZone    string
+	ContractTargets []contractTargetRow
 	// Rules are the rows of escalation rules (the saved ones, then blanks).
 	Rules                                  []ruleRow
 	Triggers, Clocks, Levels, Reassignable []option
@@ -415,9 +423,9 @@ func clockText(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d", m/60%24, m%60)
 }
 
-// serviceLevelValues fills the form from a service level and returns how
-// many ranges each day has.
-func serviceLevelValues(sl ticket.ServiceLevel, cal *sla.Calendar) (url.Values, map[string]int) {
+// serviceLevelValues fills the service-level form: at-risk share,
+// escalation text and rules.
+func serviceLevelValues(sl ticket.ServiceLevel) url.Values {
 	vals := url.Values{"escalation": {sl.Escalation}}
 	for i, r := range sl.Rules {
 		p := fmt.Sprintf("rules.%d.", i)
@@ -431,6 +439,16 @@ func serviceLevelValues(sl ticket.ServiceLevel, cal *sla.Calendar) (url.Values, 
 			vals.Set(p+"reassign_to", strconv.FormatInt(*r.ReassignTo, 10))
 		}
 	}
+	if sl.AtRiskShare > 0 {
+		vals.Set("at_risk_share", strconv.Itoa(int(sl.AtRiskShare*100+0.5)))
+	}
+	return vals
+}
+
+// slaFormValues fills the business hours and targets inputs (the contract
+// form) and returns how many ranges each day has.
+func slaFormValues(targets map[ticket.Priority]sla.Target, cal *sla.Calendar) (url.Values, map[string]int) {
+	vals := url.Values{}
 	counts := map[string]int{}
 	cfg := cal.Config()
 	vals.Set("time_zone", cfg.Zone)
@@ -455,7 +473,7 @@ func serviceLevelValues(sl ticket.ServiceLevel, cal *sla.Calendar) (url.Values, 
 	}
 	vals.Set("extra", dates(cfg.Extra))
 	vals.Set("worked", dates(cfg.Worked))
-	for p, t := range sl.Targets {
+	for p, t := range targets {
 		for _, c := range []struct {
 			key string
 			d   time.Duration
@@ -465,9 +483,6 @@ func serviceLevelValues(sl ticket.ServiceLevel, cal *sla.Calendar) (url.Values, 
 				vals.Set(p.String()+"."+c.key+"_m", strconv.Itoa(int(c.d%time.Hour/time.Minute)))
 			}
 		}
-	}
-	if sl.AtRiskShare > 0 {
-		vals.Set("at_risk_share", strconv.Itoa(int(sl.AtRiskShare*100+0.5)))
 	}
 	return vals, counts
 }
@@ -496,33 +511,48 @@ func (h *Handler) serviceLevelForm(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	cal, err := sla.Parse(sl.Calendar)
-	if err != nil {
-		// A stored calendar is valid; fall back to the default rather than
-		// lock the administrator out of the page that repairs it.
-		h.log.Warn("stored calendar unreadable", "client", c.ID, "err", err)
-		if cal, err = sla.Parse(ticket.DefaultCalendar); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	if !found && c.TimeZone != "" {
-		// A new service level starts in the client's own time zone.
-		cfg := cal.Config()
-		cfg.Zone = c.TimeZone
-		if c2, err := sla.New(cfg); err == nil {
-			cal = c2
-		}
-	}
-	vals, counts := serviceLevelValues(sl, cal)
 	v := h.view(w, r, "clients")
-	v.Form.setValues(vals)
-	d := h.serviceLevelPage(v, c, found, counts, cal.WeeklyHours())
-	if d.Reassignable, err = h.reassignOptions(r.Context(), v, s, c.ID); err != nil {
+	v.Form.setValues(serviceLevelValues(sl))
+	d, err := h.serviceLevelData(r.Context(), v, s, c, found)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.render(w, v, http.StatusOK, "service_level", d)
+}
+
+// serviceLevelData is the service-level page: the helpdesk's own settings
+// for the client, and read-only the business hours and targets of the
+// contract in force today.
+func (h *Handler) serviceLevelData(ctx context.Context, v *view, s tenant.Scope, c client.Client, found bool) (serviceLevelPage, error) {
+	d := h.serviceLevelPage(v, c, found, nil, 0)
+	var err error
+	if d.Reassignable, err = h.reassignOptions(ctx, v, s, c.ID); err != nil {
+		return d, err
+	}
+	if h.d.Contracts == nil {
+		return d, nil
+	}
+	x, inForce, err := h.d.Contracts.Current(ctx, s, c.ID)
+	if err != nil || !inForce {
+		return d, err
+	}
+	d.Contract = &x
+	if cal, err := sla.Parse(x.Calendar); err == nil {
+		d.ContractHours, d.ContractZone = v.Hours(cal.WeeklyHours()), cal.Config().Zone
+	}
+	for _, p := range contract.Priorities {
+		t := x.Targets[p]
+		row := contractTargetRow{Priority: string(p), TTO: "—", TTR: "—"}
+		if t.TTO > 0 {
+			row.TTO = v.Hours(t.TTO)
+		}
+		if t.TTR > 0 {
+			row.TTR = v.Hours(t.TTR)
+		}
+		d.ContractTargets = append(d.ContractTargets, row)
+	}
+	return d, nil
 }
 
 // calendarField maps a field of sla's validation to the form field that
@@ -693,8 +723,7 @@ func (h *Handler) serviceLevelSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var inv fault.Invalid
-	cal, counts := calendarFromForm(vals, &inv)
-	sl := ticket.ServiceLevel{ClientID: c.ID, Targets: targetsFromForm(vals, &inv), Escalation: vals.Get("escalation"), PauseStatuses: old.PauseStatuses}
+	sl := ticket.ServiceLevel{ClientID: c.ID, Escalation: vals.Get("escalation"), PauseStatuses: old.PauseStatuses}
 	var ruleRows []int
 	sl.Rules, ruleRows = rulesFromForm(vals, &inv)
 	if share := formInt(vals, "at_risk_share", &inv); share < 0 || share > 100 {
@@ -704,19 +733,13 @@ func (h *Handler) serviceLevelSave(w http.ResponseWriter, r *http.Request) {
 	}
 	err = inv.Err()
 	if err == nil {
-		sl.Calendar = cal.String()
 		err = ruleErrorsToRows(h.d.Tickets.SaveServiceLevel(ctx, s, sl), ruleRows)
 	}
 	if err != nil {
 		v := h.view(w, r, "clients")
 		v.Form.setValues(vals)
-		var weekly time.Duration
-		if cal != nil {
-			weekly = cal.WeeklyHours()
-		}
-		d := h.serviceLevelPage(v, c, found, counts, weekly)
-		var oerr error
-		if d.Reassignable, oerr = h.reassignOptions(ctx, v, s, c.ID); oerr != nil {
+		d, oerr := h.serviceLevelData(ctx, v, s, c, found)
+		if oerr != nil {
 			h.fail(w, r, oerr)
 			return
 		}

@@ -144,10 +144,13 @@ func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request) {
 		if clientID != nil {
 			values.Set("client", itoa(*clientID))
 		}
-		d.Filtered = query != "" || status != "" || clientID != nil
+		if f.OutOfPerimeter = q.Get("out_of_perimeter") == "1"; f.OutOfPerimeter {
+			values.Set("out_of_perimeter", "1")
+		}
+		d.Filtered = query != "" || status != "" || clientID != nil || f.OutOfPerimeter
 		for _, k := range keys {
 			tab := url.Values{"queue": {k}}
-			for _, keep := range []string{"q", "client", "sort"} {
+			for _, keep := range []string{"q", "client", "sort", "out_of_perimeter"} {
 				if values.Get(keep) != "" {
 					tab.Set(keep, values.Get(keep))
 				}
@@ -563,7 +566,7 @@ type slaBadge struct {
 func (v *view) SLA(t ticket.Ticket) slaBadge {
 	s := t.SLA
 	if !s.Covered {
-		return slaBadge{Text: v.T("sla.none"), Class: "sla-none"}
+		return v.noClock(t)
 	}
 	var due *time.Time
 	key := ""
@@ -591,7 +594,7 @@ func (v *view) SLA(t ticket.Ticket) slaBadge {
 func (v *view) SLAClock(t ticket.Ticket, which string) slaBadge {
 	s := t.SLA
 	if !s.Covered {
-		return slaBadge{Text: v.T("sla.none"), Class: "sla-none"}
+		return v.noClock(t)
 	}
 	due, breach, stopped := s.TTRDue, s.TTRBreachAt, !t.Status.Open()
 	if which == "tto" {
@@ -610,6 +613,35 @@ func (v *view) SLAClock(t ticket.Ticket, which string) slaBadge {
 		return slaBadge{Text: v.T("sla.no_target"), Class: "sla-none"}
 	}
 	return v.countdown(*due, which, s.AtRisk)
+}
+
+// noClock says why a ticket runs no SLA clock: no contract in force at its
+// creation, or out of its contract's perimeter.
+func (v *view) noClock(t ticket.Ticket) slaBadge {
+	switch {
+	case t.ContractID == nil:
+		return slaBadge{Text: v.T("sla_contract.no_contract_clock"), Class: "sla-none"}
+	case t.OutOfPerimeter:
+		return slaBadge{Text: v.T("sla_contract.out_of_perimeter_clock"), Class: "sla-none"}
+	}
+	return slaBadge{Text: v.T("sla.none"), Class: "sla-none"}
+}
+
+// PerimeterBadge is the text of a ticket's out-of-perimeter badge
+// ("Hors périmètre — <reason>"), "" for a ticket in perimeter.
+func (v *view) PerimeterBadge(t ticket.Ticket) string {
+	if !t.OutOfPerimeter {
+		return ""
+	}
+	return v.T("sla_contract.badge", v.PerimeterReason(t.PerimeterReason))
+}
+
+// PerimeterReason tells why a ticket is in or out of perimeter.
+func (v *view) PerimeterReason(code string) string {
+	if code == "" {
+		return v.T("sla_contract.reason.in")
+	}
+	return v.T("sla_contract.reason." + code)
 }
 
 func (v *view) countdown(due time.Time, key string, atRisk bool) slaBadge {
@@ -906,6 +938,9 @@ type ticketPage struct {
 	Watchers       []ticket.Watcher
 	Watching       bool
 	WatcherOptions []option
+	// PerimeterAdmin shows the form that overrides the perimeter flag
+	// (helpdesk admins).
+	PerimeterAdmin bool
 }
 
 // ticketDefaults are the values of the forms of a ticket page.
@@ -914,6 +949,11 @@ func ticketDefaults(t ticket.Ticket) url.Values {
 		"status": {string(t.Status)}, "type": {string(t.Type)}, "level": {t.Level},
 		"impact": {strconv.Itoa(t.Impact)}, "urgency": {strconv.Itoa(t.Urgency)},
 		"visibility": {"public"}, "billable": {"1"},
+	}
+	if t.OutOfPerimeter {
+		// Work outside the contract is billed: whatever the default of the
+		// form becomes, an out-of-perimeter ticket's time starts billable.
+		vals.Set("billable", "1")
 	}
 	if t.AssigneeID != nil {
 		vals.Set("assignee_id", itoa(*t.AssigneeID))
@@ -1040,6 +1080,7 @@ func (h *Handler) ticketPage(ctx context.Context, v *view, s tenant.Scope, t tic
 		return d, err
 	}
 	d.Escalation = sl.Escalation
+	d.PerimeterAdmin = s.CanOn(tenant.HelpdeskAdmin, t.ClientID)
 	entries, err := h.d.Tickets.TimeEntries(ctx, s, t.ID)
 	if err != nil {
 		return d, err
@@ -1124,6 +1165,8 @@ func (v *view) eventText(e ticket.Event, cats, sites map[string]string) string {
 		return v.T("event.watched", e.Actor, e.To)
 	case "escalated":
 		return v.T("event.escalated", v.T("event.escalated."+e.To))
+	case "perimeter":
+		return v.perimeterEventText(e)
 	case "time":
 		if d, err := time.ParseDuration(e.To); err == nil {
 			return v.T("event.time", e.Actor, v.Hours(d))
@@ -1557,6 +1600,51 @@ func (h *Handler) assetOptions(ctx context.Context, s tenant.Scope, clientID int
 
 // ticketAssets replaces the assets linked to the ticket with the ones
 // selected in the form.
+// perimeterEventText tells a change of a ticket's perimeter: "in",
+// "out:<reason>", or "in:manual" / "out:manual" for staff's decision.
+func (v *view) perimeterEventText(e ticket.Event) string {
+	state := func(text string) string {
+		inOut, reason, _ := strings.Cut(text, ":")
+		switch {
+		case inOut == "out":
+			return v.T("sla_contract.badge", v.PerimeterReason(reason))
+		case reason == ticket.PerimeterManual:
+			return v.T("sla_contract.in_manual")
+		}
+		return v.T("sla_contract.reason.in")
+	}
+	return v.T("sla_contract.event", e.Actor, state(e.From), state(e.To))
+}
+
+// ticketPerimeter lets helpdesk admins decide by hand whether a ticket is
+// out of its contract's perimeter (POST out=1 or out=0).
+func (h *Handler) ticketPerimeter(w http.ResponseWriter, r *http.Request) {
+	t, s, ok := h.loadTicket(w, r)
+	if !ok || !parseForm(w, r) {
+		return
+	}
+	if !s.Staff() || !s.CanOn(tenant.HelpdeskAdmin, t.ClientID) {
+		h.forbidden(w, r)
+		return
+	}
+	var out bool
+	switch r.PostForm.Get("out") {
+	case "1":
+		out = true
+	case "0":
+	default:
+		var inv fault.Invalid
+		inv.Add("out", "invalid_choice")
+		h.ticketFailed(w, r, s, t, inv.Err())
+		return
+	}
+	if _, err := h.d.Tickets.SetPerimeter(r.Context(), s, t.ID, out); err != nil {
+		h.ticketFailed(w, r, s, t, err)
+		return
+	}
+	h.redirect(w, r, ticketPath(t.ID)+"#perimeter", "sla_contract.flash_saved")
+}
+
 func (h *Handler) ticketAssets(w http.ResponseWriter, r *http.Request) {
 	t, s, ok := h.loadTicket(w, r)
 	if !ok || !parseForm(w, r) {

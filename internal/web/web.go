@@ -204,6 +204,7 @@ func (h *Handler) registerHelpdesk(rt *router.Router) {
 	rt.HandleFunc("POST /tickets/bulk", h.ticketBulk)
 	rt.HandleFunc("POST /tickets/{id}/merge", h.ticketMerge)
 	rt.HandleFunc("POST /tickets/{id}/assets", h.ticketAssets)
+	rt.HandleFunc("POST /tickets/{id}/perimeter", h.ticketPerimeter)
 	rt.HandleFunc("POST /tickets/{id}/watchers", h.ticketWatch)
 	rt.HandleFunc("POST /tickets/{id}/watchers/{user}/remove", h.ticketUnwatch)
 	// The one-click rating links of the resolution e-mail: the token in
