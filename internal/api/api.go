@@ -23,6 +23,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/reportrun"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -55,6 +56,8 @@ type Deps struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter; nil leaves their routes out.
 	Contracts *contract.Service
+	// ReportRuns is the clients' report archive; nil leaves its routes out.
+	ReportRuns *reportrun.Service
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
@@ -242,6 +245,9 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Notify != nil {
 		eps = append(eps, a.notifyEndpoints()...)
+	}
+	if a.d.ReportRuns != nil {
+		eps = append(eps, a.reportRunEndpoints()...)
 	}
 	return eps
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/reportrun"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -62,7 +63,9 @@ type App struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter.
 	Contracts *contract.Service
-	Router    *router.Router
+	// ReportRuns generates the contracts' reports on schedule and keeps them.
+	ReportRuns *reportrun.Service
+	Router     *router.Router
 
 	metrics   *metrics
 	ui        *web.Handler
@@ -127,6 +130,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	if err := a.buildSupervision(ctx, outbox, opts.Now); err != nil {
 		return err
 	}
+	a.buildReportRuns(outbox, opts.Now)
 	policy := auth.DefaultPolicy()
 	policy.RequireStaffMFA = a.Provider.RequireStaffTOTP
 	a.Auth = auth.NewService(a.DB, a.DB, outbox, a.Journal, policy, opts.Now, a.Log)
@@ -155,6 +159,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Notify:       a.Notify,
 		Contracts:    a.Contracts,
 		Reports:      a.DB,
+		ReportRuns:   a.ReportRuns,
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
@@ -178,6 +183,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Supervision:  a.Supervision,
 		Notify:       a.Notify,
 		Contracts:    a.Contracts,
+		ReportRuns:   a.ReportRuns,
 	}).Register(a.Router)
 	agentapi.New(agentapi.Deps{Assets: a.Assets, Log: a.Log, DataDir: a.Config.DataDir, Now: opts.Now}).Register(a.Router)
 	a.http = a.handler()

@@ -209,6 +209,9 @@ func (m *matrix) substituteSupervision(t *testing.T, k kind, x *attempt, destruc
 	if id, ok := m.substituteContract(t, k, x, destructive); ok {
 		return id, true
 	}
+	if id, ok := m.substituteReportRun(t, k, x); ok {
+		return id, true
+	}
 	d := x.target
 	switch k {
 	case kindCheck:

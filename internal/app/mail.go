@@ -24,6 +24,7 @@ func (a *App) buildMail(ctx context.Context) (*mail.Outbox, error) {
 	queue, err := job.New(ctx, a.DB, a.Log, func(w *river.Workers) {
 		river.AddWorker(w, worker)
 		a.supervisionWorkers(w)
+		a.reportWorkers(w)
 	}, job.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -150,6 +150,9 @@ func (svc *Service) SetQueue(q Queue) { svc.d.Queue = q }
 // SetMailer sets the mail outbox.
 func (svc *Service) SetMailer(m Mailer) { svc.d.Mailer = m }
 
+// SetClock replaces the clock (tests and the demo).
+func (svc *Service) SetClock(now func() time.Time) { svc.d.Now = now }
+
 // SetGenerator sets the generator of a report kind.
 func (svc *Service) SetGenerator(kind string, g report.Generator) { svc.d.Generators[kind] = g }
 

@@ -109,7 +109,8 @@ func (svc *Service) produce(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	if len(doc.PDF) == 0 || doc.Name == "" {
+	doc.Name = fileSafe(doc.Name)
+	if len(doc.PDF) == 0 || doc.Name == "client" {
 		return errors.New("generate: the generator returned no PDF or no name")
 	}
 	var to []*netmail.Address

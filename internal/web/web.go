@@ -18,6 +18,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/report"
+	"github.com/vigie-hq/vigie/internal/reportrun"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -60,6 +61,9 @@ type Deps struct {
 	Contracts *contract.Service
 	// Reports reads the rows of clients' reports; nil hides the report pages.
 	Reports report.Store
+	// ReportRuns is the clients' report archive (scheduled and generated
+	// reports); nil hides it.
+	ReportRuns *reportrun.Service
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -180,6 +184,7 @@ func (h *Handler) Register(rt *router.Router) {
 		h.registerContracts(rt)
 	}
 	h.registerReports(rt)
+	h.registerReportArchive(rt)
 	if h.d.Supervision != nil {
 		h.registerSupervision(rt)
 		h.registerSupervisionForms(rt)
