@@ -38,11 +38,14 @@ func runBenchAny(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "tickets" {
 		return benchTickets(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "reports" {
+		return benchReports(ctx, args[1:], env)
+	}
 	if len(args) > 0 && args[0] == "probes" {
 		return benchProbes(ctx, args[1:], env)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(env.Stdout, benchUsage+"\n\n"+benchTicketsUsage+"\n\n"+benchProbesUsage)
+		fmt.Fprintln(env.Stdout, benchUsage+"\n\n"+benchTicketsUsage+"\n\n"+benchProbesUsage+"\n\n"+benchReportsUsage)
 		return nil
 	}
 	return runBench(ctx, args, env)
