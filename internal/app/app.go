@@ -29,6 +29,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/notify"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/reportrun"
+	"github.com/vigie-hq/vigie/internal/review"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/supervision"
@@ -63,6 +64,8 @@ type App struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter.
 	Contracts *contract.Service
+	// Reviews is the clients' service reviews (meeting, causes, actions).
+	Reviews *review.Service
 	// ReportRuns generates the contracts' reports on schedule and keeps them.
 	ReportRuns *reportrun.Service
 	Router     *router.Router
@@ -131,6 +134,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	a.buildReportRuns(outbox, opts.Now)
+	a.buildReviews(opts.Now)
 	policy := auth.DefaultPolicy()
 	policy.RequireStaffMFA = a.Provider.RequireStaffTOTP
 	a.Auth = auth.NewService(a.DB, a.DB, outbox, a.Journal, policy, opts.Now, a.Log)
@@ -159,6 +163,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Notify:       a.Notify,
 		Contracts:    a.Contracts,
 		Reports:      a.DB,
+		Reviews:      a.Reviews,
 		ReportRuns:   a.ReportRuns,
 	})
 	if err != nil {

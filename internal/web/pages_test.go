@@ -89,6 +89,9 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			if strings.HasPrefix(rt.Path, "/clients/{id}/reports/") {
 				continue // PDF and CSV downloads: TestReportPage covers them
 			}
+			if rt.Path == "/clients/{id}/reviews/pdf" || rt.Path == "/clients/{id}/reviews/csv" {
+				continue // downloads: TestReviewPage covers them
+			}
 			if rt.Path == "/supervision/stream" {
 				continue // an endless event stream, not a page: TestBoardStream covers it
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/report"
 	"github.com/vigie-hq/vigie/internal/reportrun"
+	"github.com/vigie-hq/vigie/internal/review"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -61,6 +62,8 @@ type Deps struct {
 	Contracts *contract.Service
 	// Reports reads the rows of clients' reports; nil hides the report pages.
 	Reports report.Store
+	// Reviews is the clients' service reviews; nil hides their pages.
+	Reviews *review.Service
 	// ReportRuns is the clients' report archive (scheduled and generated
 	// reports); nil hides it.
 	ReportRuns *reportrun.Service
@@ -184,6 +187,7 @@ func (h *Handler) Register(rt *router.Router) {
 		h.registerContracts(rt)
 	}
 	h.registerReports(rt)
+	h.registerReviews(rt)
 	h.registerReportArchive(rt)
 	if h.d.Supervision != nil {
 		h.registerSupervision(rt)
