@@ -107,7 +107,7 @@ func paris(t testing.TB) *time.Location {
 	return loc
 }
 
-func newEnv(t *testing.T, dialect string, o envOptions) *env {
+func newEnv(t testing.TB, dialect string, o envOptions) *env {
 	t.Helper()
 	ctx := t.Context()
 	db, err := store.Open(ctx, testdb.URL(t, dialect), nil)
@@ -179,7 +179,7 @@ func newEnv(t *testing.T, dialect string, o envOptions) *env {
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-func (e *env) mkClient(t *testing.T, code, name string) client.Client {
+func (e *env) mkClient(t testing.TB, code, name string) client.Client {
 	t.Helper()
 	c := client.Client{Code: code, Name: name, TimeZone: "Europe/Paris", Language: "fr"}
 	if err := e.db.CreateClient(t.Context(), sys, &c); err != nil {
@@ -188,7 +188,7 @@ func (e *env) mkClient(t *testing.T, code, name string) client.Client {
 	return c
 }
 
-func (e *env) mkContract(t *testing.T, clientID int64, ref string, start time.Time, end *time.Time, r contract.Reporting) contract.Contract {
+func (e *env) mkContract(t testing.TB, clientID int64, ref string, start time.Time, end *time.Time, r contract.Reporting) contract.Contract {
 	t.Helper()
 	c := contract.Contract{ClientID: clientID, Reference: ref, Title: "Contrat " + ref, Start: start, End: end, State: contract.StateActive,
 		Calendar: sla.AlwaysOpen().String(), Availability: 99.5, Reporting: r,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ type Store interface {
 	ReportRunDone(ctx context.Context, id int64, generation int, doc report.Document, recipients []string, mailID *int64, at time.Time) (bool, error)
 	// ReportRunClients returns the clients that are not archived.
 	ReportRunClients(ctx context.Context) ([]ClientInfo, error)
+	// ReportRunKeys returns the kind and period ("monthly 2026-10") of the
+	// runs whose period is one of periods, by client.
+	ReportRunKeys(ctx context.Context, periods []string) (map[int64]map[string]bool, error)
 	// Of package client.
 	Client(ctx context.Context, s tenant.Scope, id int64) (client.Client, error)
 	Contact(ctx context.Context, s tenant.Scope, id int64) (client.Contact, error)
@@ -215,10 +219,23 @@ func (svc *Service) Schedule(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("list clients to report: %w", err)
 	}
 	now := svc.d.Now()
+	// The runs that exist already, read at once: most passes find every
+	// due report there and look up no contract and write nothing.
+	labels := map[string]bool{}
+	for _, c := range clients {
+		loc := zone(c.TimeZone)
+		for _, kind := range report.DocKinds {
+			labels[LastDue(kind, now, loc, svc.d.ReadyHour).Label()] = true
+		}
+	}
+	have, err := svc.d.Store.ReportRunKeys(ctx, slices.Sorted(maps.Keys(labels)))
+	if err != nil {
+		return 0, fmt.Errorf("list report runs due: %w", err)
+	}
 	queued := 0
 	var errs []error
 	for _, c := range clients {
-		n, err := svc.scheduleClient(ctx, c, now)
+		n, err := svc.scheduleClient(ctx, c, now, have[c.ID])
 		queued += n
 		if err != nil {
 			errs = append(errs, err)
@@ -227,13 +244,16 @@ func (svc *Service) Schedule(ctx context.Context) (int, error) {
 	return queued, errors.Join(errs...)
 }
 
-func (svc *Service) scheduleClient(ctx context.Context, c ClientInfo, now time.Time) (int, error) {
+func (svc *Service) scheduleClient(ctx context.Context, c ClientInfo, now time.Time, have map[string]bool) (int, error) {
 	loc := zone(c.TimeZone)
 	// Kinds whose period ends on the same day share the contract lookup.
 	inForce := map[time.Time]*contract.Contract{}
 	queued := 0
 	for _, kind := range report.DocKinds {
 		p := LastDue(kind, now, loc, svc.d.ReadyHour)
+		if have[kind+" "+p.Label()] {
+			continue
+		}
 		at := LastDay(p)
 		ct, seen := inForce[at]
 		if !seen {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/fault"
@@ -184,6 +185,37 @@ func (db *DB) ReportRunClients(ctx context.Context) ([]reportrun.ClientInfo, err
 		var c reportrun.ClientInfo
 		return c, translate(row.Scan(&c.ID, &c.TimeZone, &c.Language))
 	})
+}
+
+// ReportRunKeys returns the kind and period of the runs of the given
+// periods, by client.
+func (db *DB) ReportRunKeys(ctx context.Context, periods []string) (map[int64]map[string]bool, error) {
+	out := map[int64]map[string]bool{}
+	if len(periods) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(periods))
+	for i, p := range periods {
+		args[i] = p
+	}
+	rows, err := db.query(ctx, `SELECT client_id, kind, period FROM report_runs WHERE period IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(periods)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list report runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind, period string
+		if err := rows.Scan(&id, &kind, &period); err != nil {
+			return nil, fmt.Errorf("list report runs: %w", translate(err))
+		}
+		if out[id] == nil {
+			out[id] = map[string]bool{}
+		}
+		out[id][kind+" "+period] = true
+	}
+	return out, translate(rows.Err())
 }
 
 // changed reports whether an UPDATE touched a row.

@@ -40,3 +40,4 @@ CREATE TABLE report_runs (
     UNIQUE (client_id, kind, period)
 );
 CREATE INDEX report_runs_client ON report_runs (client_id, id);
+CREATE INDEX report_runs_period ON report_runs (period);
