@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/contractdoc"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
@@ -56,6 +57,8 @@ type Deps struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter; nil leaves their routes out.
 	Contracts *contract.Service
+	// ContractDocs keeps the documents of contracts; nil leaves their routes out.
+	ContractDocs *contractdoc.Service
 	// ReportRuns is the clients' report archive; nil leaves its routes out.
 	ReportRuns *reportrun.Service
 	// Messages translates problem details and validation messages; nil
@@ -239,6 +242,10 @@ func (a *API) endpoints() []endpoint {
 	}
 	if a.d.Contracts != nil {
 		eps = append(eps, a.contractEndpoints()...)
+		eps = append(eps, a.contractUsageEndpoints()...)
+	}
+	if a.d.Contracts != nil && a.d.ContractDocs != nil {
+		eps = append(eps, a.contractDocumentEndpoints()...)
 	}
 	if a.d.Supervision != nil {
 		eps = append(eps, a.supervisionEndpoints()...)

@@ -23,6 +23,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/contractdoc"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/metric"
@@ -64,6 +65,8 @@ type App struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter.
 	Contracts *contract.Service
+	// ContractDocs keeps the documents attached to contracts.
+	ContractDocs *contractdoc.Service
 	// Reviews is the clients' service reviews (meeting, causes, actions).
 	Reviews *review.Service
 	// ReportRuns generates the contracts' reports on schedule and keeps them.
@@ -130,6 +133,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	if err := a.buildHelpdeskMail(ctx, outbox, opts.Now); err != nil {
 		return err
 	}
+	a.buildContractUsage(outbox, opts.Now)
 	if err := a.buildSupervision(ctx, outbox, opts.Now); err != nil {
 		return err
 	}
@@ -162,6 +166,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Live:         a.Engine,
 		Notify:       a.Notify,
 		Contracts:    a.Contracts,
+		ContractDocs: a.ContractDocs,
 		Reports:      a.DB,
 		Reviews:      a.Reviews,
 		ReportRuns:   a.ReportRuns,
@@ -188,6 +193,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Supervision:  a.Supervision,
 		Notify:       a.Notify,
 		Contracts:    a.Contracts,
+		ContractDocs: a.ContractDocs,
 		ReportRuns:   a.ReportRuns,
 	}).Register(a.Router)
 	agentapi.New(agentapi.Deps{Assets: a.Assets, Log: a.Log, DataDir: a.Config.DataDir, Now: opts.Now}).Register(a.Router)

@@ -221,7 +221,8 @@ func (a *App) handler() http.Handler {
 
 // uploadRoutes are the POST routes that take attachments: their body may
 // reach attachment.MaxRequest instead of maxBody.
-var uploadRoutes = []string{"/tickets/new", "/tickets/*/reply", "/api/v1/tickets/*/attachments", "/clients/*/fleet/import"}
+var uploadRoutes = []string{"/tickets/new", "/tickets/*/reply", "/api/v1/tickets/*/attachments", "/clients/*/fleet/import",
+	"/contracts/*/documents", "/api/v1/contracts/*/documents"}
 
 // csvRoutes are the POST routes that take a CSV import: up to
 // asset.MaxImportBytes, which ImportCSV refuses beyond with a clear error.

@@ -32,6 +32,9 @@ func (h *Handler) registerContracts(rt *router.Router) {
 	rt.HandleFunc("GET /contracts/{id}/edit", h.contractEdit)
 	rt.HandleFunc("POST /contracts/{id}/edit", h.contractUpdate)
 	rt.HandleFunc("POST /contracts/{id}/delete", h.contractDelete)
+	if h.d.ContractDocs != nil {
+		h.registerContractDocuments(rt)
+	}
 }
 
 // ContractsOn reports whether the contract pages are served.
@@ -413,6 +416,9 @@ type contractPage struct {
 	Recipients        []string
 	Kinds, Sites      []string
 	Include, Exclude  []labelledLink
+	// Usage is the consumption of support time and on-site
+	// interventions, the warnings sent and the documents.
+	Usage contractUsageSection
 }
 
 // contractTargetRow is the promise for one priority.
@@ -488,6 +494,10 @@ func (h *Handler) contractShow(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, id := range x.Perimeter.Exclude {
 		d.Exclude = append(d.Exclude, name(id))
+	}
+	if d.Usage, err = h.contractUsage(r, v, s, x, c); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.render(w, v, http.StatusOK, "contract", d)
 }

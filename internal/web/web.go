@@ -13,6 +13,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/contractdoc"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
@@ -60,6 +61,8 @@ type Deps struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter; nil hides their pages.
 	Contracts *contract.Service
+	// ContractDocs keeps the documents of contracts; nil hides them.
+	ContractDocs *contractdoc.Service
 	// Reports reads the rows of clients' reports; nil hides the report pages.
 	Reports report.Store
 	// Reviews is the clients' service reviews; nil hides their pages.
