@@ -21,7 +21,7 @@ func (a *App) reportWorkers(w *river.Workers) {
 		a.Log.Error("scheduled reports disabled", "err", err)
 		return
 	}
-	svc, err := reportrun.New(reportrun.Deps{Store: a.DB, Contracts: a.Contracts, Texts: texts, BaseURL: a.Config.BaseURL, Log: a.Log})
+	svc, err := reportrun.New(reportrun.Deps{Store: a.DB, Contracts: a.Contracts, Texts: texts, Journal: a.Journal, BaseURL: a.Config.BaseURL, Log: a.Log})
 	if err != nil {
 		a.Log.Error("scheduled reports disabled", "err", err)
 		return

@@ -17,6 +17,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/i18n"
@@ -131,7 +132,7 @@ func newEnv(t testing.TB, dialect string, o envOptions) *env {
 		o.backoff = 20 * time.Millisecond
 	}
 	svc, err := reportrun.New(reportrun.Deps{
-		Store: db, Contracts: e.contracts, Texts: texts, Generators: o.gens, BaseURL: "https://vigie.example",
+		Store: db, Contracts: e.contracts, Texts: texts, Generators: o.gens, Journal: audit.NewJournal(db, e.clk.Now), BaseURL: "https://vigie.example",
 		Now: e.clk.Now, MaxAttempts: o.maxAttempts, Backoff: func(int) time.Duration { return o.backoff },
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/vigie-hq/vigie/internal/audit"
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
@@ -79,6 +80,11 @@ type Translator interface {
 	T(lang, key string, args ...any) string
 }
 
+// Journal appends to the audit journal (inside the caller's transaction).
+type Journal interface {
+	Record(ctx context.Context, e audit.Entry) error
+}
+
 // DefaultMaxAttempts is how often a run is tried before it is failed.
 const DefaultMaxAttempts = 5
 
@@ -90,11 +96,13 @@ var defaultBackoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Min
 // Deps are what a Service needs. Queue and Mailer may be set later (the
 // queue's workers are registered before the queue exists).
 type Deps struct {
-	Store      Store
-	Contracts  Contracts
-	Queue      Queue
-	Mailer     Mailer
-	Texts      Translator
+	Store     Store
+	Contracts Contracts
+	Queue     Queue
+	Mailer    Mailer
+	Texts     Translator
+	// Journal records who generated or retried a report; nil records nothing.
+	Journal    Journal
 	Generators map[string]report.Generator
 	// BaseURL is Vigie's public URL, for the archive link in the e-mail.
 	BaseURL string
@@ -391,7 +399,7 @@ func (svc *Service) Generate(ctx context.Context, s tenant.Scope, clientID int64
 		id := ct.ID
 		r.ContractID = &id
 	}
-	if err := svc.request(ctx, &r); err != nil {
+	if err := svc.request(ctx, &r, "report.generate"); err != nil {
 		return Run{}, err
 	}
 	return r, nil
@@ -417,20 +425,27 @@ func (svc *Service) Retry(ctx context.Context, s tenant.Scope, id int64) (Run, e
 		uid := s.UserID
 		r.RequestedBy = &uid
 	}
-	if err := svc.request(ctx, &r); err != nil {
+	if err := svc.request(ctx, &r, "report.retry"); err != nil {
 		return Run{}, err
 	}
 	return r, nil
 }
 
 // request stores r as a new generation and queues its job, together.
-func (svc *Service) request(ctx context.Context, r *Run) error {
+func (svc *Service) request(ctx context.Context, r *Run, action string) error {
 	err := svc.d.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := svc.d.Store.RequestReportRun(ctx, r); err != nil {
 			return err
 		}
-		_, err := svc.d.Queue.Insert(ctx, RunArgs{RunID: r.ID, Generation: r.Generation}, svc.insertOpts())
-		return err
+		if _, err := svc.d.Queue.Insert(ctx, RunArgs{RunID: r.ID, Generation: r.Generation}, svc.insertOpts()); err != nil {
+			return err
+		}
+		if svc.d.Journal == nil {
+			return nil
+		}
+		cid := r.ClientID
+		return svc.d.Journal.Record(ctx, audit.Entry{ClientID: &cid, Action: action, Object: audit.Object("report_run", r.ID),
+			Summary: fmt.Sprintf("%s %s (generation %d, e-mail %t)", r.Kind, r.Period, r.Generation, r.Send)})
 	})
 	if err != nil {
 		return fmt.Errorf("queue %s report %s of client %d: %w", r.Kind, r.Period, r.ClientID, err)

@@ -403,6 +403,9 @@ func TestGenerateOnDemand(t *testing.T) {
 			if n := e.count(t, `SELECT COUNT(*) FROM mail_log`); n != 0 {
 				t.Errorf("%d mails for runs not to be sent", n)
 			}
+			if n := e.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND object = ?`, "report.generate", fmt.Sprintf("report_run:%d", first.ID)); n != 2 {
+				t.Errorf("%d journal entries for two generations, want 2", n)
+			}
 		})
 	}
 }
