@@ -152,6 +152,9 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 	if err := seedFleet(ctx, a, clientIDs, clientSites); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
+	if err := seedReview(ctx, a, clientIDs[0]); err != nil {
+		return nil, fmt.Errorf("service review: %w", err)
+	}
 	return accounts, nil
 }
 
