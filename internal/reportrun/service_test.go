@@ -278,6 +278,21 @@ func TestNoGeneratorFailsAtOnce(t *testing.T) {
 	}
 }
 
+// TestPanickingGeneratorFails: a generator that panics fails its attempts
+// like one that returns an error, and the run ends failed, not running.
+func TestPanickingGeneratorFails(t *testing.T) {
+	gen := func(context.Context, report.Request) (report.Document, error) { panic("index out of range") }
+	e := newEnv(t, "sqlite", envOptions{gens: map[string]report.Generator{report.DocMonthly: gen}, maxAttempts: 2})
+	r, err := e.svc.Generate(t.Context(), sys, e.acme.ID, report.DocMonthly, "2026-09", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, _ := e.wait(t, r.ID)
+	if failed.Status != reportrun.StatusFailed || failed.Attempts != 2 || !strings.Contains(failed.LastError, "generator panicked: index out of range") {
+		t.Fatalf("run %+v", failed)
+	}
+}
+
 // failAfterSend queues the e-mail, then fails as a crash between queuing it
 // and marking the run done would: the transaction rolls both back.
 type failAfterSend struct {

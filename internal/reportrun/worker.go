@@ -105,7 +105,7 @@ func (svc *Service) produce(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("period %q: %v: %w", r.Period, err, errPermanent)
 	}
-	doc, err := gen(ctx, report.Request{ClientID: r.ClientID, Period: p, Lang: r.Lang, Now: svc.d.Now()})
+	doc, err := generate(ctx, gen, report.Request{ClientID: r.ClientID, Period: p, Lang: r.Lang, Now: svc.d.Now()})
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
@@ -142,6 +142,18 @@ func (svc *Service) produce(ctx context.Context, r Run) error {
 		}
 		return nil
 	})
+}
+
+// generate runs a generator, a panic turned into an error: River would
+// recover it too, but the run must record the attempt, or it would stay
+// "running" for ever once River gave up.
+func generate(ctx context.Context, gen report.Generator, rq report.Request) (doc report.Document, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("generator panicked: %v", p)
+		}
+	}()
+	return gen(ctx, rq)
 }
 
 // recipients returns the addresses of the contacts the run's contract
