@@ -77,7 +77,7 @@ type fixture struct {
 
 const calendar = `{"tz":"Europe/Paris","week":{"mon":["08:00-18:00"],"tue":["08:00-18:00"],"wed":["08:00-18:00"],"thu":["08:00-18:00"],"fri":["08:00-18:00"]}}`
 
-func seed(t *testing.T, dialect string) *fixture {
+func seed(t testing.TB, dialect string) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	db := openDB(t, dialect)
