@@ -2,7 +2,8 @@ package app_test
 
 import "github.com/vigie-hq/vigie/internal/tenant"
 
-// The monthly report of a client (its page, PDF and CSV) is read by
+// The reports of a client (daily, monthly and annual: their pages, PDF and
+// CSV) are read by
 // whoever may read the client: its staff, its admin and users; another
 // client's users get 404.
 func init() {
@@ -10,6 +11,12 @@ func init() {
 		"GET /clients/{id}/reports",
 		"GET /clients/{id}/reports/pdf",
 		"GET /clients/{id}/reports/csv",
+		"GET /clients/{id}/reports/daily",
+		"GET /clients/{id}/reports/daily/pdf",
+		"GET /clients/{id}/reports/daily/csv",
+		"GET /clients/{id}/reports/annual",
+		"GET /clients/{id}/reports/annual/pdf",
+		"GET /clients/{id}/reports/annual/csv",
 	} {
 		specs[pattern] = spec{action: tenant.ClientRead, target: true}
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"html/template"
 	"math"
@@ -16,7 +15,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/report"
-	"github.com/vigie-hq/vigie/internal/reportpdf"
+	"github.com/vigie-hq/vigie/internal/reportdoc"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
@@ -35,6 +34,22 @@ func (h *Handler) registerReports(rt *router.Router) {
 	rt.HandleFunc("GET /clients/{id}/reports", h.reportShow)
 	rt.HandleFunc("GET /clients/{id}/reports/pdf", h.reportPDF)
 	rt.HandleFunc("GET /clients/{id}/reports/csv", h.reportCSV)
+	rt.HandleFunc("GET /clients/{id}/reports/daily", h.reportDailyShow)
+	rt.HandleFunc("GET /clients/{id}/reports/daily/pdf", h.reportDailyFile(false))
+	rt.HandleFunc("GET /clients/{id}/reports/daily/csv", h.reportDailyFile(true))
+	rt.HandleFunc("GET /clients/{id}/reports/annual", h.reportAnnualShow)
+	rt.HandleFunc("GET /clients/{id}/reports/annual/pdf", h.reportAnnualFile(false))
+	rt.HandleFunc("GET /clients/{id}/reports/annual/csv", h.reportAnnualFile(true))
+}
+
+// reportBuilder makes the report documents as the scheduler does, so that
+// a download is the document the scheduler would make at that instant.
+func (h *Handler) reportBuilder() reportdoc.Builder {
+	b := reportdoc.Builder{Store: h.d.Reports, Clients: h.d.Clients, Provider: h.d.Provider, Texts: h.msg, Now: h.now}
+	if h.d.Contracts != nil {
+		b.Contracts = h.d.Contracts
+	}
+	return b
 }
 
 // ReportsOn reports whether the report pages are served.
@@ -58,6 +73,7 @@ type reportRow struct {
 // reportPage is the data of GET /clients/{id}/reports.
 type reportPage struct {
 	Client client.Client
+	Nav    reportKindsNav
 	Period string // YYYY-MM asked
 	Months []option
 	// Error is the message of a period that cannot be reported.
@@ -79,6 +95,9 @@ type reportPage struct {
 	Backups     []reportRow
 	Recurring   []reportRow
 	Time        []reportRow
+	Capacity    []reportRow
+	Outside     []reportRow
+	OutsideTime string
 }
 
 // reportRequest is what the three report routes share: the client, its
@@ -94,6 +113,14 @@ type reportRequest struct {
 // reportClient loads the client (a client the caller may not read is not
 // found) and the period asked, the last complete month by default.
 func (h *Handler) reportClient(w http.ResponseWriter, r *http.Request) (reportRequest, bool) {
+	return h.reportClientFor(w, r, "period", func(now time.Time) string {
+		return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location()).AddDate(0, -1, 0).Format("2006-01")
+	})
+}
+
+// reportClientFor loads the client and the period in the query parameter
+// param, def(now in the client's zone) when it is empty.
+func (h *Handler) reportClientFor(w http.ResponseWriter, r *http.Request, param string, def func(now time.Time) string) (reportRequest, bool) {
 	c, s, ok := h.loadClient(w, r)
 	if !ok {
 		return reportRequest{}, false
@@ -106,10 +133,9 @@ func (h *Handler) reportClient(w http.ResponseWriter, r *http.Request) (reportRe
 	if l, err := time.LoadLocation(c.TimeZone); err == nil && c.TimeZone != "" {
 		loc = l
 	}
-	period := strings.TrimSpace(r.URL.Query().Get("period"))
+	period := strings.TrimSpace(r.URL.Query().Get(param))
 	if period == "" {
-		now := h.now().In(loc)
-		period = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
+		period = def(h.now().In(loc))
 	}
 	return reportRequest{c: c, s: s, v: h.view(w, r, "clients"), loc: loc, period: period}, true
 }
@@ -160,7 +186,7 @@ func (h *Handler) reportShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := rq.v
-	d := reportPage{Client: rq.c, Period: rq.period, Months: h.reportMonthOptions(v, rq.loc)}
+	d := reportPage{Client: rq.c, Nav: reportKindsNav{ClientID: rq.c.ID, Current: report.DocMonthly}, Period: rq.period, Months: h.reportMonthOptions(v, rq.loc)}
 	m, ct, err := h.figures(rq, r)
 	if err != nil {
 		msg := v.periodError(err)
@@ -206,50 +232,44 @@ func (h *Handler) reportDownloadFailed(w http.ResponseWriter, r *http.Request, v
 }
 
 func (h *Handler) reportPDF(w http.ResponseWriter, r *http.Request) {
-	rq, ok := h.reportClient(w, r)
-	if !ok {
-		return
-	}
-	m, ct, err := h.figures(rq, r)
-	if err != nil {
-		h.reportDownloadFailed(w, r, rq.v, err)
-		return
-	}
-	opts := reportpdf.Options{Texts: h.msg, Lang: rq.v.Lang, Client: rq.c.Name, Generated: h.now(), Location: rq.loc}
-	if ct != nil {
-		opts.AvailabilityTarget = ct.Availability
-	}
-	pr := rq.v.Provider
-	opts.Provider = pr.Name
-	// reportpdf draws PNG and JPEG only: an SVG logo is left out.
-	if len(pr.Logo) > 0 && (pr.LogoType == "image/png" || pr.LogoType == "image/jpeg") {
-		opts.Logo, opts.LogoType = pr.Logo, pr.LogoType
-	}
-	var buf bytes.Buffer
-	if err := reportpdf.Render(&buf, m, opts); err != nil {
-		h.fail(w, r, fmt.Errorf("render report of client %d: %w", rq.c.ID, err))
-		return
-	}
-	h.reportAttachment(w, rq, "application/pdf", "pdf", buf.Bytes())
+	h.reportMonthlyFile(w, r, false)
 }
 
 func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request) {
+	h.reportMonthlyFile(w, r, true)
+}
+
+// reportMonthlyFile sends the monthly report's PDF or CSV, made by the
+// monthly generator.
+func (h *Handler) reportMonthlyFile(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq, ok := h.reportClient(w, r)
 	if !ok {
 		return
 	}
-	m, _, err := h.figures(rq, r)
+	p, err := report.ParsePeriod(report.KindMonth, rq.period, rq.loc)
 	if err != nil {
 		h.reportDownloadFailed(w, r, rq.v, err)
 		return
 	}
-	h.reportAttachment(w, rq, "text/csv; charset=utf-8", "csv", m.CSV())
+	h.reportDocument(w, r, rq, h.reportBuilder().Monthly(), p, csv)
 }
 
-// reportAttachment sends a report file named after the client's code and
-// the period ("rapport-ACME-2026-10.pdf").
-func (h *Handler) reportAttachment(w http.ResponseWriter, rq reportRequest, contentType, ext string, body []byte) {
-	name := rq.v.T("reportweb.file") + "-" + fileSafe(rq.c.Code) + "-" + fileSafe(rq.period) + "." + ext
+// reportDocument generates a document and sends its PDF or its CSV.
+func (h *Handler) reportDocument(w http.ResponseWriter, r *http.Request, rq reportRequest, gen report.Generator, p report.Period, csv bool) {
+	doc, err := gen(r.Context(), report.Request{ClientID: rq.c.ID, Period: p, Lang: rq.v.Lang, Now: h.now()})
+	if err != nil {
+		h.reportDownloadFailed(w, r, rq.v, err)
+		return
+	}
+	if csv {
+		h.reportFile(w, doc.Name+".csv", "text/csv; charset=utf-8", doc.CSV)
+		return
+	}
+	h.reportFile(w, doc.Name+".pdf", "application/pdf", doc.PDF)
+}
+
+// reportFile sends a report file as an attachment.
+func (h *Handler) reportFile(w http.ResponseWriter, name, contentType string, body []byte) {
 	hd := w.Header()
 	hd.Set("Content-Type", contentType)
 	hd.Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -363,6 +383,19 @@ func (d *reportPage) fill(v *view, m report.Monthly, ct *contractTarget, loc *ti
 	for _, rc := range m.Alerts.Recurring {
 		d.Recurring = append(d.Recurring, reportRow{Head: rc.Asset, Cells: []string{rc.Check, strconv.Itoa(rc.Problems)}})
 	}
+	for _, c := range m.Capacity {
+		left := v.T("reportpdf.capacity.not_growing")
+		if c.DaysLeft != nil {
+			left = v.T("reportpdf.capacity.days", f.number(*c.DaysLeft, 0))
+		}
+		d.Capacity = append(d.Capacity, reportRow{Head: c.Asset, Cells: []string{c.Mount, f.percent(c.UsedPercent),
+			v.T("reportpdf.capacity.growth", f.number(c.GrowthPerDay, 2)), left},
+			Bar: chart.Bar(c.UsedPercent, 80, 90, c.Asset+" "+c.Mount+" "+f.percent(c.UsedPercent))})
+	}
+	for _, o := range m.OutOfPerimeter.Tickets {
+		d.Outside = append(d.Outside, reportRow{Head: "#" + strconv.FormatInt(o.ID, 10), Cells: []string{o.Title, f.reason(o.Reason), o.Priority.String(), f.duration(float64(o.Minutes))}})
+	}
+	d.OutsideTime = v.T("reportpdf.out_of_perimeter.total", f.duration(float64(m.OutOfPerimeter.TotalMinutes)), f.duration(float64(m.OutOfPerimeter.BillableMinutes)))
 	tm := m.Time
 	d.Time = []reportRow{
 		{Head: v.T("reportpdf.time.total"), Cells: []string{f.duration(float64(tm.TotalMinutes))}},
@@ -455,4 +488,309 @@ func (f reportFormat) date(t time.Time) string {
 
 func (f reportFormat) dateTime(t time.Time) string {
 	return f.v.T("reportpdf.at", f.date(t), t.In(f.loc).Format("15:04"))
+}
+
+// reason names a perimeter reason code as the PDF does.
+func (f reportFormat) reason(code string) string {
+	if code == "" {
+		return "—"
+	}
+	key := "reportpdf.reason." + code
+	if s := f.v.T(key); s != "["+key+"]" {
+		return s
+	}
+	return code
+}
+
+// reportKindsNav links a client's three report pages.
+type reportKindsNav struct {
+	ClientID int64
+	Current  string // report.DocDaily, DocMonthly or DocAnnual
+}
+
+// reportList is a titled table of a report page.
+type reportList struct {
+	ID, Title string
+	Rows      []reportRow
+}
+
+// reportDailyPage is the data of GET /clients/{id}/reports/daily.
+type reportDailyPage struct {
+	Client client.Client
+	Nav    reportKindsNav
+	Day    string // YYYY-MM-DD asked
+	Prev   string // the day before and after, for the arrows ("" past today)
+	Next   string
+	Error  string
+	Shown  bool
+	D      report.Daily
+	Title  string
+	SoFar  string
+	PDF    string
+	CSV    string
+	Tiles  []reportTile
+	Lists  []reportList // the tickets opened, then those resolved
+	Alerts []reportRow
+	Work   []reportRow
+	Runs   []reportRow
+}
+
+func yesterday(now time.Time) string { return now.AddDate(0, 0, -1).Format(time.DateOnly) }
+
+func (h *Handler) reportDailyShow(w http.ResponseWriter, r *http.Request) {
+	rq, ok := h.reportClientFor(w, r, "day", yesterday)
+	if !ok {
+		return
+	}
+	v := rq.v
+	pg := reportDailyPage{Client: rq.c, Nav: reportKindsNav{ClientID: rq.c.ID, Current: report.DocDaily}, Day: rq.period}
+	p, err := report.ParsePeriod(report.KindDay, rq.period, rq.loc)
+	var d report.Daily
+	if err == nil {
+		d, err = report.DailyFigures(r.Context(), h.d.Reports, rq.c.ID, p, h.now())
+	}
+	if err != nil {
+		if _, bad := fault.AsInvalid(err); !bad {
+			h.fail(w, r, err)
+			return
+		}
+		pg.Error = v.T("reportweb.bad_day")
+		h.render(w, v, http.StatusBadRequest, "report_daily", pg)
+		return
+	}
+	pg.fill(v, d, rq.loc)
+	pg.Prev = p.From.AddDate(0, 0, -1).Format(time.DateOnly)
+	if next := p.From.AddDate(0, 0, 1); next.Before(h.now()) {
+		pg.Next = next.Format(time.DateOnly)
+	}
+	q := url.Values{"day": {p.Label()}}.Encode()
+	pg.PDF = fmt.Sprintf("/clients/%d/reports/daily/pdf?%s", rq.c.ID, q)
+	pg.CSV = fmt.Sprintf("/clients/%d/reports/daily/csv?%s", rq.c.ID, q)
+	h.render(w, v, http.StatusOK, "report_daily", pg)
+}
+
+// fill lays out the day's figures; it counts nothing.
+func (pg *reportDailyPage) fill(v *view, d report.Daily, loc *time.Location) {
+	f := reportFormat{v: v, loc: loc}
+	pg.Shown, pg.D = true, d
+	pg.Title = f.date(d.Period.From)
+	if d.Period.SoFar {
+		pg.SoFar = v.T("reportpdf.so_far", f.dateTime(d.Period.Until))
+	}
+	clock := func(t time.Time) string { return t.In(loc).Format("15:04") }
+	pg.Tiles = []reportTile{
+		{Label: v.T("reportpdf.kpi.opened"), Value: strconv.Itoa(len(d.Opened))},
+		{Label: v.T("reportpdf.kpi.closed"), Value: strconv.Itoa(len(d.Closed))},
+		{Label: v.T("reportpdf.kpi.alerts"), Value: strconv.Itoa(d.AlertCount), Detail: v.T("reportweb.in_maintenance", d.InMaintenance)},
+		{Label: v.T("reportpdf.daily.kpi.time"), Value: f.duration(float64(d.Time.TotalMinutes)), Detail: v.T("reportpdf.time.on_site", d.Time.OnSiteEntries)},
+		{Label: v.T("reportpdf.kpi.backups"), Value: f.pct(d.BackupSuccess.Percent), Detail: v.T("reportweb.of", d.BackupSuccess.Part, d.BackupSuccess.Whole)},
+	}
+	tickets := func(ts []report.DayTicket) []reportRow {
+		var out []reportRow
+		for _, t := range ts {
+			title := t.Title
+			if t.OutOfPerimeter {
+				title += " (" + v.T("reportpdf.daily.out_of_perimeter") + ")"
+			}
+			out = append(out, reportRow{Head: "#" + strconv.FormatInt(t.ID, 10), Cells: []string{title, v.T("reportpdf.type." + string(t.Type)),
+				t.Priority.String(), v.T("reportpdf.daily.status." + string(t.Status))}})
+		}
+		return out
+	}
+	pg.Lists = []reportList{
+		{ID: "daily-opened", Title: v.T("reportpdf.daily.opened"), Rows: tickets(d.Opened)},
+		{ID: "daily-closed", Title: v.T("reportpdf.daily.closed"), Rows: tickets(d.Closed)},
+	}
+	for _, a := range d.Alerts {
+		state := v.T("reportpdf.daily.state." + a.State)
+		if a.Maintenance {
+			state += " (" + v.T("reportpdf.daily.maintenance") + ")"
+		}
+		pg.Alerts = append(pg.Alerts, reportRow{Head: clock(a.At), Cells: []string{a.Asset, a.Check, state}})
+	}
+	for _, e := range d.Interventions {
+		where := v.T("reportpdf.daily.remote")
+		if e.OnSite {
+			where = v.T("reportpdf.daily.on_site")
+		}
+		pg.Work = append(pg.Work, reportRow{Head: clock(e.Start), Cells: []string{e.Technician, "#" + strconv.FormatInt(e.TicketID, 10) + " " + e.Ticket,
+			f.duration(float64(e.Minutes)), where}})
+	}
+	for _, b := range d.Backups {
+		state, class := v.T("reportpdf.run.failed"), "badge-danger"
+		if b.OK {
+			state, class = v.T("reportpdf.run.ok"), "badge-active"
+		}
+		pg.Runs = append(pg.Runs, reportRow{Head: clock(b.At), Cells: []string{b.Asset + " / " + b.Check}, Badge: state, BadgeClass: class})
+	}
+}
+
+// reportDailyFile sends the daily summary's PDF or CSV.
+func (h *Handler) reportDailyFile(csv bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rq, ok := h.reportClientFor(w, r, "day", yesterday)
+		if !ok {
+			return
+		}
+		p, err := report.ParsePeriod(report.KindDay, rq.period, rq.loc)
+		if err != nil {
+			h.reportDownloadFailed(w, r, rq.v, err)
+			return
+		}
+		h.reportDocument(w, r, rq, h.reportBuilder().Daily(), p, csv)
+	}
+}
+
+// reportAnnualPage is the data of GET /clients/{id}/reports/annual.
+type reportAnnualPage struct {
+	Client     client.Client
+	Nav        reportKindsNav
+	Year       string
+	Years      []option
+	Error      string
+	Shown      bool
+	A          report.Annual
+	SoFar      string
+	PDF        string
+	CSV        string
+	YearLabel  string
+	PrevLabel  string // "" without a year before
+	Summary    []reportRow
+	Months     []reportRow
+	Tickets    template.HTML
+	Compliance template.HTML
+	MTTR       template.HTML
+	Evolutions []reportRow
+}
+
+func thisYear(now time.Time) string { return strconv.Itoa(now.Year()) }
+
+func (h *Handler) reportAnnualShow(w http.ResponseWriter, r *http.Request) {
+	rq, ok := h.reportClientFor(w, r, "year", thisYear)
+	if !ok {
+		return
+	}
+	v := rq.v
+	pg := reportAnnualPage{Client: rq.c, Nav: reportKindsNav{ClientID: rq.c.ID, Current: report.DocAnnual}, Year: rq.period}
+	now := h.now().In(rq.loc)
+	for y := now.Year(); y > now.Year()-5; y-- {
+		pg.Years = append(pg.Years, option{Value: strconv.Itoa(y), Label: strconv.Itoa(y)})
+	}
+	p, err := report.ParsePeriod(report.KindYear, rq.period, rq.loc)
+	var a report.Annual
+	if err == nil {
+		a, err = report.AnnualFigures(r.Context(), h.d.Reports, rq.c.ID, p, h.now())
+	}
+	if err != nil {
+		if _, bad := fault.AsInvalid(err); !bad {
+			h.fail(w, r, err)
+			return
+		}
+		pg.Error = v.T("reportweb.bad_year")
+		h.render(w, v, http.StatusBadRequest, "report_annual", pg)
+		return
+	}
+	pg.fill(v, a, rq.loc)
+	q := url.Values{"year": {p.Label()}}.Encode()
+	pg.PDF = fmt.Sprintf("/clients/%d/reports/annual/pdf?%s", rq.c.ID, q)
+	pg.CSV = fmt.Sprintf("/clients/%d/reports/annual/csv?%s", rq.c.ID, q)
+	h.render(w, v, http.StatusOK, "report_annual", pg)
+}
+
+// fill lays out the year's figures and charts; it counts nothing.
+func (pg *reportAnnualPage) fill(v *view, a report.Annual, loc *time.Location) {
+	f := reportFormat{v: v, loc: loc}
+	pg.Shown, pg.A, pg.YearLabel = true, a, a.Year.Label
+	if a.Period.SoFar {
+		pg.SoFar = v.T("reportpdf.annual.so_far", f.dateTime(a.Period.Until))
+	}
+	comp := func(c report.Compliance) string {
+		return f.pct(c.Percent) + " (" + v.T("reportweb.of", c.Met, c.Total) + ")"
+	}
+	type fig struct {
+		label string
+		of    func(s report.YearSummary) string
+	}
+	figs := []fig{
+		{v.T("reportpdf.kpi.opened"), func(s report.YearSummary) string { return strconv.Itoa(s.Opened) }},
+		{v.T("reportpdf.kpi.closed"), func(s report.YearSummary) string { return strconv.Itoa(s.Closed) }},
+		{v.T("reportpdf.kpi.mtto"), func(s report.YearSummary) string { return f.minutes(s.MeanToOwnMinutes) }},
+		{v.T("reportpdf.kpi.mttr"), func(s report.YearSummary) string { return f.minutes(s.MeanToResolveMinutes) }},
+		{v.T("reportpdf.kpi.tto"), func(s report.YearSummary) string { return comp(s.TTO) }},
+		{v.T("reportpdf.kpi.ttr"), func(s report.YearSummary) string { return comp(s.TTR) }},
+		{v.T("reportpdf.annual.backlog_end"), func(s report.YearSummary) string { return strconv.Itoa(s.Backlog) }},
+		{v.T("reportpdf.annual.availability"), func(s report.YearSummary) string { return f.pct(s.Availability) }},
+		{v.T("reportpdf.kpi.satisfaction"), func(s report.YearSummary) string { return f.average(s.Satisfaction) }},
+		{v.T("reportpdf.time.total"), func(s report.YearSummary) string { return f.duration(float64(s.TotalMinutes)) }},
+		{v.T("reportpdf.annual.alerts"), func(s report.YearSummary) string { return strconv.Itoa(s.Alerts) }},
+		{v.T("reportpdf.kpi.backups"), func(s report.YearSummary) string { return f.pct(s.BackupSuccess) }},
+		{v.T("reportpdf.annual.out_of_perimeter"), func(s report.YearSummary) string { return strconv.Itoa(s.OutOfPerimeter) }},
+	}
+	if a.Previous != nil {
+		pg.PrevLabel = a.Previous.Label
+	}
+	for _, x := range figs {
+		row := reportRow{Head: x.label, Cells: []string{x.of(a.Year)}}
+		if a.Previous != nil {
+			row.Cells = append(row.Cells, x.of(*a.Previous))
+		}
+		pg.Summary = append(pg.Summary, row)
+	}
+	var opened, closed, tto, ttr, avail, mttr chart.Series
+	opened.Name, closed.Name = v.T("reportpdf.col.opened"), v.T("reportpdf.col.closed")
+	tto.Name, ttr.Name, avail.Name = v.T("reportpdf.kpi.tto"), v.T("reportpdf.kpi.ttr"), v.T("reportpdf.annual.availability")
+	mttr.Name = v.T("reportpdf.kpi.mttr")
+	point := func(t time.Time, x float64) chart.Point { return chart.Point{T: t, Min: x, Avg: x, Max: x} }
+	add := func(s *chart.Series, t time.Time, x *float64, scale float64) {
+		if x != nil {
+			s.Points = append(s.Points, point(t, *x*scale))
+		}
+	}
+	for _, m := range a.Months {
+		start, err := time.ParseInLocation("2006-01", m.Label, loc)
+		if err != nil {
+			continue
+		}
+		mid := start.AddDate(0, 0, 14)
+		opened.Points = append(opened.Points, point(mid, float64(m.Opened)))
+		closed.Points = append(closed.Points, point(mid, float64(m.Closed)))
+		add(&tto, mid, m.TTO.Percent, 1)
+		add(&ttr, mid, m.TTR.Percent, 1)
+		add(&avail, mid, m.Availability, 1)
+		add(&mttr, mid, m.MeanToResolveMinutes, 60)
+		label := v.T("reportpdf.month."+strconv.Itoa(int(start.Month()))) + " " + strconv.Itoa(start.Year())
+		if m.SoFar {
+			label = v.T("reportweb.running", label)
+		}
+		pg.Months = append(pg.Months, reportRow{Head: label, Cells: []string{strconv.Itoa(m.Opened), strconv.Itoa(m.Closed),
+			f.minutes(m.MeanToResolveMinutes), comp(m.TTO), comp(m.TTR), strconv.Itoa(m.Backlog), f.pct(m.Availability)}})
+	}
+	o := chart.Options{From: a.Period.From, To: a.Period.To, Loc: loc, Locale: v.chartLocale(), Step: 31 * 24 * time.Hour,
+		Empty: v.T("reportpdf.annual.no_data"), Height: 200}
+	o.Title, o.Unit = v.T("reportpdf.annual.chart.tickets"), chart.Count
+	pg.Tickets = chart.Render(o, []chart.Series{opened, closed})
+	o.Title, o.Unit = v.T("reportpdf.annual.chart.compliance"), chart.Percent
+	pg.Compliance = chart.Render(o, []chart.Series{tto, ttr, avail})
+	o.Title, o.Unit = v.T("reportpdf.kpi.mttr"), chart.Seconds
+	pg.MTTR = chart.Render(o, []chart.Series{mttr})
+	for _, e := range a.Evolutions {
+		pg.Evolutions = append(pg.Evolutions, reportRow{Head: "#" + strconv.FormatInt(e.ID, 10), Cells: []string{e.Title, e.Priority.String(),
+			f.date(e.Created), v.T("reportpdf.daily.status." + string(e.Status))}})
+	}
+}
+
+// reportAnnualFile sends the annual report's PDF or CSV.
+func (h *Handler) reportAnnualFile(csv bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rq, ok := h.reportClientFor(w, r, "year", thisYear)
+		if !ok {
+			return
+		}
+		p, err := report.ParsePeriod(report.KindYear, rq.period, rq.loc)
+		if err != nil {
+			h.reportDownloadFailed(w, r, rq.v, err)
+			return
+		}
+		h.reportDocument(w, r, rq, h.reportBuilder().Annual(), p, csv)
+	}
 }

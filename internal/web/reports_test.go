@@ -14,7 +14,10 @@ import (
 	"github.com/vigie-hq/vigie/internal/app/apptest"
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/provider"
+	"github.com/vigie-hq/vigie/internal/report"
+	"github.com/vigie-hq/vigie/internal/reportdoc"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
@@ -169,4 +172,138 @@ func TestReportPage(t *testing.T) {
 			wantBody(t, "B's own", own, openedTile("en", 2))
 		})
 	})
+}
+
+// TestReportKindsPages walks the daily summary and the annual report: their
+// pages in both languages, their downloads (the bytes of the report
+// generators), bad input and another client's users.
+func TestReportKindsPages(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		openTicket(t, srv, "cuser@alpha.example", ticket.Ticket{Title: "Imprimante bloquée", Description: "Encore."})
+		openTicket(t, srv, "cuser@bravo.example", ticket.Ticket{Title: "Bravo trouble", Description: "B."})
+		now := time.Now().In(paris)
+		today, year := now.Format(time.DateOnly), now.Format("2006")
+		daily := fmt.Sprintf("/clients/%d/reports/daily", f.a.ID)
+		annual := fmt.Sprintf("/clients/%d/reports/annual", f.a.ID)
+
+		for _, email := range []string{"tech@example.com", "cuser@alpha.example"} {
+			t.Run(email, func(t *testing.T) {
+				b := signedIn(t, srv, email)
+				for _, lang := range []string{"fr", "en"} {
+					b.lang = lang
+					r := b.get(daily + "?day=" + today)
+					wantStatus(t, lang+" daily", r, http.StatusOK)
+					checkPage(t, lang+" daily", lang, r)
+					wantBody(t, lang+" daily", r, "Imprimante bloquée", msg(lang, "reportweb.kind.annual"), fmt.Sprintf(`href="%s/pdf?day=%s"`, daily, today))
+					wantNotBody(t, lang+" daily", r, "Bravo trouble")
+
+					r = b.get(annual + "?year=" + year)
+					wantStatus(t, lang+" annual", r, http.StatusOK)
+					checkPage(t, lang+" annual", lang, r)
+					wantBody(t, lang+" annual", r, msg(lang, "reportpdf.annual.summary"), msg(lang, "reportpdf.annual.evolution_requests"), `<svg`,
+						fmt.Sprintf(`href="%s/csv?year=%s"`, annual, year))
+				}
+				// Defaults: yesterday, where nothing happened; this year.
+				b.lang = "en"
+				def := b.get(daily)
+				wantStatus(t, "default day", def, http.StatusOK)
+				wantBody(t, "default day", def, `value="`+now.AddDate(0, 0, -1).Format(time.DateOnly)+`"`)
+				wantNotBody(t, "default day", def, "Imprimante bloquée")
+				wantStatus(t, "default year", b.get(annual), http.StatusOK)
+			})
+		}
+
+		t.Run("downloads", func(t *testing.T) {
+			b := signedIn(t, srv, "cuser@alpha.example")
+			b.lang = "fr"
+			for _, tc := range []struct{ path, name string }{
+				{daily + "/pdf?day=" + today, "compte-rendu-ALPHA-" + today + ".pdf"},
+				{annual + "/pdf?year=" + year, "rapport-annuel-ALPHA-" + year + ".pdf"},
+			} {
+				r := b.get(tc.path)
+				wantStatus(t, tc.path, r, http.StatusOK)
+				if !strings.HasPrefix(r.body, "%PDF-") || r.header.Get("Content-Type") != "application/pdf" {
+					t.Errorf("%s: %q, %q", tc.path, excerpt(r.body[:min(20, len(r.body))]), r.header.Get("Content-Type"))
+				}
+				if cd := r.header.Get("Content-Disposition"); cd != `attachment; filename="`+tc.name+`"` {
+					t.Errorf("%s: Content-Disposition %q", tc.path, cd)
+				}
+			}
+			// The CSV is the generator's, byte for byte.
+			builder := reportdoc.Builder{Store: srv.App.DB, Clients: srv.App.Clients, Provider: srv.App.Provider, Contracts: srv.App.Contracts, Texts: mustBundle(t)}
+			for _, tc := range []struct {
+				path string
+				gen  report.Generator
+				p    report.Period
+			}{
+				{daily + "/csv?day=" + today, builder.Daily(), report.Day(now.Year(), now.Month(), now.Day(), paris)},
+				{annual + "/csv?year=" + year, builder.Annual(), report.Year(now.Year(), paris)},
+			} {
+				r := b.get(tc.path)
+				wantStatus(t, tc.path, r, http.StatusOK)
+				doc, err := tc.gen(srv.Ctx(), report.Request{ClientID: f.a.ID, Period: tc.p, Lang: "fr", Now: time.Now()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The day runs: "until" (now) differs between the two; the rest must not.
+				if got, want := dropUntil(r.body), dropUntil(string(doc.CSV)); got != want {
+					t.Errorf("%s: the page's CSV differs from the generator's:\n%s\n---\n%s", tc.path, got, want)
+				}
+			}
+		})
+
+		t.Run("bad input", func(t *testing.T) {
+			b := signedIn(t, srv, "tech@example.com")
+			for _, lang := range []string{"fr", "en"} {
+				b.lang = lang
+				for _, day := range []string{"2026-02-30", "hier", "2099-01-01"} {
+					r := b.get(daily + "?day=" + day)
+					wantStatus(t, lang+" day "+day, r, http.StatusBadRequest)
+					checkPage(t, lang+" day "+day, lang, r)
+					wantBody(t, lang+" day "+day, r, msg(lang, "reportweb.bad_day"))
+					wantStatus(t, lang+" day pdf "+day, b.get(daily+"/pdf?day="+day), http.StatusBadRequest)
+				}
+				for _, y := range []string{"20x6", "2099", "0"} {
+					r := b.get(annual + "?year=" + y)
+					wantStatus(t, lang+" year "+y, r, http.StatusBadRequest)
+					wantBody(t, lang+" year "+y, r, msg(lang, "reportweb.bad_year"))
+					wantStatus(t, lang+" year csv "+y, b.get(annual+"/csv?year="+y), http.StatusBadRequest)
+				}
+			}
+		})
+
+		t.Run("other client", func(t *testing.T) {
+			b := signedIn(t, srv, "cuser@bravo.example")
+			for _, p := range []string{daily, daily + "/pdf", daily + "/csv", annual, annual + "/pdf", annual + "/csv"} {
+				r := b.get(p)
+				wantStatus(t, "B on "+p, r, http.StatusNotFound)
+				wantNotBody(t, "B on "+p, r, "Imprimante", "%PDF-")
+			}
+		})
+	})
+}
+
+// dropUntil removes the CSV lines that carry the instant of generation.
+func dropUntil(csv string) string {
+	var keep []string
+	for _, l := range strings.Split(csv, "\n") {
+		if !strings.Contains(l, ",until,") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func mustBundle(t *testing.T) *i18n.Bundle {
+	t.Helper()
+	b, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
