@@ -2,7 +2,7 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,12 +148,12 @@ type serviceLevelContract struct {
 
 // serviceLevelInput is the body of PUT /clients/{id}/service-level.
 type serviceLevelInput struct {
-	Calendar      calendarJSON            `json:"calendar" doc:"Refused (400, field calendar): business hours are set on the contract"`
-	Targets       json.RawMessage         `json:"targets" doc:"Refused (400, field targets): targets are set on the contract"`
-	AtRiskShare   float64                 `json:"at_risk_share" doc:"Share of a target after which a clock is at risk, 0 to 1 (0: 0.75)"`
-	PauseStatuses []ticket.Status         `json:"pause_statuses" doc:"Statuses that pause the time to resolve: waiting-for-client, waiting-for-third-party. Absent or null: both. []: none"`
-	Escalation    string                  `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
-	Rules         []ticket.EscalationRule `json:"rules" doc:"Escalation rules (at most 10); absent or null: none"`
+	Calendar      calendarJSON                  `json:"calendar" doc:"Refused (400, field calendar): business hours are set on the contract"`
+	Targets       map[string]serviceLevelTarget `json:"targets" doc:"Refused (400, field targets): targets are set on the contract"`
+	AtRiskShare   float64                       `json:"at_risk_share" doc:"Share of a target after which a clock is at risk, 0 to 1 (0: 0.75)"`
+	PauseStatuses []ticket.Status               `json:"pause_statuses" doc:"Statuses that pause the time to resolve: waiting-for-client, waiting-for-third-party. Absent or null: both. []: none"`
+	Escalation    string                        `json:"escalation" doc:"Whom to call, when: shown on every ticket of the client"`
+	Rules         []ticket.EscalationRule       `json:"rules" doc:"Escalation rules (at most 10); absent or null: none"`
 }
 
 // calendarJSON is a business-hours calendar in package sla's JSON form,
@@ -582,15 +582,15 @@ func (a *API) putServiceLevel(c *call) (any, error) {
 	}
 	// Business hours and targets moved onto contracts: sending them is a
 	// mistake worth saying, not something to drop silently.
-	var v fault.Invalid
+	var moved []fault.FieldError
 	if b := bytes.TrimSpace(in.Calendar); len(b) > 0 && string(b) != "null" {
-		v.Add("calendar", "set_on_contract")
+		moved = append(moved, fault.FieldError{Field: "calendar", Code: "set_on_contract"})
 	}
-	if b := bytes.TrimSpace(in.Targets); len(b) > 0 && string(b) != "null" {
-		v.Add("targets", "set_on_contract")
+	if in.Targets != nil {
+		moved = append(moved, fault.FieldError{Field: "targets", Code: "set_on_contract"})
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
+	if moved != nil {
+		return nil, &requestError{status: http.StatusBadRequest, key: "sla_contract.api_moved", fields: moved}
 	}
 	sl := ticket.ServiceLevel{ClientID: cl.ID, AtRiskShare: in.AtRiskShare, PauseStatuses: in.PauseStatuses, Escalation: in.Escalation, Rules: in.Rules}
 	ctx := c.r.Context()

@@ -12,6 +12,8 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
+	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -280,7 +282,7 @@ func (h *helpdeskEnv) testTicketReadOnly(t *testing.T) {
 		{"PUT", "/api/v1/helpdesk/settings", `{"matrix":[[1,1,1],[1,1,1],[1,1,1]],"reopen_days":0,"close_days":0}`},
 		{"POST", "/api/v1/helpdesk/categories", `{"name":"RO"}`},
 		{"DELETE", "/api/v1/helpdesk/categories/1", ""},
-		{"PUT", fmt.Sprintf("/api/v1/clients/%d/service-level", h.a.ID), `{"calendar":{"tz":"UTC","week":{"mon":["00:00-24:00"]}}}`},
+		{"PUT", fmt.Sprintf("/api/v1/clients/%d/service-level", h.a.ID), `{"escalation":"RO"}`},
 	} {
 		var body any
 		if c.body != "" {
@@ -349,7 +351,7 @@ func (h *helpdeskEnv) testTicketForeign(t *testing.T) {
 		for _, m := range []string{"GET", "PUT"} {
 			body := any(nil)
 			if m == "PUT" {
-				body = `{"calendar":{"tz":"UTC","week":{"mon":["00:00-24:00"]}}}`
+				body = `{"escalation":"Intrus"}`
 			}
 			f := h.do(t, m, fmt.Sprintf("/api/v1/clients/%d/service-level", h.b.ID), c.tok, body)
 			a := h.do(t, m, fmt.Sprintf("/api/v1/clients/%d/service-level", missing), c.tok, body)
@@ -452,13 +454,9 @@ func (h *helpdeskEnv) testTicketBadInput(t *testing.T) {
 
 func (h *helpdeskEnv) testTicketFilters(t *testing.T) {
 	c := h.s.Client("CHARLIE")
-	// A 24×7 service level, so that the due order depends on the priority alone.
-	h.do(t, "PUT", fmt.Sprintf("/api/v1/clients/%d/service-level", c.ID), h.adminTok, map[string]any{
-		"calendar": map[string]any{"tz": "UTC", "week": map[string]any{"mon": []string{"00:00-24:00"}, "tue": []string{"00:00-24:00"},
-			"wed": []string{"00:00-24:00"}, "thu": []string{"00:00-24:00"}, "fri": []string{"00:00-24:00"}, "sat": []string{"00:00-24:00"}, "sun": []string{"00:00-24:00"}}},
-		"targets": map[string]any{"P1": map[string]int{"tto_minutes": 30, "ttr_minutes": 240}, "P3": map[string]int{"tto_minutes": 240, "ttr_minutes": 1440},
-			"P4": map[string]int{"tto_minutes": 480, "ttr_minutes": 2880}},
-	}).want(t, 200)
+	// A 24×7 contract, so that the due order depends on the priority alone.
+	h.contract(t, c.ID, "CHARLIE-1", sla.AlwaysOpen().String(), map[sla.Priority]sla.Target{
+		"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, "P3": {TTO: 4 * time.Hour, TTR: 24 * time.Hour}, "P4": {TTO: 8 * time.Hour, TTR: 48 * time.Hour}})
 	base := map[string]any{"client_id": c.ID}
 	with := func(kv ...any) map[string]any {
 		m := map[string]any{}
@@ -752,13 +750,8 @@ func (h *helpdeskEnv) testCategories(t *testing.T) {
 
 // level is a service level as the API writes it.
 type level struct {
-	ClientID   int64           `json:"client_id"`
-	Configured bool            `json:"configured"`
-	Calendar   json.RawMessage `json:"calendar"`
-	Targets    map[string]struct {
-		TTO int `json:"tto_minutes"`
-		TTR int `json:"ttr_minutes"`
-	} `json:"targets"`
+	ClientID      int64    `json:"client_id"`
+	Configured    bool     `json:"configured"`
 	AtRiskShare   float64  `json:"at_risk_share"`
 	PauseStatuses []string `json:"pause_statuses"`
 	Escalation    string   `json:"escalation"`
@@ -769,7 +762,28 @@ type level struct {
 		RaiseLevel string `json:"raise_level"`
 		ReassignTo *int64 `json:"reassign_to"`
 	} `json:"rules"`
-	Updated *time.Time `json:"updated_at"`
+	Updated  *time.Time `json:"updated_at"`
+	Contract *struct {
+		ID        int64           `json:"id"`
+		Reference string          `json:"reference"`
+		Calendar  json.RawMessage `json:"calendar"`
+		Targets   map[string]struct {
+			TTO int `json:"tto_minutes"`
+			TTR int `json:"ttr_minutes"`
+		} `json:"targets"`
+	} `json:"contract"`
+}
+
+// contract gives a client an active contract from 1 January 2020 with
+// these business hours and targets.
+func (h *helpdeskEnv) contract(t *testing.T, clientID int64, ref, cal string, targets map[sla.Priority]sla.Target) contract.Contract {
+	t.Helper()
+	c := contract.Contract{ClientID: clientID, Reference: ref, Title: "Infogérance " + ref, Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		State: contract.StateActive, Calendar: cal, Targets: targets, Availability: 99.5}
+	if err := h.s.App.Contracts.Create(h.s.Ctx(), tenant.System(), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // sameJSON reports whether two JSON texts hold the same value.
@@ -790,26 +804,29 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/clients/%d/service-level", e.ID)
 	var sl level
 	h.do(t, "GET", path, h.techTok, nil).want(t, 200).decode(t, &sl)
-	if sl.ClientID != e.ID || sl.Configured || len(sl.Targets) != 0 || sl.Updated != nil || !sameJSON(t, sl.Calendar, []byte(ticket.DefaultCalendar)) {
-		t.Fatalf("default service level %+v (calendar %s)", sl, sl.Calendar)
+	if sl.ClientID != e.ID || sl.Configured || sl.Updated != nil || sl.Contract != nil {
+		t.Fatalf("default service level of a client without contract %+v", sl)
 	}
-
+	// Business hours and targets are the contract's, shown read-only.
 	calendar := `{"tz":"Europe/Paris","week":{"mon":["08:00-12:00","14:00-18:00"],"tue":["08:00-18:00"]},"holidays":"FR","extra":["2026-12-24"]}`
-	body := `{"calendar":` + calendar + `,"targets":{"P1":{"tto_minutes":30,"ttr_minutes":240},"P3":{"tto_minutes":240,"ttr_minutes":2880}},` +
-		`"at_risk_share":0.8,"pause_statuses":["waiting-for-client"],"escalation":"Appeler le 01 23 45 67 89",` +
+	k := h.contract(t, e.ID, "ECHO-1", calendar, map[sla.Priority]sla.Target{"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, "P3": {TTO: 4 * time.Hour, TTR: 48 * time.Hour}})
+	body := `{"at_risk_share":0.8,"pause_statuses":["waiting-for-client"],"escalation":"Appeler le 01 23 45 67 89",` +
 		`"rules":[{"trigger":"breached","clock":"ttr","notify":true,"raise_level":"N2","reassign_to":null}]}`
 	r := h.do(t, "PUT", path, h.managerTok, body).want(t, 200)
 	if !bytes.Contains(r.body, []byte(`"calendar":{`)) {
-		t.Errorf("the calendar is not a JSON object: %s", r.body)
+		t.Errorf("the contract's calendar is not a JSON object: %s", r.body)
 	}
 	var saved level
 	r.decode(t, &saved)
 	if !saved.Configured || saved.Updated == nil || saved.AtRiskShare != 0.8 || !slices.Equal(saved.PauseStatuses, []string{"waiting-for-client"}) ||
-		saved.Escalation != "Appeler le 01 23 45 67 89" || len(saved.Targets) != 2 ||
-		len(saved.Rules) != 1 || saved.Rules[0].RaiseLevel != "N2" || saved.Rules[0].Clock != "ttr" || !saved.Rules[0].Notify ||
-		saved.Targets["P1"].TTO != 30 || saved.Targets["P1"].TTR != 240 || saved.Targets["P3"].TTO != 240 || saved.Targets["P3"].TTR != 2880 ||
-		!sameJSON(t, saved.Calendar, []byte(calendar)) {
-		t.Fatalf("saved %+v (calendar %s)", saved, saved.Calendar)
+		saved.Escalation != "Appeler le 01 23 45 67 89" ||
+		len(saved.Rules) != 1 || saved.Rules[0].RaiseLevel != "N2" || saved.Rules[0].Clock != "ttr" || !saved.Rules[0].Notify {
+		t.Fatalf("saved %+v", saved)
+	}
+	if c := saved.Contract; c == nil || c.ID != k.ID || c.Reference != "ECHO-1" || len(c.Targets) != 2 ||
+		c.Targets["P1"].TTO != 30 || c.Targets["P1"].TTR != 240 || c.Targets["P3"].TTO != 240 || c.Targets["P3"].TTR != 2880 ||
+		!sameJSON(t, c.Calendar, []byte(k.Calendar)) {
+		t.Fatalf("contract shown with the service level: %+v", saved.Contract)
 	}
 	var again level
 	h.do(t, "GET", path, h.userTok, nil).problem(t, 404) // a client user of A does not see ECHO
@@ -817,35 +834,21 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 	if !reflect.DeepEqual(again, saved) {
 		t.Fatalf("read back %+v, saved %+v", again, saved)
 	}
-	// The stored service level is what the SLA runs on, with durations.
-	stored, found, err := h.s.App.Tickets.ServiceLevel(h.s.Ctx(), tenant.System(), e.ID)
-	if err != nil || !found || stored.Targets[ticket.P1].TTO != 30*time.Minute || stored.Targets[ticket.P3].TTR != 48*time.Hour {
-		t.Fatalf("stored %+v, %v, %v", stored, found, err)
-	}
 
 	for _, c := range []struct {
 		name, tok, body string
 		status          int
 		field, code     string
 	}{
-		{"unknown zone", h.adminTok, `{"calendar":{"tz":"Mars/Olympus","week":{"mon":["08:00-12:00"]}}}`, 422, "calendar", "invalid_calendar"},
-		{"bad range", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["25:00-26:00"]}}}`, 422, "calendar", "invalid_calendar"},
-		{"no business hours", h.adminTok, `{"calendar":{"tz":"UTC","week":{}}}`, 422, "calendar", "invalid_calendar"},
-		{"unknown calendar field", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]},"colour":"red"}}`, 422, "calendar", "invalid_calendar"},
-		{"calendar as a string", h.adminTok, `{"calendar":"{\"tz\":\"UTC\",\"week\":{\"mon\":[\"08:00-12:00\"]}}"}`, 422, "calendar", "invalid_calendar"},
-		{"no calendar", h.adminTok, `{"targets":{}}`, 422, "calendar", "required"},
-		{"null calendar", h.adminTok, `{"calendar":null}`, 422, "calendar", "required"},
-		{"priority P5", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"targets":{"P5":{"tto_minutes":1,"ttr_minutes":2}}}`, 422, "targets.P5", "invalid_choice"},
-		{"own after resolve", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"targets":{"P1":{"tto_minutes":300,"ttr_minutes":60}}}`, 422, "targets.P1", "tto_after_ttr"},
-		{"negative target", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"targets":{"P2":{"tto_minutes":-1,"ttr_minutes":60}}}`, 422, "targets.P2.tto_minutes", "out_of_range"},
-		{"huge target", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"targets":{"P2":{"tto_minutes":1,"ttr_minutes":9223372036854}}}`, 422, "targets.P2.ttr_minutes", "out_of_range"},
-		{"target in nanoseconds", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"targets":{"P2":{"ttr":60}}}`, 400, "ttr", "unknown_field"},
-		{"pause on new", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"pause_statuses":["new"]}`, 422, "pause_statuses", "invalid_choice"},
-		{"share over one", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"at_risk_share":2}`, 422, "at_risk_share", "out_of_range"},
-		{"technician", h.techTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}}}`, 403, "", ""},
-		{"rule on an unknown trigger", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"rules":[{"trigger":"late","notify":true}]}`, 422, "rules.0.trigger", "invalid_choice"},
-		{"rule that does nothing", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"rules":[{"trigger":"breached"}]}`, 422, "rules.0", "rule_does_nothing"},
-		{"rule reassigning to nobody", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"rules":[{"trigger":"breached","reassign_to":999999}]}`, 422, "rules.0.reassign_to", "invalid_choice"},
+		{"calendar", h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}},"escalation":"x"}`, 400, "calendar", "set_on_contract"},
+		{"targets", h.adminTok, `{"targets":{"P1":{"tto_minutes":30,"ttr_minutes":240}}}`, 400, "targets", "set_on_contract"},
+		{"empty targets", h.adminTok, `{"targets":{}}`, 400, "targets", "set_on_contract"},
+		{"pause on new", h.adminTok, `{"pause_statuses":["new"]}`, 422, "pause_statuses", "invalid_choice"},
+		{"share over one", h.adminTok, `{"at_risk_share":2}`, 422, "at_risk_share", "out_of_range"},
+		{"technician", h.techTok, `{"escalation":"x"}`, 403, "", ""},
+		{"rule on an unknown trigger", h.adminTok, `{"rules":[{"trigger":"late","notify":true}]}`, 422, "rules.0.trigger", "invalid_choice"},
+		{"rule that does nothing", h.adminTok, `{"rules":[{"trigger":"breached"}]}`, 422, "rules.0", "rule_does_nothing"},
+		{"rule reassigning to nobody", h.adminTok, `{"rules":[{"trigger":"breached","reassign_to":999999}]}`, 422, "rules.0.reassign_to", "invalid_choice"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := h.do(t, "PUT", path, c.tok, c.body).problem(t, c.status)
@@ -860,22 +863,34 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 	if !reflect.DeepEqual(again, saved) {
 		t.Fatalf("refused changes changed the service level: %+v", again)
 	}
-	// The message says what is wrong with the calendar.
-	p := h.do(t, "PUT", path, h.adminTok, `{"calendar":{"tz":"Mars/Olympus","week":{"mon":["08:00-12:00"]}}}`, header("Accept-Language", "en")).problem(t, 422)
-	if _, msg := p.field(t, "calendar"); !strings.Contains(msg, "tz") || !strings.Contains(msg, "Mars/Olympus") {
+	// The message says where the calendar is set now.
+	p := h.do(t, "PUT", path, h.adminTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}}}`, header("Accept-Language", "en")).problem(t, 400)
+	if _, msg := p.field(t, "calendar"); !strings.Contains(msg, "contract") {
 		t.Errorf("calendar message %q", msg)
 	}
 
 	// A client admin reads its own service level but may not change it.
 	pathA := fmt.Sprintf("/api/v1/clients/%d/service-level", h.a.ID)
 	h.do(t, "GET", pathA, h.clientTok, nil).want(t, 200)
-	h.do(t, "PUT", pathA, h.clientTok, `{"calendar":{"tz":"UTC","week":{"mon":["08:00-12:00"]}}}`).problem(t, 403)
+	h.do(t, "PUT", pathA, h.clientTok, `{"escalation":"x"}`).problem(t, 403)
 
-	// Tickets of the client now run SLA clocks.
+	// Tickets of the client run the contract's clocks; a client without a
+	// contract's are out of perimeter, which the list filters.
 	tk := h.create(t, h.adminTok, map[string]any{"client_id": e.ID, "type": "incident", "title": "Panne générale", "impact": 1, "urgency": 1})
-	if !tk.SLA.Covered || tk.SLA.TTODue == nil || tk.SLA.TTRDue == nil || !tk.SLA.TTODue.Before(*tk.SLA.TTRDue) {
-		t.Fatalf("SLA of a P1 under a service level: %+v", tk.SLA)
+	if !tk.SLA.Covered || tk.SLA.TTODue == nil || tk.SLA.TTRDue == nil || !tk.SLA.TTODue.Before(*tk.SLA.TTRDue) || tk.ContractID == nil || *tk.ContractID != k.ID || tk.OutOfPerimeter {
+		t.Fatalf("SLA of a P1 under a contract: %+v", tk)
 	}
+	out := h.create(t, h.adminTok, map[string]any{"client_id": h.b.ID, "type": "incident", "title": "Sans contrat"})
+	if out.SLA.Covered || !out.OutOfPerimeter || out.PerimeterReason != "no_contract" || out.ContractID != nil {
+		t.Fatalf("ticket of a client without contract: %+v", out)
+	}
+	if ids := h.list(t, h.adminTok, "out_of_perimeter=1&limit=200"); !slices.Contains(ids, out.ID) || slices.Contains(ids, tk.ID) {
+		t.Errorf("out_of_perimeter=1 lists %v (in: %d, out: %d)", ids, tk.ID, out.ID)
+	}
+	if ids := h.list(t, h.adminTok, "out_of_perimeter=0&limit=200"); !slices.Contains(ids, out.ID) || !slices.Contains(ids, tk.ID) {
+		t.Errorf("out_of_perimeter=0 lists %v", ids)
+	}
+	h.do(t, "GET", "/api/v1/tickets?out_of_perimeter=maybe", h.adminTok, nil).problem(t, 422)
 }
 
 // TestTicketOpenAPI checks that the helpdesk is documented with its own
@@ -898,7 +913,7 @@ func TestTicketOpenAPI(t *testing.T) {
 	}
 	for _, name := range []string{"Ticket", "TicketPage", "TicketSLA", "TicketCreate", "TicketPatch", "Followup", "FollowupInput", "TicketEvent",
 		"Timeline", "TimeEntry", "TimeEntryPage", "TimeEntryInput", "HelpdeskSettings", "HelpdeskSettingsInput", "Category", "CategoryPage",
-		"CategoryInput", "ServiceLevel", "ServiceLevelInput", "ServiceLevelTarget", "Calendar"} {
+		"CategoryInput", "ServiceLevel", "ServiceLevelContract", "ServiceLevelInput", "ServiceLevelTarget", "Calendar"} {
 		if _, ok := doc.Components.Schemas[name]; !ok {
 			t.Errorf("no schema %s", name)
 		}
@@ -913,7 +928,7 @@ func TestTicketOpenAPI(t *testing.T) {
 	if s := doc.Components.Schemas["ServiceLevelInput"].Properties["calendar"]; s["$ref"] != "#/components/schemas/Calendar" {
 		t.Errorf("calendar schema %v, want the Calendar object", s)
 	}
-	if s := doc.Components.Schemas["ServiceLevel"].Properties["targets"]; s["type"] != "object" || s["additionalProperties"] == nil {
+	if s := doc.Components.Schemas["ServiceLevelContract"].Properties["targets"]; s["type"] != "object" || s["additionalProperties"] == nil {
 		t.Errorf("targets schema %v, want an object of targets", s)
 	}
 	if !slices.Equal(doc.Components.Schemas["TicketCreate"].Required, []string{"type", "title"}) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/app/apptest"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/sla"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/ticket"
@@ -52,21 +53,37 @@ func linkedClientUser(t *testing.T, srv *apptest.Server, f fixture) string {
 	return email
 }
 
-// roundTheClock gives a client a 24×7 service level with the targets.
+// escalationText is the escalation instructions of the fixtures' service level.
+const escalationText = "Call the duty manager on 01 02 03 04 05"
+
+// roundTheClock gives a client a 24×7 contract in force since 2020 with the
+// targets, and a service level with escalation instructions.
 func roundTheClock(t *testing.T, srv *apptest.Server, clientID int64, targets map[ticket.Priority]sla.Target) {
 	t.Helper()
-	sl := ticket.ServiceLevel{ClientID: clientID, Calendar: sla.AlwaysOpen().String(), Targets: targets, Escalation: "Call the duty manager on 01 02 03 04 05"}
-	if err := srv.App.Tickets.SaveServiceLevel(srv.Ctx(), tenant.System(), sl); err != nil {
+	ctx, sys := srv.Ctx(), tenant.System()
+	c := contract.Contract{ClientID: clientID, Reference: "SLA-24x7", Title: "24×7", Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		State: contract.StateActive, Calendar: sla.AlwaysOpen().String(), Targets: map[sla.Priority]sla.Target{}, Availability: 99.5}
+	for p, tg := range targets {
+		c.Targets[sla.Priority(p.String())] = tg
+	}
+	if err := srv.App.Contracts.Create(ctx, sys, &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Tickets.SaveServiceLevel(ctx, sys, ticket.ServiceLevel{ClientID: clientID, Escalation: escalationText}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// helpdeskFixture gives client A of the fixture a service level, a category
-// and a ticket opened by its client user, with a public reply, a private
-// note and time spent; it returns the ticket's id.
+// helpdeskFixture gives client A of the fixture a service level (no
+// contract: the pages test gives A one of its own, and its ticket shows
+// "no contract in force"), a category and a ticket opened by its client
+// user, with a public reply, a private note and time spent; it returns the
+// ticket's id.
 func helpdeskFixture(t *testing.T, srv *apptest.Server, f fixture) int64 {
 	t.Helper()
-	roundTheClock(t, srv, f.a.ID, map[ticket.Priority]sla.Target{ticket.P3: {TTO: time.Hour, TTR: 8 * time.Hour}})
+	if err := srv.App.Tickets.SaveServiceLevel(srv.Ctx(), tenant.System(), ticket.ServiceLevel{ClientID: f.a.ID, Escalation: escalationText}); err != nil {
+		t.Fatal(err)
+	}
 	cat := ticket.Category{Name: "Network"}
 	if err := srv.App.Tickets.SaveCategory(srv.Ctx(), tenant.System(), &cat); err != nil {
 		t.Fatal(err)
@@ -384,7 +401,17 @@ func TestQueueSortsByDueTime(t *testing.T) {
 			t.Errorf("sorted by due time: %s", got)
 		}
 		// A row counts down to the nearest deadline: the time to own, until the ticket is taken.
-		wantBody(t, "countdowns", due, msg("en", "sla.due_in", "15m"), msg("en", "sla.due_in", "30m"), msg("en", "sla.due_in", "1h 00m"), msg("en", "sla.none"))
+		wantBody(t, "countdowns", due, msg("en", "sla.due_in", "15m"), msg("en", "sla.due_in", "30m"), msg("en", "sla.due_in", "1h 00m"), msg("en", "sla_contract.no_contract_clock"))
+		// BRAVO has no contract: its ticket is out of perimeter, which the list shows and filters.
+		noContract := msg("en", "sla_contract.badge", msg("en", "sla_contract.reason.no_contract"))
+		wantBody(t, "out-of-perimeter badge", due, noContract)
+		outOnly := tech.get("/tickets?queue=open&out_of_perimeter=1")
+		if got := strings.Join(order(outOnly.body, titles...), ", "); got != "No-SLA BRAVO" {
+			t.Errorf("out-of-perimeter filter lists %s", got)
+		}
+		page := tech.get(fmt.Sprintf("/tickets/%d", none.ID))
+		wantBody(t, "ticket without contract", page, noContract, msg("en", "sla_contract.no_contract_in_force"))
+		wantNotBody(t, "ticket of a technician", page, `action="/tickets/`+itoa(none.ID)+`/perimeter"`)
 		updated := tech.get("/tickets?queue=open&sort=updated")
 		if got := strings.Join(order(updated.body, titles...), ", "); got != "Second-due P2, No-SLA BRAVO, First-due P1, Third-due P3" {
 			t.Errorf("sorted by last update: %s", got)
@@ -465,95 +492,58 @@ func TestServiceLevelForm(t *testing.T) {
 		wantStatus(t, "technician", signedIn(t, srv, "tech@example.com").get(path), http.StatusForbidden)
 		wantStatus(t, "client admin", signedIn(t, srv, "cadmin@alpha.example").get(path), http.StatusForbidden)
 
+		// Without a contract: no clock, and the way to the contracts.
 		page := m.get(path)
 		wantStatus(t, "form", page, http.StatusOK)
-		// The default calendar: Monday to Friday 08:30–12:00 and 13:30–18:00.
-		wantBody(t, "default", page, msg("en", "service_level.none"), msg("en", "service_level.weekly", "40h 00m"))
-		if inputValue(page.body, "mon.2.start") != "13:30" {
-			t.Errorf("Monday's second range starts at %q", inputValue(page.body, "mon.2.start"))
+		wantBody(t, "default", page, msg("en", "sla_contract.service_level_none"), msg("en", "sla_contract.no_contract_in_force"),
+			fmt.Sprintf(`href="/clients/%d/contracts"`, f.a.ID))
+		// Hours and targets are no longer inputs here.
+		for _, field := range []string{"mon.1.start", "time_zone", "P1.tto_h"} {
+			if strings.Contains(page.body, `name="`+field+`"`) {
+				t.Errorf("the service-level form still has an input %s", field)
+			}
 		}
 
-		form := url.Values{
-			"time_zone": {"Europe/Paris"}, "holidays": {"FR"},
-			"mon.1.start": {"09:00"}, "mon.1.end": {"12:00"}, "mon.2.start": {"14:00"}, "mon.2.end": {"18:00"},
-			"tue.1.start": {"09:00"}, "tue.1.end": {"17:00"}, "tue.2.start": {""}, "tue.2.end": {""},
-			"sat.1.start": {"20:00"}, "sat.1.end": {"00:00"},
-			"extra":    {"2026-12-24\n2026-12-31\n"},
-			"P1.tto_h": {"0"}, "P1.tto_m": {"30"}, "P1.ttr_h": {"4"}, "P1.ttr_m": {""},
-			"P2.tto_h": {"2"}, "P2.ttr_h": {"16"}, "P2.ttr_m": {"30"},
-			"at_risk_share": {"80"}, "escalation": {"Call Jo, then the CTO."},
+		// With a contract in force: its hours and targets, read-only, and a link to it.
+		k := contract.Contract{ClientID: f.a.ID, Reference: "INF-SL", Title: "Infogérance", Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+			State: contract.StateActive, Calendar: ticket.DefaultCalendar, Availability: 99.5,
+			Targets: map[sla.Priority]sla.Target{"P1": {TTO: 30 * time.Minute, TTR: 4 * time.Hour}}}
+		if err := srv.App.Contracts.Create(ctx(), tenant.System(), &k); err != nil {
+			t.Fatal(err)
 		}
+		page = m.get(path)
+		wantBody(t, "contract", page, fmt.Sprintf(`href="/contracts/%d"`, k.ID), "INF-SL", msg("en", "contract.weekly", "40h 00m"), "4h 00m")
+		wantNotBody(t, "contract", page, msg("en", "sla_contract.no_contract_in_force"))
+
+		// The form saves how the helpdesk works; hours sent anyway change nothing.
+		form := url.Values{"at_risk_share": {"80"}, "escalation": {"Call Jo, then the CTO."}, "time_zone": {"Asia/Tokyo"}, "P1.tto_h": {"9"}}
 		r := m.post(path, form)
 		wantStatus(t, "save", r, http.StatusSeeOther)
 		sl, found, err := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID)
-		if err != nil || !found {
-			t.Fatalf("service level: %v, found %v", err, found)
+		if err != nil || !found || sl.AtRiskShare != 0.8 || sl.Escalation != "Call Jo, then the CTO." {
+			t.Fatalf("service level: %+v, found %v, %v", sl, found, err)
 		}
-		wantCal := `{"tz":"Europe/Paris","week":{"mon":["09:00-12:00","14:00-18:00"],"tue":["09:00-17:00"],"sat":["20:00-24:00"]},"holidays":"FR","extra":["2026-12-24","2026-12-31"]}`
-		if sl.Calendar != wantCal {
-			t.Errorf("calendar %s\nwant     %s", sl.Calendar, wantCal)
+		if got, err := srv.App.Contracts.Get(ctx(), tenant.System(), k.ID); err != nil || got.Calendar != k.Calendar || got.Targets["P1"] != k.Targets["P1"] {
+			t.Errorf("the service-level form changed the contract: %+v, %v", got, err)
 		}
-		wantTargets := map[ticket.Priority]sla.Target{ticket.P1: {TTO: 30 * time.Minute, TTR: 4 * time.Hour}, ticket.P2: {TTO: 2 * time.Hour, TTR: 16*time.Hour + 30*time.Minute}}
-		if fmt.Sprint(sl.Targets) != fmt.Sprint(wantTargets) || sl.AtRiskShare != 0.8 || sl.Escalation != "Call Jo, then the CTO." {
-			t.Errorf("saved %+v", sl)
-		}
-		// The form shows back what was saved, with the weekly total.
 		page = m.get(r.loc)
-		wantBody(t, "saved", page, msg("en", "flash.service_level_saved", f.a.Name), msg("en", "service_level.weekly", "19h 00m"))
-		wantNotBody(t, "saved", page, msg("en", "service_level.none"))
-		for field, want := range map[string]string{"mon.2.start": "14:00", "sat.1.end": "00:00", "P2.ttr_m": "30", "at_risk_share": "80", "tue.2.start": ""} {
-			if got := inputValue(page.body, field); got != want {
-				t.Errorf("%s shows %q, want %q", field, got, want)
-			}
+		wantBody(t, "saved", page, msg("en", "flash.service_level_saved", f.a.Name))
+		wantNotBody(t, "saved", page, msg("en", "sla_contract.service_level_none"))
+		if got := inputValue(page.body, "at_risk_share"); got != "80" {
+			t.Errorf("at_risk_share shows %q", got)
 		}
 
 		// Bad input is refused field by field, in both languages, and changes nothing.
-		bad := url.Values{}
-		for k, v := range form {
-			bad[k] = v
-		}
-		bad.Set("tue.1.start", "17:00")
-		bad.Set("tue.1.end", "09:00") // ends before it starts
-		bad.Set("extra", "24/12/2026")
-		bad.Set("P1.tto_h", "5") // time to own after time to resolve
 		for _, lang := range []string{"fr", "en"} {
 			m.lang = lang
-			r := m.post(path, bad)
+			r := m.post(path, url.Values{"at_risk_share": {"150"}, "escalation": {"Changed"}})
 			wantStatus(t, lang, r, http.StatusUnprocessableEntity)
-			for field, code := range map[string]string{"tue": "invalid_range", "extra": "invalid_date"} {
-				if got := fieldErrorBlock(r.body, field); got != fieldErr(lang, code, "") {
-					t.Errorf("%s: error under %s = %q", lang, field, got)
-				}
-			}
-			wantBody(t, lang, r, `<a href="#f-tue">`+msg(lang, "field.tue")+`</a>`)
-			if inputValue(r.body, "tue.1.start") != "17:00" {
-				t.Errorf("%s: the form lost the input", lang)
+			if got := fieldErrorBlock(r.body, "at_risk_share"); got == "" {
+				t.Errorf("%s: no error under at_risk_share", lang)
 			}
 		}
-		bad.Set("tue.1.start", "09:00")
-		bad.Set("tue.1.end", "17:00")
-		bad.Set("extra", "")
-		r = m.post(path, bad)
-		wantStatus(t, "tto after ttr", r, http.StatusUnprocessableEntity)
-		if got := fieldErrorBlock(r.body, "targets.P1"); got != fieldErr("en", "tto_after_ttr", "") {
-			t.Errorf("targets error = %q", got)
-		}
-		empty := url.Values{"time_zone": {"Europe/Paris"}, "mon.1.start": {""}, "mon.1.end": {""}}
-		r = m.post(path, empty)
-		wantStatus(t, "no hours", r, http.StatusUnprocessableEntity)
-		wantBody(t, "no hours", r, fieldErr("en", "no_business_hours", ""))
-		after, _, _ := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID)
-		if after.Calendar != wantCal {
-			t.Errorf("refused input changed the calendar to %s", after.Calendar)
-		}
-
-		// 24×7.
-		m.lang = "en"
-		wantStatus(t, "24x7", m.post(path, url.Values{"time_zone": {"Europe/Paris"}, "always_open": {"1"}}), http.StatusSeeOther)
-		page = m.get(path)
-		wantBody(t, "24x7", page, msg("en", "service_level.weekly", "168h 00m"))
-		if !regexp.MustCompile(`name="always_open" value="1" checked`).MatchString(page.body) {
-			t.Error("24×7 is not shown checked")
+		if after, _, _ := srv.App.Tickets.ServiceLevel(ctx(), tenant.System(), f.a.ID); after.Escalation != "Call Jo, then the CTO." {
+			t.Errorf("refused input changed the service level: %+v", after)
 		}
 	})
 }
@@ -821,5 +811,35 @@ func TestTicketAssetLinks(t *testing.T) {
 		wantBody(t, "client view", cpage, "pc-accueil")
 		wantNotBody(t, "client view", cpage, `name="asset_ids"`)
 		wantStatus(t, "client link", c.post(path+"/assets", url.Values{}), http.StatusForbidden)
+	})
+}
+
+// TestTicketPerimeterOverride: a helpdesk admin puts a ticket of a client
+// without contract back in the perimeter from its page (shown in the
+// timeline and the badge gone); a technician may not; a bad value changes nothing.
+func TestTicketPerimeterOverride(t *testing.T) {
+	eachDialect(t, func(t *testing.T, srv *apptest.Server) {
+		f := newFixture(t, srv)
+		tk := openTicket(t, srv, "tech@example.com", ticket.Ticket{ClientID: f.b.ID, Title: "Imprimante hors contrat"})
+		path := fmt.Sprintf("/tickets/%d", tk.ID)
+		m := signedIn(t, srv, "manager@example.com")
+		m.lang = "en"
+		badge := msg("en", "sla_contract.badge", msg("en", "sla_contract.reason.no_contract"))
+		page := m.get(path)
+		wantBody(t, "manager's ticket page", page, badge, `action="`+path+`/perimeter"`, msg("en", "sla_contract.set_in"))
+
+		wantStatus(t, "technician", signedIn(t, srv, "tech@example.com").post(path+"/perimeter", url.Values{"out": {"0"}}), http.StatusForbidden)
+		wantStatus(t, "bad value", m.post(path+"/perimeter", url.Values{"out": {"maybe"}}), http.StatusUnprocessableEntity)
+		if got, _ := srv.App.Tickets.Get(ctx(), tenant.System(), tk.ID); !got.OutOfPerimeter {
+			t.Fatalf("refused overrides changed the ticket: %+v", got)
+		}
+		wantStatus(t, "override", m.post(path+"/perimeter", url.Values{"out": {"0"}}), http.StatusSeeOther)
+		got, err := srv.App.Tickets.Get(ctx(), tenant.System(), tk.ID)
+		if err != nil || got.OutOfPerimeter || got.PerimeterReason != ticket.PerimeterManual {
+			t.Fatalf("after the override: %+v, %v", got, err)
+		}
+		page = m.get(path)
+		wantNotBody(t, "after the override", page, `id="perimeter-badge"`)
+		wantBody(t, "after the override", page, msg("en", "sla_contract.event", "manager", badge, msg("en", "sla_contract.in_manual")), msg("en", "sla_contract.set_out"))
 	})
 }
