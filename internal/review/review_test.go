@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -545,4 +546,39 @@ func TestThresholds(t *testing.T) {
 			t.Errorf("range of days compared %s", x.Kind)
 		}
 	}
+}
+
+// words is a Translator for the file name.
+type words map[string]string
+
+func (w words) T(lang, key string, _ ...any) string { return w[lang+" "+key] }
+
+// TestGenerator: the scheduler's generator makes the review of the request
+// at its instant, names the files in the request's language and hands the
+// PDF to the renderer.
+func TestGenerator(t *testing.T) {
+	f := seed(t, "sqlite")
+	ctx := t.Context()
+	var gotLang string
+	var gotBreaches int
+	render := func(_ context.Context, w io.Writer, rv review.Review, lang string, generated time.Time) error {
+		gotLang, gotBreaches = lang, len(rv.Breaches)
+		_, err := w.Write([]byte("%PDF-fake " + generated.Format(time.RFC3339)))
+		return err
+	}
+	gen := review.Generator(f.svc, words{"en review.file": "review", "fr review.file": "revue"}, render)
+	now := at(10, 1, 6, 0)
+	doc, err := gen(ctx, report.Request{ClientID: f.alpha.ID, Period: f.q3, Lang: "en", Now: now})
+	ok(t, err)
+	if doc.Name != "review-ALPHA-2026-Q3" || string(doc.PDF) != "%PDF-fake 2026-10-01T06:00:00Z" || gotLang != "en" || gotBreaches != 3 {
+		t.Errorf("document %q, pdf %q, lang %q, %d breaches", doc.Name, doc.PDF, gotLang, gotBreaches)
+	}
+	rv, err := f.svc.Get(ctx, sys, f.alpha.ID, f.q3)
+	ok(t, err)
+	if !bytes.Equal(doc.CSV, rv.CSV()) {
+		t.Error("the scheduled CSV differs from the page's")
+	}
+	// A period not begun at the request's instant is refused, not generated.
+	_, err = gen(ctx, report.Request{ClientID: f.alpha.ID, Period: f.q4, Lang: "fr", Now: at(9, 1, 0, 0)})
+	wantInvalid(t, err, "from", "in_future")
 }
