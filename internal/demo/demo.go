@@ -149,6 +149,9 @@ func Seed(ctx context.Context, a *app.App) ([]Account, error) {
 	if err := seedHelpdesk(ctx, a, technicians); err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
+	if err := seedUsage(ctx, a, clientIDs); err != nil { // after the helpdesk's billable time
+		return nil, fmt.Errorf("contract usage: %w", err)
+	}
 	if err := seedFleet(ctx, a, clientIDs, clientSites); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
