@@ -71,12 +71,16 @@ func testReportTickets(t *testing.T, db *store.DB) {
 	ok(t, db.MergeTicket(ctx, dup.ID, in.ID))
 	mkTicket(t, db, w.B.ID, "Bravo's", func(tk *ticket.Ticket) { tk.Created = day(2) })
 
+	// Out of the perimeter (the helpdesk sets the flag and its reason).
+	_, err := db.SQL().ExecContext(ctx, fmt.Sprintf(`UPDATE tickets SET out_of_perimeter = (1 = 1), perimeter_reason = 'excluded' WHERE id = %d`, lateFix.ID))
+	ok(t, err)
 	got := must(db.ReportTickets(ctx, w.A.ID, r0, r1))(t)
 	want := []report.TicketRow{
-		{ID: in.ID, Type: ticket.TypeRequest, Priority: ticket.P1, CategoryID: cat.ID, Category: "Réseau", Created: day(2), Owned: ptrTime(day(3)),
+		{ID: in.ID, Title: "opened in the period", Type: ticket.TypeRequest, Priority: ticket.P1, CategoryID: cat.ID, Category: "Réseau", Created: day(2), Owned: ptrTime(day(3)),
 			Covered: true, TTOBreach: ptrTime(day(2).Add(time.Hour))},
-		{ID: old.ID, Type: ticket.TypeIncident, Priority: ticket.P3, Created: day(-20), StatusAtEnd: ticket.StatusWaitingClient},
-		{ID: lateFix.ID, Type: ticket.TypeIncident, Priority: ticket.P3, Created: day(-20), Resolved: ptrTime(day(4)), Covered: true, TTRBreach: ptrTime(day(1))},
+		{ID: old.ID, Title: "open since September", Type: ticket.TypeIncident, Priority: ticket.P3, Created: day(-20), StatusAtEnd: ticket.StatusWaitingClient},
+		{ID: lateFix.ID, Title: "resolved in the period", Type: ticket.TypeIncident, Priority: ticket.P3, Created: day(-20), Resolved: ptrTime(day(4)), Covered: true,
+			TTRBreach: ptrTime(day(1)), OutOfPerimeter: true, PerimeterReason: "excluded"},
 	}
 	sameJSON(t, "ticket rows", got, want)
 	if got := must(db.ReportTickets(ctx, w.A.ID, day(-30), day(-15)))(t); len(got) != 3 {
@@ -109,8 +113,8 @@ func testReportActivity(t *testing.T, db *store.DB) {
 		[]report.StatusChange{{TicketID: a.ID, At: r0.Add(time.Hour), From: ticket.StatusInProgress, To: ticket.StatusResolved}})
 	sameJSON(t, "ratings", must(db.ReportRatings(ctx, w.A.ID, r0, r1))(t), []report.Rating{{TicketID: a.ID, Score: 4, At: r0.Add(time.Hour)}})
 	sameJSON(t, "time", must(db.ReportTime(ctx, w.A.ID, r0, r1))(t), []report.TimeRow{
-		{TicketID: a.ID, Start: r0, Duration: 90 * time.Second, Travel: time.Minute, OnSite: true, Billable: true},
-		{TicketID: a.ID, Start: r1.Add(-time.Second), Duration: 90 * time.Second, Travel: time.Minute, OnSite: true},
+		{TicketID: a.ID, Technician: "Tina Tech", Start: r0, Duration: 90 * time.Second, Travel: time.Minute, OnSite: true, Billable: true},
+		{TicketID: a.ID, Technician: "Tina Tech", Start: r1.Add(-time.Second), Duration: 90 * time.Second, Travel: time.Minute, OnSite: true},
 	})
 }
 
@@ -165,7 +169,7 @@ func testReportHardEvents(t *testing.T, db *store.DB) {
 		t.Errorf("hard events of no asset: %+v", got)
 	}
 	problems := must(db.ReportProblems(ctx, w.A.ID, r0.AddDate(0, 0, -9), r1))(t)
-	sameJSON(t, "problems", problems, []report.Problem{{CheckID: ping.ID, At: r0.AddDate(0, 0, -9)}, {CheckID: ping.ID, At: r0}})
+	sameJSON(t, "problems", problems, []report.Problem{{CheckID: ping.ID, At: r0.AddDate(0, 0, -9), State: check.Critical}, {CheckID: ping.ID, At: r0, State: check.Critical}})
 }
 
 func testReportSupervision(t *testing.T, db *store.DB) {
