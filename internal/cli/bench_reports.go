@@ -47,7 +47,9 @@ const benchReportsUsage = `  vigie bench reports [--assets 500] [--tickets 2000]
       Then generates the monthly report's PDF and CSV --runs times, in process,
       through the monthly generator (figures, capacity trends, PDF), and prints
       the wall time per report (p50, max) and the peak resident memory while
-      generating (VmHWM, reset after seeding).`
+      generating (VmHWM, reset after seeding); then times the annual report of
+      that year (--runs times: twelve months of figures, the year and the
+      year before, and its PDF).`
 
 // reportBenchOptions are the settings of vigie bench reports.
 type reportBenchOptions struct {
@@ -161,6 +163,18 @@ func benchReports(ctx context.Context, args []string, env Env) error {
 	}
 	peak := selfStatus("VmHWM")
 	slices.Sort(times)
+	// The annual report of the year: fourteen Figures (each month, the
+	// year, the year before) and its PDF.
+	year := report.Year(period.From.Year(), paris)
+	var annual []time.Duration
+	for range o.runs {
+		t0 := time.Now()
+		if _, err := b.Annual()(ctx, report.Request{ClientID: c.ID, Period: year, Lang: "fr", Now: now}); err != nil {
+			return fmt.Errorf("generate the annual report: %w", err)
+		}
+		annual = append(annual, time.Since(t0))
+	}
+	slices.Sort(annual)
 	m, err := report.Figures(ctx, db, c.ID, period, now)
 	if err != nil {
 		return err
@@ -176,6 +190,7 @@ func benchReports(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(w, "report\t%s.pdf %d KiB, CSV %d KiB; %d tickets opened, %d capacity warnings, %d critical assets, %d out-of-perimeter tickets\n",
 		doc.Name, len(doc.PDF)/1024, len(doc.CSV)/1024, m.Tickets.Opened, len(m.Capacity), len(m.Availability), len(m.OutOfPerimeter.Tickets))
 	fmt.Fprintf(w, "monthly PDF, %d runs\tp50 %s\tmax %s\n", o.runs, times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+	fmt.Fprintf(w, "annual PDF %s, %d runs\tp50 %s\tmax %s\n", year.Label(), o.runs, annual[len(annual)/2].Round(time.Millisecond), annual[len(annual)-1].Round(time.Millisecond))
 	fmt.Fprintf(w, "resident memory\tbefore %s\tpeak while generating (VmHWM) %s\n", before, peak)
 	return w.Flush()
 }

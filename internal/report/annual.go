@@ -113,12 +113,14 @@ func fold(s string) string {
 
 // AnnualFigures computes the annual report of a client for a year (a
 // KindYear period, "period": invalid_choice otherwise) at now: Figures over
-// each month begun, over the year, and over the year before.
+// each month begun, over the year, and over the year before (without the
+// capacity warnings, which the annual report does not show: 14 calls would
+// read the filesystems 14 times).
 func AnnualFigures(ctx context.Context, st Store, clientID int64, p Period, now time.Time) (Annual, error) {
 	if p.Kind != KindYear {
 		return Annual{}, invalid("period", codeInvalid, string(KindYear))
 	}
-	year, err := Figures(ctx, st, clientID, p, now)
+	year, err := figures(ctx, st, clientID, p, now, false)
 	if err != nil {
 		return Annual{}, err
 	}
@@ -129,13 +131,13 @@ func AnnualFigures(ctx context.Context, st Store, clientID int64, p Period, now 
 		if !mp.From.Before(now) {
 			break
 		}
-		m, err := Figures(ctx, st, clientID, mp, now)
+		m, err := figures(ctx, st, clientID, mp, now, false)
 		if err != nil {
 			return Annual{}, fmt.Errorf("figures of %s: %w", mp.Label(), err)
 		}
 		a.Months = append(a.Months, Trend(m))
 	}
-	prev, err := Figures(ctx, st, clientID, Year(y-1, p.Location), now)
+	prev, err := figures(ctx, st, clientID, Year(y-1, p.Location), now, false)
 	if err != nil {
 		return Annual{}, fmt.Errorf("figures of %d: %w", y-1, err)
 	}

@@ -171,6 +171,13 @@ type PeriodInfo struct {
 // the client's time zone ("time_zone": invalid_choice, with the client's
 // zone as param); an unknown client is fault.ErrNotFound.
 func Figures(ctx context.Context, st Store, clientID int64, p Period, now time.Time) (Monthly, error) {
+	return figures(ctx, st, clientID, p, now, true)
+}
+
+// figures is Figures; without capacity, the filesystems are not read and
+// Capacity stays empty (the annual report, which does not show them, calls
+// it fourteen times).
+func figures(ctx context.Context, st Store, clientID int64, p Period, now time.Time, capacity bool) (Monthly, error) {
 	if err := p.Validate(now); err != nil {
 		return Monthly{}, err
 	}
@@ -240,7 +247,10 @@ func Figures(ctx context.Context, st Store, clientID int64, p Period, now time.T
 	}
 	m.Backups = BackupsOf(checks, runs, restores)
 	m.OutOfPerimeter = OutOfPerimeterOf(tickets, entries, from, until)
-
+	m.Capacity = []Capacity{}
+	if !capacity {
+		return m, nil
+	}
 	fsFrom := until.Add(-CapacityWindow)
 	fs, err := st.ReportFilesystems(ctx, clientID, fsFrom, until)
 	if err != nil {
