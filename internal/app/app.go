@@ -24,6 +24,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/contractdoc"
+	"github.com/vigie-hq/vigie/internal/dashboard"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/job"
 	"github.com/vigie-hq/vigie/internal/metric"
@@ -65,13 +66,13 @@ type App struct {
 	Notify *notify.Service
 	// Contracts is each client's contracts and their perimeter.
 	Contracts *contract.Service
-	// ContractDocs keeps the documents attached to contracts.
-	ContractDocs *contractdoc.Service
 	// Reviews is the clients' service reviews (meeting, causes, actions).
 	Reviews *review.Service
 	// ReportRuns generates the contracts' reports on schedule and keeps them.
 	ReportRuns *reportrun.Service
-	Router     *router.Router
+	// ContractDocs keeps the documents attached to contracts.
+	ContractDocs *contractdoc.Service
+	Router       *router.Router
 
 	metrics   *metrics
 	ui        *web.Handler
@@ -170,6 +171,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Reports:      a.DB,
 		Reviews:      a.Reviews,
 		ReportRuns:   a.ReportRuns,
+		Dashboard:    dashboard.New(a.DB, a.DB, a.Contracts),
 	})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)

@@ -38,6 +38,9 @@ func runBenchAny(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "tickets" {
 		return benchTickets(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "dashboard" {
+		return benchDashboard(ctx, args[1:], env)
+	}
 	if len(args) > 0 && args[0] == "reports" {
 		return benchReports(ctx, args[1:], env)
 	}
@@ -45,7 +48,7 @@ func runBenchAny(ctx context.Context, args []string, env Env) error {
 		return benchProbes(ctx, args[1:], env)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(env.Stdout, benchUsage+"\n\n"+benchTicketsUsage+"\n\n"+benchProbesUsage+"\n\n"+benchReportsUsage)
+		fmt.Fprintln(env.Stdout, benchUsage+"\n\n"+benchTicketsUsage+"\n\n"+benchProbesUsage+"\n\n"+benchDashboardUsage+"\n\n"+benchReportsUsage)
 		return nil
 	}
 	return runBench(ctx, args, env)

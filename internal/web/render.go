@@ -244,6 +244,9 @@ func (v *view) Nav() []navItem {
 	add := func(section, href, key string) {
 		items = append(items, navItem{Href: href, Label: v.T(key), Active: v.Section == section})
 	}
+	if v.DashboardOn() && s.Can(tenant.ClientRead) {
+		add("dashboard", "/dashboard", "dashboard.nav")
+	}
 	add("home", "/", "nav.home")
 	if s.Can(tenant.TicketRead) && v.h.d.Tickets != nil {
 		if v.Staff() {

@@ -14,6 +14,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/contractdoc"
+	"github.com/vigie-hq/vigie/internal/dashboard"
 	"github.com/vigie-hq/vigie/internal/helpdeskmail"
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/notify"
@@ -65,11 +66,13 @@ type Deps struct {
 	ContractDocs *contractdoc.Service
 	// Reports reads the rows of clients' reports; nil hides the report pages.
 	Reports report.Store
-	// Reviews is the clients' service reviews; nil hides their pages.
-	Reviews *review.Service
 	// ReportRuns is the clients' report archive (scheduled and generated
 	// reports); nil hides it.
 	ReportRuns *reportrun.Service
+	// Reviews is the clients' service reviews; nil hides their pages.
+	Reviews *review.Service
+	// Dashboard computes the staff and client dashboards; nil hides them.
+	Dashboard *dashboard.Service
 	// Now is the clock SLA countdowns are computed against; nil is time.Now.
 	Now func() time.Time
 }
@@ -190,8 +193,9 @@ func (h *Handler) Register(rt *router.Router) {
 		h.registerContracts(rt)
 	}
 	h.registerReports(rt)
-	h.registerReviews(rt)
 	h.registerReportArchive(rt)
+	h.registerReviews(rt)
+	h.registerDashboard(rt)
 	if h.d.Supervision != nil {
 		h.registerSupervision(rt)
 		h.registerSupervisionForms(rt)
