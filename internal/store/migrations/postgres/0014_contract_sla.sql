@@ -20,9 +20,9 @@ WHERE NOT EXISTS (SELECT 1 FROM contracts k WHERE k.client_id = sl.client_id);
 
 -- (b) On each ticket: whether it is outside its contract's perimeter (no
 -- contractual clock, billable) and why (a contract.ReasonCode, '' when in
--- perimeter), and the contract whose clock applies (NULL: no contract in force
--- at the ticket's creation, or out of perimeter). The helpdesk sets them; the
--- reports list out-of-perimeter work apart.
+-- perimeter), and the contract in force at the ticket's creation, whose clock
+-- applies unless the ticket is out of perimeter (NULL: none in force). The
+-- helpdesk sets them; the reports list out-of-perimeter work apart.
 ALTER TABLE tickets ADD COLUMN out_of_perimeter BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE tickets ADD COLUMN perimeter_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN contract_id BIGINT REFERENCES contracts (id) ON DELETE SET NULL;
