@@ -75,6 +75,11 @@ func TestMigrateServiceLevelToContract(t *testing.T) {
 			if got := must(db.Contracts(ctx, sys, bare.ID))(t); len(got) != 0 {
 				t.Errorf("a client without a service level got a contract: %+v", got)
 			}
+			// Open tickets are due for a check, which computes their perimeter.
+			due, err := db.DueForCheck(ctx, time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), 10)
+			if err != nil || len(due) != 3 {
+				t.Errorf("tickets due for a check after migration = %d, %v, want the 3 open ones", len(due), err)
+			}
 			// The covered ticket follows the new contract; none is out of perimeter.
 			n := must(store.QueryInt64ForTest(ctx, db, `SELECT COUNT(*) FROM tickets WHERE contract_id = ?`, c.ID))(t)
 			if n != 1 {

@@ -31,6 +31,11 @@ ALTER TABLE tickets ADD COLUMN contract_id INTEGER REFERENCES contracts (id) ON 
 UPDATE tickets SET contract_id = (SELECT k.id FROM contracts k WHERE k.client_id = tickets.client_id AND k.reference = 'SLA-REPRISE')
 WHERE sla_covered = 1 AND contract_id IS NULL;
 
+-- Open tickets are due for an SLA check at once: the helpdesk's next pass
+-- (within 30 s of starting) gives each the contract in force at its creation
+-- and its perimeter. Resolved and closed ones keep what they had.
+UPDATE tickets SET sla_next_check = '2000-01-01 00:00:00+00:00' WHERE status NOT IN ('resolved', 'closed');
+
 -- A client's out-of-perimeter tickets by date, for the reports.
 CREATE INDEX tickets_out_of_perimeter ON tickets (client_id, created_at) WHERE out_of_perimeter = 1;
 CREATE INDEX tickets_contract ON tickets (contract_id);
