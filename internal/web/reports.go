@@ -108,19 +108,21 @@ type reportRequest struct {
 	v      *view
 	loc    *time.Location
 	period string
+	bad    string // the message key of a bad period
 }
 
 // reportClient loads the client (a client the caller may not read is not
 // found) and the period asked, the last complete month by default.
 func (h *Handler) reportClient(w http.ResponseWriter, r *http.Request) (reportRequest, bool) {
-	return h.reportClientFor(w, r, "period", func(now time.Time) string {
+	return h.reportClientFor(w, r, "period", "reportweb.bad_period", func(now time.Time) string {
 		return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location()).AddDate(0, -1, 0).Format("2006-01")
 	})
 }
 
 // reportClientFor loads the client and the period in the query parameter
-// param, def(now in the client's zone) when it is empty.
-func (h *Handler) reportClientFor(w http.ResponseWriter, r *http.Request, param string, def func(now time.Time) string) (reportRequest, bool) {
+// param, def(now in the client's zone) when it is empty; bad is the message
+// key of a period that cannot be reported.
+func (h *Handler) reportClientFor(w http.ResponseWriter, r *http.Request, param, bad string, def func(now time.Time) string) (reportRequest, bool) {
 	c, s, ok := h.loadClient(w, r)
 	if !ok {
 		return reportRequest{}, false
@@ -137,7 +139,7 @@ func (h *Handler) reportClientFor(w http.ResponseWriter, r *http.Request, param 
 	if period == "" {
 		period = def(h.now().In(loc))
 	}
-	return reportRequest{c: c, s: s, v: h.view(w, r, "clients"), loc: loc, period: period}, true
+	return reportRequest{c: c, s: s, v: h.view(w, r, "clients"), loc: loc, period: period, bad: bad}, true
 }
 
 // figures computes the report of the request's period with the
@@ -223,9 +225,9 @@ func (h *Handler) reportMonthOptions(v *view, loc *time.Location) []option {
 
 // reportDownloadFailed answers a download that cannot be computed: the page's
 // message with 400 for a bad period, the error page otherwise.
-func (h *Handler) reportDownloadFailed(w http.ResponseWriter, r *http.Request, v *view, err error) {
-	if msg := v.periodError(err); msg != "" {
-		http.Error(w, msg, http.StatusBadRequest)
+func (h *Handler) reportDownloadFailed(w http.ResponseWriter, r *http.Request, rq reportRequest, err error) {
+	if _, bad := fault.AsInvalid(err); bad {
+		http.Error(w, rq.v.T(rq.bad), http.StatusBadRequest)
 		return
 	}
 	h.fail(w, r, err)
@@ -248,7 +250,7 @@ func (h *Handler) reportMonthlyFile(w http.ResponseWriter, r *http.Request, csv 
 	}
 	p, err := report.ParsePeriod(report.KindMonth, rq.period, rq.loc)
 	if err != nil {
-		h.reportDownloadFailed(w, r, rq.v, err)
+		h.reportDownloadFailed(w, r, rq, err)
 		return
 	}
 	h.reportDocument(w, r, rq, h.reportBuilder().Monthly(), p, csv)
@@ -258,7 +260,7 @@ func (h *Handler) reportMonthlyFile(w http.ResponseWriter, r *http.Request, csv 
 func (h *Handler) reportDocument(w http.ResponseWriter, r *http.Request, rq reportRequest, gen report.Generator, p report.Period, csv bool) {
 	doc, err := gen(r.Context(), report.Request{ClientID: rq.c.ID, Period: p, Lang: rq.v.Lang, Now: h.now()})
 	if err != nil {
-		h.reportDownloadFailed(w, r, rq.v, err)
+		h.reportDownloadFailed(w, r, rq, err)
 		return
 	}
 	if csv {
@@ -538,7 +540,7 @@ type reportDailyPage struct {
 func yesterday(now time.Time) string { return now.AddDate(0, 0, -1).Format(time.DateOnly) }
 
 func (h *Handler) reportDailyShow(w http.ResponseWriter, r *http.Request) {
-	rq, ok := h.reportClientFor(w, r, "day", yesterday)
+	rq, ok := h.reportClientFor(w, r, "day", "reportweb.bad_day", yesterday)
 	if !ok {
 		return
 	}
@@ -628,13 +630,13 @@ func (pg *reportDailyPage) fill(v *view, d report.Daily, loc *time.Location) {
 // reportDailyFile sends the daily summary's PDF or CSV.
 func (h *Handler) reportDailyFile(csv bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rq, ok := h.reportClientFor(w, r, "day", yesterday)
+		rq, ok := h.reportClientFor(w, r, "day", "reportweb.bad_day", yesterday)
 		if !ok {
 			return
 		}
 		p, err := report.ParsePeriod(report.KindDay, rq.period, rq.loc)
 		if err != nil {
-			h.reportDownloadFailed(w, r, rq.v, err)
+			h.reportDownloadFailed(w, r, rq, err)
 			return
 		}
 		h.reportDocument(w, r, rq, h.reportBuilder().Daily(), p, csv)
@@ -666,7 +668,7 @@ type reportAnnualPage struct {
 func thisYear(now time.Time) string { return strconv.Itoa(now.Year()) }
 
 func (h *Handler) reportAnnualShow(w http.ResponseWriter, r *http.Request) {
-	rq, ok := h.reportClientFor(w, r, "year", thisYear)
+	rq, ok := h.reportClientFor(w, r, "year", "reportweb.bad_year", thisYear)
 	if !ok {
 		return
 	}
@@ -782,13 +784,13 @@ func (pg *reportAnnualPage) fill(v *view, a report.Annual, loc *time.Location) {
 // reportAnnualFile sends the annual report's PDF or CSV.
 func (h *Handler) reportAnnualFile(csv bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rq, ok := h.reportClientFor(w, r, "year", thisYear)
+		rq, ok := h.reportClientFor(w, r, "year", "reportweb.bad_year", thisYear)
 		if !ok {
 			return
 		}
 		p, err := report.ParsePeriod(report.KindYear, rq.period, rq.loc)
 		if err != nil {
-			h.reportDownloadFailed(w, r, rq.v, err)
+			h.reportDownloadFailed(w, r, rq, err)
 			return
 		}
 		h.reportDocument(w, r, rq, h.reportBuilder().Annual(), p, csv)

@@ -266,13 +266,17 @@ func TestReportKindsPages(t *testing.T) {
 					wantStatus(t, lang+" day "+day, r, http.StatusBadRequest)
 					checkPage(t, lang+" day "+day, lang, r)
 					wantBody(t, lang+" day "+day, r, msg(lang, "reportweb.bad_day"))
-					wantStatus(t, lang+" day pdf "+day, b.get(daily+"/pdf?day="+day), http.StatusBadRequest)
+					dl := b.get(daily + "/pdf?day=" + day)
+					wantStatus(t, lang+" day pdf "+day, dl, http.StatusBadRequest)
+					wantBody(t, lang+" day pdf "+day, dl, msg(lang, "reportweb.bad_day"))
 				}
 				for _, y := range []string{"20x6", "2099", "0"} {
 					r := b.get(annual + "?year=" + y)
 					wantStatus(t, lang+" year "+y, r, http.StatusBadRequest)
 					wantBody(t, lang+" year "+y, r, msg(lang, "reportweb.bad_year"))
-					wantStatus(t, lang+" year csv "+y, b.get(annual+"/csv?year="+y), http.StatusBadRequest)
+					dl := b.get(annual + "/csv?year=" + y)
+					wantStatus(t, lang+" year csv "+y, dl, http.StatusBadRequest)
+					wantBody(t, lang+" year csv "+y, dl, msg(lang, "reportweb.bad_year"))
 				}
 			}
 		})
