@@ -20,13 +20,14 @@ type Service struct {
 	store   Store
 	reports report.Store
 	usage   Usage
+	quotas  *quotaCache
 }
 
 // New returns a Service. reports feeds the client dashboard's monthly
 // figures (report.Figures); usage may be nil: no contract is then shown as
 // near its quota.
 func New(store Store, reports report.Store, usage Usage) *Service {
-	return &Service{store: store, reports: reports, usage: usage}
+	return &Service{store: store, reports: reports, usage: usage, quotas: &quotaCache{}}
 }
 
 // Levels are the support levels always shown, in order; a level found on
@@ -229,9 +230,9 @@ func (svc *Service) nearQuota(ctx context.Context, s tenant.Scope, clientID int6
 	if svc.usage == nil {
 		return nil, nil
 	}
-	all, err := svc.usage.UsageAll(ctx, s, now)
+	all, err := svc.allQuotas(ctx, now)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard quotas: %w", err)
+		return nil, err
 	}
 	var out []contract.Usage
 	for _, q := range all {
