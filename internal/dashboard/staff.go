@@ -259,12 +259,19 @@ func (svc *Service) renewals(ctx context.Context, s tenant.Scope, clientID int64
 		byClient[c.ClientID] = append(byClient[c.ClientID], c)
 	}
 	var out []Renewal
+	// Loading a zone reads the zone database: once per zone, not per client.
+	zones := map[string]*time.Location{}
 	for _, cl := range clients {
 		list := byClient[cl.ID]
 		if len(list) == 0 {
 			continue
 		}
-		if r, ok := RenewalOf(list, now, location(cl.TimeZone)); ok {
+		loc, ok := zones[cl.TimeZone]
+		if !ok {
+			loc = location(cl.TimeZone)
+			zones[cl.TimeZone] = loc
+		}
+		if r, ok := RenewalOf(list, now, loc); ok {
 			out = append(out, r)
 		}
 	}
