@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -153,6 +154,7 @@ func benchReports(ctx context.Context, args []string, env Env) error {
 	}
 	var times []time.Duration
 	var doc report.Document
+	cpu0 := selfCPU()
 	for range o.runs {
 		t0 := time.Now()
 		doc, err = gen(ctx, report.Request{ClientID: c.ID, Period: period, Lang: "fr", Now: now})
@@ -161,6 +163,7 @@ func benchReports(ctx context.Context, args []string, env Env) error {
 		}
 		times = append(times, time.Since(t0))
 	}
+	cpuPer := (selfCPU() - cpu0) / time.Duration(o.runs)
 	peak := selfStatus("VmHWM")
 	slices.Sort(times)
 	// The annual report of the year: fourteen Figures (each month, the
@@ -189,7 +192,8 @@ func benchReports(ctx context.Context, args []string, env Env) error {
 		o.assets, o.tickets, period.Label(), o.days, 2*o.assets, o.interval, seeded.Round(time.Second))
 	fmt.Fprintf(w, "report\t%s.pdf %d KiB, CSV %d KiB; %d tickets opened, %d capacity warnings, %d critical assets, %d out-of-perimeter tickets\n",
 		doc.Name, len(doc.PDF)/1024, len(doc.CSV)/1024, m.Tickets.Opened, len(m.Capacity), len(m.Availability), len(m.OutOfPerimeter.Tickets))
-	fmt.Fprintf(w, "monthly PDF, %d runs\tp50 %s\tmax %s\n", o.runs, times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+	fmt.Fprintf(w, "monthly PDF, %d runs\tp50 %s\tmax %s\tthis process's CPU per report %s (load average %s)\n", o.runs, times[len(times)/2].Round(time.Millisecond),
+		times[len(times)-1].Round(time.Millisecond), cpuPer.Round(time.Millisecond), loadAverage())
 	fmt.Fprintf(w, "annual PDF %s, %d runs\tp50 %s\tmax %s\n", year.Label(), o.runs, annual[len(annual)/2].Round(time.Millisecond), annual[len(annual)-1].Round(time.Millisecond))
 	fmt.Fprintf(w, "resident memory\tbefore %s\tpeak while generating (VmHWM) %s\n", before, peak)
 	return w.Flush()
@@ -419,4 +423,26 @@ func seedBenchTicket(ctx context.Context, db *store.DB, r *rand.Rand, clientID, 
 		return err
 	}
 	return nil
+}
+
+// selfCPU is the CPU time (user and system) this process used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAverage is the one-minute load average of the machine ("?" when
+// unknown): the times above stretch with it on a shared machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/agentproto"
@@ -11,6 +13,9 @@ import (
 	"github.com/vigie-hq/vigie/internal/report"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
+
+// reportFSWorkers is how many assets' filesystems are read at once.
+const reportFSWorkers = 4
 
 // ReportFilesystems returns the used-percent series of the filesystems of
 // the client's assets over [from, to], one per mount, as hourly means (the
@@ -40,22 +45,53 @@ WHERE s.client_id = ? AND a.client_id = ? AND s.name = ? ORDER BY s.asset_id`, c
 	// the resolution is given.
 	svc := metric.NewService(db, func() time.Time { return to }, slog.New(slog.DiscardHandler))
 	hourly := metric.Hourly
+	// A few assets at a time: each query is a few round trips, which
+	// overlap well on PostgreSQL and on SQLite's pool of readers.
+	per := make([][]report.FSSeries, len(assets))
+	errs := make([]error, len(assets))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(reportFSWorkers, len(assets)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				a := assets[i]
+				res, err := svc.Query(ctx, tenant.System(), metric.Query{AssetID: a.id, Name: agentproto.MetricFSUsed, From: from, To: to, Resolution: &hourly})
+				if err != nil {
+					errs[i] = fmt.Errorf("read filesystems of asset %d: %w", a.id, err)
+					continue
+				}
+				for _, r := range res {
+					if r.Series.ClientID != clientID {
+						continue
+					}
+					s := report.FSSeries{AssetID: a.id, Asset: a.name, Mount: r.Series.Labels["mount"], Points: make([]report.FSPoint, len(r.Points))}
+					for j, p := range r.Points {
+						s.Points[j] = report.FSPoint{T: p.T, UsedPercent: p.Avg}
+					}
+					per[i] = append(per[i], s)
+				}
+			}
+		}()
+	}
+	for i := range assets {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var out []report.FSSeries
-	for _, a := range assets {
-		res, err := svc.Query(ctx, tenant.System(), metric.Query{AssetID: a.id, Name: agentproto.MetricFSUsed, From: from, To: to, Resolution: &hourly})
-		if err != nil {
-			return nil, fmt.Errorf("read filesystems of asset %d: %w", a.id, err)
-		}
-		for _, r := range res {
-			if r.Series.ClientID != clientID {
-				continue
-			}
-			s := report.FSSeries{AssetID: a.id, Asset: a.name, Mount: r.Series.Labels["mount"], Points: make([]report.FSPoint, len(r.Points))}
-			for i, p := range r.Points {
-				s.Points[i] = report.FSPoint{T: p.T, UsedPercent: p.Avg}
-			}
-			out = append(out, s)
-		}
+	for _, ss := range per {
+		out = append(out, ss...)
 	}
 	return out, nil
 }
