@@ -53,24 +53,39 @@ func (db *DB) ContractsAround(ctx context.Context, s tenant.Scope, day time.Time
 	})
 }
 
+// shortWindow is the longest period read from the time entries' start
+// index rather than from the client's tickets.
+const shortWindow = 32 * 24 * time.Hour
+
 // UsageSums sums, for each window, the billable time entries of the
 // window's client started in its support period and the billable on-site
-// ones started in its month, tickets out of the perimeter excluded. One
-// query: the windows are a VALUES list joined to the client's tickets, so
-// hundreds of contracts cost one round trip.
+// ones started in its month, tickets out of the perimeter excluded, in one
+// statement whatever the number of windows:
+//
+//   - windows of a month at most (monthly support, the on-site month) read
+//     the billable entries started in their common span through index
+//     time_entries_start, and are summed here: the cost follows the
+//     month's entries, not the clients' whole history;
+//   - longer ones (a pack since its start) are a VALUES list joined to each
+//     client's tickets and their entries (index time_entries_ticket) and
+//     summed by the database.
 func (db *DB) UsageSums(ctx context.Context, ws []contract.UsageWindow) ([]contract.UsageSum, error) {
 	out := make([]contract.UsageSum, len(ws))
 	if len(ws) == 0 {
 		return out, nil
 	}
+	var (
+		shortOf          = map[int64][]int{} // client → indexes of its short windows
+		shortLo, shortHi time.Time
+		values           []string
+		longArgs         []any
+	)
 	// PostgreSQL types the VALUES list from the casts; SQLite compares
 	// the timestamps as the text the driver writes them in, so no cast.
 	row := "(?, ?, ?, ?, ?, ?, ?, ?)"
 	if db.dialect == Postgres {
 		row = "(CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ))"
 	}
-	values := make([]string, 0, len(ws))
-	args := make([]any, 0, 8*len(ws)+1)
 	for i, w := range ws {
 		lo, hi := w.SupportFrom, w.SupportTo
 		if w.MonthFrom.Before(lo) {
@@ -79,30 +94,85 @@ func (db *DB) UsageSums(ctx context.Context, ws []contract.UsageWindow) ([]contr
 		if w.MonthTo.After(hi) {
 			hi = w.MonthTo
 		}
+		if !hi.After(lo) {
+			continue // nothing to count
+		}
+		if hi.Sub(lo) <= shortWindow {
+			shortOf[w.ClientID] = append(shortOf[w.ClientID], i)
+			if shortLo.IsZero() || lo.Before(shortLo) {
+				shortLo = lo
+			}
+			if hi.After(shortHi) {
+				shortHi = hi
+			}
+			continue
+		}
 		values = append(values, row)
-		args = append(args, i, w.ClientID, utc(lo), utc(hi), utc(w.SupportFrom), utc(w.SupportTo), utc(w.MonthFrom), utc(w.MonthTo))
+		longArgs = append(longArgs, i, w.ClientID, utc(lo), utc(hi), utc(w.SupportFrom), utc(w.SupportTo), utc(w.MonthFrom), utc(w.MonthTo))
 	}
-	args = append(args, false)
-	rows, err := db.query(ctx, `WITH w (i, client_id, lo, hi, sf, st, mf, mt) AS (VALUES `+strings.Join(values, ", ")+`)
-		SELECT w.i,
-			COALESCE(SUM(CASE WHEN e.start_at >= w.sf AND e.start_at < w.st THEN e.duration_seconds ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN e.on_site AND e.start_at >= w.mf AND e.start_at < w.mt THEN 1 ELSE 0 END), 0)
-		FROM w JOIN tickets t ON t.client_id = w.client_id
-		JOIN time_entries e ON e.ticket_id = t.id AND e.start_at >= w.lo AND e.start_at < w.hi
+	var (
+		with, selects []string
+		args          []any
+	)
+	if len(shortOf) > 0 {
+		ids := make([]any, 0, len(shortOf))
+		for id := range shortOf {
+			ids = append(ids, id)
+		}
+		// First: SQLite types the union's columns from its first select.
+		// CROSS JOIN keeps SQLite's order (the span's entries, then their
+		// ticket); PostgreSQL plans it as the inner join it is.
+		selects = append(selects, `SELECT -1, t.client_id, e.start_at, e.duration_seconds, CASE WHEN e.on_site THEN 1 ELSE 0 END
+		FROM time_entries e CROSS JOIN tickets t
+		WHERE e.start_at >= ? AND e.start_at < ? AND t.id = e.ticket_id AND e.billable AND t.out_of_perimeter = ?
+			AND t.client_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`)
+		args = append(append(args, utc(shortLo), utc(shortHi), false), ids...)
+	}
+	if len(values) > 0 {
+		with = append(with, `WITH l (i, client_id, lo, hi, sf, st, mf, mt) AS (VALUES `+strings.Join(values, ", ")+`)`)
+		selects = append(selects, `SELECT l.i, l.client_id, NULL,
+			COALESCE(SUM(CASE WHEN e.start_at >= l.sf AND e.start_at < l.st THEN e.duration_seconds ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN e.on_site AND e.start_at >= l.mf AND e.start_at < l.mt THEN 1 ELSE 0 END), 0)
+		FROM l JOIN tickets t ON t.client_id = l.client_id
+		JOIN time_entries e ON e.ticket_id = t.id AND e.start_at >= l.lo AND e.start_at < l.hi
 		WHERE e.billable AND t.out_of_perimeter = ?
-		GROUP BY w.i`, args...)
+		GROUP BY l.i, l.client_id`)
+		args = append(longArgs, append(args, false)...)
+	}
+	if len(selects) == 0 {
+		return out, nil
+	}
+	rows, err := db.query(ctx, strings.Join(with, "")+"\n"+strings.Join(selects, "\nUNION ALL\n"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sum contract usage: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var i int
-		var seconds, onSite int64
-		if err := rows.Scan(&i, &seconds, &onSite); err != nil {
+		var (
+			i               int
+			clientID        int64
+			start           sql.NullTime
+			seconds, onSite int64
+		)
+		if err := rows.Scan(&i, &clientID, &start, &seconds, &onSite); err != nil {
 			return nil, fmt.Errorf("sum contract usage: %w", translate(err))
 		}
-		if i >= 0 && i < len(out) {
-			out[i] = contract.UsageSum{Support: time.Duration(seconds) * time.Second, OnSite: int(onSite)}
+		if i >= 0 {
+			if i < len(out) {
+				out[i] = contract.UsageSum{Support: time.Duration(seconds) * time.Second, OnSite: int(onSite)}
+			}
+			continue
+		}
+		// An entry of the short span: add it to its client's windows.
+		for _, wi := range shortOf[clientID] {
+			w := ws[wi]
+			at := start.Time
+			if !at.Before(w.SupportFrom) && at.Before(w.SupportTo) {
+				out[wi].Support += time.Duration(seconds) * time.Second
+			}
+			if onSite == 1 && !at.Before(w.MonthFrom) && at.Before(w.MonthTo) {
+				out[wi].OnSite++
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

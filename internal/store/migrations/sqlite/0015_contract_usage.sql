@@ -19,6 +19,11 @@ CREATE TABLE contract_usage_warnings (
     UNIQUE (contract_id, kind, period_start, level)
 );
 
+-- Time entries by start: a contract's month of consumption (contract.Service.UsageAll,
+-- the staff dashboard) reads the month's entries of every client from here rather than
+-- each client's whole ticket history.
+CREATE INDEX time_entries_start ON time_entries (start_at);
+
 -- Files attached to a contract (the signed contract, its annexes). The content is
 -- under <data-dir>/contract-documents/<file_key>; sha256 checks it.
 CREATE TABLE contract_documents (
