@@ -154,6 +154,7 @@ func (w *Warner) Check(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total := 0
+	var errs []error
 	for _, u := range us {
 		y, m, _ := u.From.Date() // From is in the client's zone
 		if u.Mode != SupportPack {
@@ -174,12 +175,15 @@ func (w *Warner) Check(ctx context.Context) (int, error) {
 		for _, c := range checks {
 			n, err := w.warn(ctx, u, c)
 			if err != nil {
-				return total, fmt.Errorf("warn contract %d: %w", u.ContractID, err)
+				// One contract's failure (a mail that cannot be queued) must
+				// not hold back the others' warnings: retried next minute.
+				errs = append(errs, fmt.Errorf("warn contract %d: %w", u.ContractID, err))
+				continue
 			}
 			total += n
 		}
 	}
-	return total, nil
+	return total, errors.Join(errs...)
 }
 
 // warn records the levels up to c.Level not yet recorded and, when any
