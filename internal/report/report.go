@@ -1,6 +1,7 @@
 // Package report computes the figures of a client's reports — the monthly
-// steering report first — from the helpdesk and supervision rows of a
-// period. It is the one source of those figures: the reports, their CSV and
+// steering report (Figures), the daily summary (DailyFigures) and the annual
+// report (AnnualFigures, twelve Figures) — from the helpdesk, supervision and
+// metric rows of a period. It is the one source of those figures: the reports, their CSV and
 // the dashboards call Figures and never count on their own.
 //
 // Every figure is a pure function over rows (tickets, status changes,

@@ -1,6 +1,8 @@
-// Package reportpdf renders a client's steering report (report.Monthly) as
-// a PDF: a title block with the provider's logo, the key indicators, the
-// tables of docs/reports.md and charts drawn with PDF vector operations.
+// Package reportpdf renders a client's reports as PDF — the steering report
+// (report.Monthly, Render), the daily summary (report.Daily, RenderDaily) and
+// the annual report (report.Annual, RenderAnnual): a title block with the
+// provider's logo, the key indicators, the tables of docs/reports.md and
+// charts drawn with PDF vector operations.
 //
 // It counts nothing itself: every figure comes from report.Figures. Text is
 // set in the Go fonts (embedded, UTF-8), so French accents, « », œ and €
