@@ -584,7 +584,7 @@ func (pg *reportDailyPage) fill(v *view, d report.Daily, loc *time.Location) {
 		{Label: v.T("reportpdf.kpi.opened"), Value: strconv.Itoa(len(d.Opened))},
 		{Label: v.T("reportpdf.kpi.closed"), Value: strconv.Itoa(len(d.Closed))},
 		{Label: v.T("reportpdf.kpi.alerts"), Value: strconv.Itoa(d.AlertCount), Detail: v.T("reportweb.in_maintenance", d.InMaintenance)},
-		{Label: v.T("reportpdf.daily.kpi.time"), Value: f.duration(float64(d.Time.TotalMinutes)), Detail: v.T("reportpdf.time.on_site", d.Time.OnSiteEntries)},
+		{Label: v.T("reportpdf.daily.kpi.time"), Value: f.duration(float64(d.Time.TotalMinutes)), Detail: v.T("reportweb.daily_on_site", f.duration(float64(d.Time.OnSiteMinutes)), d.Time.OnSiteEntries)},
 		{Label: v.T("reportpdf.kpi.backups"), Value: f.pct(d.BackupSuccess.Percent), Detail: v.T("reportweb.of", d.BackupSuccess.Part, d.BackupSuccess.Whole)},
 	}
 	tickets := func(ts []report.DayTicket) []reportRow {
