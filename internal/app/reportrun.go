@@ -7,7 +7,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/mail"
-	"github.com/vigie-hq/vigie/internal/report"
+	"github.com/vigie-hq/vigie/internal/reportdoc"
 	"github.com/vigie-hq/vigie/internal/reportrun"
 )
 
@@ -26,10 +26,13 @@ func (a *App) reportWorkers(w *river.Workers) {
 		a.Log.Error("scheduled reports disabled", "err", err)
 		return
 	}
-	// One generator per report kind; a kind without one fails its runs
-	// with a message saying so.
-	svc.SetGenerator(report.DocMonthly, reportrun.MonthlyGenerator(reportrun.MonthlyDeps{
-		Figures: a.DB, Clients: a.DB, Contracts: a.Contracts, Providers: a.Provider, Texts: texts}))
+	// One generator per report kind, the same the report pages download
+	// through (the quarterly review's is set by buildReviews); a kind
+	// without one fails its runs with a message saying so.
+	docs := reportdoc.Builder{Store: a.DB, Clients: a.Clients, Provider: a.Provider, Contracts: a.Contracts, Texts: texts}
+	for kind, gen := range docs.Generators() {
+		svc.SetGenerator(kind, gen)
+	}
 	a.ReportRuns = svc
 	river.AddWorker(w, svc.Worker())
 }

@@ -13,11 +13,13 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/mail"
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/report"
+	"github.com/vigie-hq/vigie/internal/reportdoc"
 	"github.com/vigie-hq/vigie/internal/reportrun"
 	"github.com/vigie-hq/vigie/internal/tenant"
 	"github.com/vigie-hq/vigie/internal/testdb"
@@ -94,7 +96,7 @@ func TestScheduleOncePerPeriod(t *testing.T) {
 }
 
 // TestWorkerGeneratesStoresAndMails: the scheduled runs are generated (the
-// monthly one by the real MonthlyGenerator), stored, and e-mailed to the
+// monthly one by the real reportdoc generator), stored, and e-mailed to the
 // contract's recipient with the PDF attached.
 func TestWorkerGeneratesStoresAndMails(t *testing.T) {
 	for _, dialect := range testdb.Dialects {
@@ -102,8 +104,8 @@ func TestWorkerGeneratesStoresAndMails(t *testing.T) {
 			var daily atomic.Int32
 			gens := map[string]report.Generator{report.DocDaily: fixed(&daily)}
 			e := newEnv(t, dialect, envOptions{gens: gens})
-			e.svc.SetGenerator(report.DocMonthly, reportrun.MonthlyGenerator(reportrun.MonthlyDeps{
-				Figures: e.db, Clients: e.db, Contracts: e.contracts, Providers: providerOf(e), Texts: e.texts}))
+			docs := reportdoc.Builder{Store: e.db, Clients: clientsOf{e}, Provider: providerOf(e), Contracts: e.contracts, Texts: e.texts}
+			e.svc.SetGenerator(report.DocMonthly, docs.Monthly())
 			ctx := t.Context()
 			if _, err := e.svc.Schedule(ctx); err != nil {
 				t.Fatal(err)
@@ -165,7 +167,14 @@ func TestWorkerGeneratesStoresAndMails(t *testing.T) {
 }
 
 // providerOf is the provider's settings service of the env's database.
-func providerOf(e *env) reportrun.Providers { return providerService{e} }
+func providerOf(e *env) reportdoc.ProviderReader { return providerService{e} }
+
+// clientsOf reads the env's clients as the client service would.
+type clientsOf struct{ e *env }
+
+func (c clientsOf) Get(ctx context.Context, s tenant.Scope, id int64) (client.Client, error) {
+	return c.e.db.Client(ctx, s, id)
+}
 
 type providerService struct{ e *env }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -208,3 +209,21 @@ func (svc *Service) message(r Run, c client.Client, p report.Period, doc report.
 }
 
 var _ river.Worker[RunArgs] = (*Worker)(nil)
+
+// fileSafe keeps the letters, digits, '-' and '_' of a generator's file
+// name stem: it names the mail attachment and the downloads ("client"
+// when nothing is left).
+func fileSafe(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c < 128 && (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "client"
+	}
+	return b.String()
+}
+
+var _ Contracts = (*contract.Service)(nil)
