@@ -796,3 +796,33 @@ func (h *Handler) reportAnnualFile(csv bool) http.HandlerFunc {
 		h.reportDocument(w, r, rq, h.reportBuilder().Annual(), p, csv)
 	}
 }
+
+// reportTab is one tab of a client's reports.
+type reportTab struct {
+	Href, Label string
+	Current     bool
+}
+
+// reportTabs is what the "report-tabs" partial draws.
+type reportTabs struct {
+	Label string
+	Tabs  []reportTab
+}
+
+// ReportTabs returns the tabs of a client's report pages that are served
+// (daily, monthly, review, annual, archive), current marking the page shown.
+func (v *view) ReportTabs(clientID int64, current string) reportTabs {
+	base := fmt.Sprintf("/clients/%d", clientID)
+	var tabs []reportTab
+	add := func(on bool, key, href, label string) {
+		if on {
+			tabs = append(tabs, reportTab{Href: base + href, Label: v.T(label), Current: key == current})
+		}
+	}
+	add(v.ReportsOn(), "daily", "/reports/daily", "reportweb.kind.daily")
+	add(v.ReportsOn(), "monthly", "/reports", "reportweb.kind.monthly")
+	add(v.ReviewsOn(), "review", "/reviews", "review.title")
+	add(v.ReportsOn(), "annual", "/reports/annual", "reportweb.kind.annual")
+	add(v.ReportArchiveOn(), "archive", "/reports/archive", "reportarchive.link")
+	return reportTabs{Label: v.T("reportweb.nav"), Tabs: tabs}
+}
