@@ -23,7 +23,7 @@ const dashboardChartRows = 15
 
 // dashboardLines is how many clients needing attention the staff table
 // lists; the others are counted.
-const dashboardLines = 200
+const dashboardLines = 100
 
 // Colours of the SLA states, those of the queues' badges.
 var slaColours = []string{"#067647", "#b54708", "#b42318"}
