@@ -165,27 +165,34 @@ func (svc *Service) blobPath(sum string) string {
 	return filepath.Join(svc.dir, sum[:2], sum[2:])
 }
 
-// spool copies r (up to one byte past the limit) into a temporary file,
-// hashing it, and returns the file, its digest, size and first 512 bytes.
+// spool receives an upload into the attachment directory's tmp/ (Spool).
 func (svc *Service) spool(r io.Reader) (path, sum string, size int64, head []byte, err error) {
-	tmpDir := filepath.Join(svc.dir, "tmp")
-	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
-		return "", "", 0, nil, fmt.Errorf("create attachment directory: %w", err)
+	return Spool(filepath.Join(svc.dir, "tmp"), r, svc.maxSize)
+}
+
+// Spool copies an upload into a new temporary file of dir (created if
+// needed), reading at most max+1 bytes so that a caller sees a file too
+// large, and returns the file's path, its SHA-256 in hex, its size and its
+// first 512 bytes (to sniff its type). The file is synced; on error it is
+// removed. Ticket attachments and contract documents both receive files so.
+func Spool(dir string, r io.Reader, max int64) (path, sum string, size int64, head []byte, err error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", "", 0, nil, fmt.Errorf("create upload directory: %w", err)
 	}
-	f, err := os.CreateTemp(tmpDir, "upload-*")
+	f, err := os.CreateTemp(dir, "upload-*")
 	if err != nil {
 		return "", "", 0, nil, fmt.Errorf("create temporary file: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	hb := &headBuffer{max: 512}
-	size, err = io.Copy(io.MultiWriter(f, h, hb), io.LimitReader(r, svc.maxSize+1))
+	size, err = io.Copy(io.MultiWriter(f, h, hb), io.LimitReader(r, max+1))
 	if err == nil {
 		err = f.Sync()
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", "", 0, nil, fmt.Errorf("receive attachment: %w", err)
+		return "", "", 0, nil, fmt.Errorf("receive upload: %w", err)
 	}
 	return f.Name(), hex.EncodeToString(h.Sum(nil)), size, hb.b, nil
 }

@@ -9,7 +9,6 @@ package contractdoc
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -234,39 +233,7 @@ func newKey() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// spool copies r (up to one byte past the limit) into a temporary file in
-// the documents' directory, hashing it, and returns the file, its digest,
-// size and first 512 bytes.
+// spool receives an upload into the document directory (attachment.Spool).
 func (svc *Service) spool(r io.Reader) (path, sum string, size int64, head []byte, err error) {
-	if err := os.MkdirAll(svc.dir, 0o750); err != nil {
-		return "", "", 0, nil, fmt.Errorf("create document directory: %w", err)
-	}
-	f, err := os.CreateTemp(svc.dir, "upload-*")
-	if err != nil {
-		return "", "", 0, nil, fmt.Errorf("create temporary file: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	hb := &headBuffer{max: 512}
-	size, err = io.Copy(io.MultiWriter(f, h, hb), io.LimitReader(r, svc.maxSize+1))
-	if err == nil {
-		err = f.Sync()
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", "", 0, nil, fmt.Errorf("receive document: %w", err)
-	}
-	return f.Name(), hex.EncodeToString(h.Sum(nil)), size, hb.b, nil
-}
-
-type headBuffer struct {
-	b   []byte
-	max int
-}
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	if n := h.max - len(h.b); n > 0 {
-		h.b = append(h.b, p[:min(n, len(p))]...)
-	}
-	return len(p), nil
+	return attachment.Spool(svc.dir, r, svc.maxSize)
 }
