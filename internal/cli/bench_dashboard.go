@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -47,23 +46,17 @@ const benchDashboardUsage = `  vigie bench dashboard [--tickets 1000000] [--clie
 
 // dashboardBenchOptions are the settings of vigie bench dashboard.
 type dashboardBenchOptions struct {
-	databaseURL, dataDir string
-	tickets, clients     int
-	open                 int // per thousand
-	requests             int
-	seed                 uint64
+	benchPlace
+	tickets, clients int
+	open             int // per thousand
+	requests         int
+	seed             uint64
 }
 
 func benchDashboard(ctx context.Context, args []string, env Env) error {
-	fs := flag.NewFlagSet("vigie bench dashboard", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, benchDashboardUsage+"\n\nFlags of vigie bench dashboard:")
-		fs.PrintDefaults()
-	}
+	fs := benchFlagSet("dashboard", benchDashboardUsage, env)
 	var o dashboardBenchOptions
-	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL server to run on (postgres://…), in a fresh database dropped afterwards; empty: SQLite")
-	fs.StringVar(&o.dataDir, "data-dir", "", "SQLite: keep the database in this directory (reused if it has tickets); empty: a temporary one")
+	o.flags(fs, "SQLite: keep the database in this directory (reused if it has tickets); empty: a temporary one")
 	fs.IntVar(&o.tickets, "tickets", 1000000, "tickets to generate")
 	fs.IntVar(&o.clients, "clients", 300, "clients the tickets are spread over")
 	fs.IntVar(&o.open, "open", 50, "open tickets per thousand (the rest resolved or closed)")
@@ -72,11 +65,8 @@ func benchDashboard(ctx context.Context, args []string, env Env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.databaseURL != "" && !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://") {
-		return errors.New("--database-url: must be a postgres:// URL (SQLite is the default)")
-	}
-	if o.databaseURL != "" && o.dataDir != "" {
-		return errors.New("--data-dir is for SQLite: not with --database-url")
+	if err := o.check(); err != nil {
+		return err
 	}
 	if o.tickets < 1 || o.clients < 1 || o.requests < 1 {
 		return errors.New("--tickets, --clients and --requests: must be ≥ 1")

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,28 +49,22 @@ const benchProbesUsage = `vigie bench probes [--checks 10000] [--interval 60s] [
 
 // probesOptions are the settings of vigie bench probes.
 type probesOptions struct {
-	databaseURL, dataDir string
-	checks               int
-	interval, duration   time.Duration
-	httpShare            float64
-	workers              int
-	alerter              string
-	cpuProfile           string
+	benchPlace
+	checks             int
+	interval, duration time.Duration
+	httpShare          float64
+	workers            int
+	alerter            string
+	cpuProfile         string
 	// faultEvery and faultRetry are the interval and retry interval of the
 	// fault checks, in seconds (10 and 5; shorter in tests).
 	faultEvery, faultRetry int
 }
 
 func benchProbes(ctx context.Context, args []string, env Env) error {
-	fs := flag.NewFlagSet("vigie bench probes", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, benchProbesUsage+"\n\nFlags of vigie bench probes:")
-		fs.PrintDefaults()
-	}
+	fs := benchFlagSet("probes", benchProbesUsage, env)
 	o := probesOptions{faultEvery: 10, faultRetry: 5}
-	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL server to run on (postgres://…), in a fresh database dropped afterwards; empty: SQLite")
-	fs.StringVar(&o.dataDir, "data-dir", "", "SQLite: put the database in this (empty) directory; empty: a temporary one")
+	o.flags(fs, "SQLite: put the database in this (empty) directory; empty: a temporary one")
 	fs.IntVar(&o.checks, "checks", 10000, "checks run by the server")
 	fs.DurationVar(&o.interval, "interval", time.Minute, "interval of every check")
 	fs.DurationVar(&o.duration, "duration", 2*time.Minute, "measured time")
@@ -83,11 +75,10 @@ func benchProbes(ctx context.Context, args []string, env Env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := o.check(); err != nil {
+		return err
+	}
 	switch {
-	case o.databaseURL != "" && !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://"):
-		return errors.New("--database-url: must be a postgres:// URL (SQLite is the default)")
-	case o.databaseURL != "" && o.dataDir != "":
-		return errors.New("--data-dir is for SQLite: not with --database-url")
 	case o.checks < 1 || o.checks > 1_000_000:
 		return errors.New("--checks: 1 to 1,000,000")
 	case o.interval < time.Second || o.interval%time.Second != 0:

@@ -22,7 +22,7 @@ func TestBenchProbesRuns(t *testing.T) {
 	for _, dialect := range testdb.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			o := probesOptions{databaseURL: benchServer(t, dialect), checks: 200, interval: time.Second, duration: 8 * time.Second,
+			o := probesOptions{benchPlace: benchPlace{databaseURL: benchServer(t, dialect)}, checks: 200, interval: time.Second, duration: 8 * time.Second,
 				httpShare: 0.5, workers: 32, alerter: "real", faultEvery: 1, faultRetry: 1}
 			if err := probesBench(context.Background(), o, Env{Stdout: &out, Stderr: &errOut}); err != nil {
 				t.Fatalf("probes bench: %v\n%s\n%s", err, out.String(), errOut.String())

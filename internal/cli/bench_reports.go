@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -54,7 +53,7 @@ const benchReportsUsage = `  vigie bench reports [--assets 500] [--tickets 2000]
 
 // reportBenchOptions are the settings of vigie bench reports.
 type reportBenchOptions struct {
-	databaseURL           string
+	benchPlace
 	assets, tickets, days int
 	runs                  int
 	interval              time.Duration
@@ -63,14 +62,9 @@ type reportBenchOptions struct {
 }
 
 func benchReports(ctx context.Context, args []string, env Env) error {
-	fs := flag.NewFlagSet("vigie bench reports", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, benchReportsUsage+"\n\nFlags of vigie bench reports:")
-		fs.PrintDefaults()
-	}
+	fs := benchFlagSet("reports", benchReportsUsage, env)
 	var o reportBenchOptions
-	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL server to run on (postgres://…), in a fresh database dropped afterwards; empty: SQLite")
+	o.flags(fs, "")
 	fs.IntVar(&o.assets, "assets", 500, "assets of the client")
 	fs.IntVar(&o.tickets, "tickets", 2000, "tickets of the reported month")
 	fs.IntVar(&o.days, "days", 30, "days of filesystem metrics before the end of the month")
@@ -81,8 +75,8 @@ func benchReports(ctx context.Context, args []string, env Env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.databaseURL != "" && !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://") {
-		return errors.New("--database-url: must be a postgres:// URL (SQLite is the default)")
+	if err := o.check(); err != nil {
+		return err
 	}
 	if o.assets < 1 || o.tickets < 0 || o.days < 1 || o.days > 60 || o.runs < 1 || o.interval < time.Minute {
 		return errors.New("--assets and --runs: ≥ 1; --tickets: ≥ 0; --days: 1 to 60; --interval: ≥ 1m")

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -56,22 +55,16 @@ func runBenchAny(ctx context.Context, args []string, env Env) error {
 
 // ticketBenchOptions are the settings of vigie bench tickets.
 type ticketBenchOptions struct {
-	databaseURL, dataDir string
-	tickets, clients     int
-	samples              int
-	seed                 uint64
+	benchPlace
+	tickets, clients int
+	samples          int
+	seed             uint64
 }
 
 func benchTickets(ctx context.Context, args []string, env Env) error {
-	fs := flag.NewFlagSet("vigie bench tickets", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, benchTicketsUsage+"\n\nFlags of vigie bench tickets:")
-		fs.PrintDefaults()
-	}
+	fs := benchFlagSet("tickets", benchTicketsUsage, env)
 	var o ticketBenchOptions
-	fs.StringVar(&o.databaseURL, "database-url", "", "PostgreSQL server to run on (postgres://…), in a fresh database dropped afterwards; empty: SQLite")
-	fs.StringVar(&o.dataDir, "data-dir", "", "SQLite: keep the database in this directory (reused if it has tickets); empty: a temporary one")
+	o.flags(fs, "SQLite: keep the database in this directory (reused if it has tickets); empty: a temporary one")
 	fs.IntVar(&o.tickets, "tickets", 1000000, "tickets to generate")
 	fs.IntVar(&o.clients, "clients", 200, "clients the tickets are spread over")
 	fs.IntVar(&o.samples, "samples", 300, "timed queries of each kind")
@@ -79,11 +72,8 @@ func benchTickets(ctx context.Context, args []string, env Env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.databaseURL != "" && !strings.HasPrefix(o.databaseURL, "postgres://") && !strings.HasPrefix(o.databaseURL, "postgresql://") {
-		return errors.New("--database-url: must be a postgres:// URL (SQLite is the default)")
-	}
-	if o.databaseURL != "" && o.dataDir != "" {
-		return errors.New("--data-dir is for SQLite: not with --database-url")
+	if err := o.check(); err != nil {
+		return err
 	}
 	if o.tickets < 1 || o.clients < 1 || o.samples < 1 {
 		return errors.New("--tickets, --clients and --samples: must be ≥ 1")
