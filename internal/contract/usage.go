@@ -94,15 +94,22 @@ type ZonedContract struct {
 	Location *time.Location
 }
 
+// Summer sums usage windows: the one query behind every consumption
+// figure (contract page, dashboards, reports, service review); *store.DB
+// implements it.
+type Summer interface {
+	// UsageSums sums each window in one query, by index in windows.
+	UsageSums(ctx context.Context, windows []UsageWindow) ([]UsageSum, error)
+}
+
 // UsageStore reads what usage needs; *store.DB implements it.
 type UsageStore interface {
+	Summer
 	// ContractsAround returns the active contracts of the clients the
 	// scope sees whose dates contain a day within one day of day (the
 	// caller picks the one in force in each client's zone), with their
 	// client's time zone; recipients and perimeter lists are not loaded.
 	ContractsAround(ctx context.Context, s tenant.Scope, day time.Time) ([]ZonedContract, error)
-	// UsageSums sums each window in one query, by index in windows.
-	UsageSums(ctx context.Context, windows []UsageWindow) ([]UsageSum, error)
 }
 
 // usageStore returns the store's usage side. Store does not declare it so
@@ -233,6 +240,13 @@ func (svc *Service) UsageOf(ctx context.Context, c Contract, loc *time.Location,
 	if err != nil {
 		return nil, err
 	}
+	return Consumption(ctx, st, c, loc, ats)
+}
+
+// Consumption computes contract c's consumption in the periods containing
+// each instant of ats, read in loc, in one query: the computation the
+// contract page, the dashboards, the reports and the service review share.
+func Consumption(ctx context.Context, st Summer, c Contract, loc *time.Location, ats []time.Time) ([]Usage, error) {
 	ws := make([]UsageWindow, len(ats))
 	for i, at := range ats {
 		ws[i] = Window(c, at, loc)

@@ -79,6 +79,23 @@ func (m Monthly) CSV() []byte {
 	line("time", "", "on_site_entries", n(tm.OnSiteEntries))
 	line("time", "", "travel_minutes", n(tm.TravelMinutes))
 
+	sp := m.Support
+	line("support", "", "status", sp.Status)
+	if sp.Measured() {
+		line("support", "", "contract", sp.Reference)
+		line("support", "", "mode", string(sp.Mode))
+		line("support", "", "months", n(sp.Months))
+		line("support", "", "consumed_minutes", n(sp.ConsumedMinutes))
+		line("support", "", "included_minutes", n(sp.IncludedMinutes))
+		line("support", "", "percent", n(sp.Percent))
+		line("support", "", "level", string(sp.Level))
+		line("support", "", "onsite", n(sp.OnSite))
+		line("support", "", "onsite_included", n(sp.OnSiteIncluded))
+		line("support", "", "onsite_percent", n(sp.OnSitePercent))
+		line("support", "", "onsite_level", string(sp.OnSiteLevel))
+	}
+	line("support", "", "out_of_perimeter_billable_minutes", n(sp.OutOfPerimeterBillableMinutes))
+
 	s := m.Satisfaction
 	line("satisfaction", "", "count", n(s.Count))
 	line("satisfaction", "", "average", num(s.Average))

@@ -16,6 +16,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/check"
 	"github.com/vigie-hq/vigie/internal/client"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/metric"
 	"github.com/vigie-hq/vigie/internal/report"
@@ -185,6 +186,17 @@ func seed(t *testing.T, db *store.DB) fixture {
 		change{utc(10, 3, 9, 1), ticket.StatusNew, ticket.StatusInProgress})
 	entry(b1.ID, utc(10, 3, 10, 0), time.Hour, 0, true, true)
 	rate(b1.ID, 1, utc(10, 4, 9, 0))
+
+	// ---- contract ----
+	// Alpha's contract: 1 h 20 min of support and 2 on-site interventions
+	// a month. October's billable time in the perimeter is tickets 1 and
+	// 2 (65 min, 81 %: the 80 % warning); ticket 10's is out of the
+	// perimeter, billed on top; the travel of ticket 1 is not counted.
+	contracts := contract.NewService(db, nil, func() time.Time { return utc(11, 10, 12, 0) })
+	ok(t, contracts.Create(ctx, sys, &contract.Contract{ClientID: f.alpha.ID, Reference: "SRV-2026", Title: "Serveurs", State: contract.StateActive,
+		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Availability: 99.5, OnSitePerMonth: 2,
+		Calendar: `{"tz":"Europe/Paris","week":{"mon":["08:00-18:00"],"tue":["08:00-18:00"],"wed":["08:00-18:00"],"thu":["08:00-18:00"],"fri":["08:00-18:00"]}}`,
+		Support: contract.Support{Mode: contract.SupportMonthly, Minutes: 80}}))
 
 	// ---- supervision ----
 	mkAsset := func(clientID int64, siteID *int64, kind asset.Kind, name string, crit asset.Criticality) asset.Asset {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/check"
+	"github.com/vigie-hq/vigie/internal/contract"
 	"github.com/vigie-hq/vigie/internal/supervision"
 	"github.com/vigie-hq/vigie/internal/ticket"
 )
@@ -133,6 +134,12 @@ type Store interface {
 	// of the client's assets (agent metric fs.used_percent, one per mount)
 	// with their points in [from, to], oldest first.
 	ReportFilesystems(ctx context.Context, clientID int64, from, to time.Time) ([]FSSeries, error)
+	// ReportContract returns the client's active contract in force on day
+	// (a date, UTC midnight); found is false when none is.
+	ReportContract(ctx context.Context, clientID int64, day time.Time) (c contract.Contract, found bool, err error)
+	// UsageSums is the contracts' usage query (contract.Summer): the
+	// support figures come from it, as on the contract page.
+	contract.Summer
 }
 
 // Monthly holds the figures of a steering report for one client and period
@@ -154,6 +161,9 @@ type Monthly struct {
 	// OutOfPerimeter is the work on tickets outside the contract's
 	// perimeter, listed apart (and left out of the TTO/TTR compliance).
 	OutOfPerimeter OutOfPerimeter `json:"out_of_perimeter"`
+	// Support is the support time consumed against the contract in force
+	// at the end of the period (see SupportOf).
+	Support Support `json:"support"`
 }
 
 // PeriodInfo says which period the figures cover.
@@ -248,6 +258,9 @@ func figures(ctx context.Context, st Store, clientID int64, p Period, now time.T
 	}
 	m.Backups = BackupsOf(checks, runs, restores)
 	m.OutOfPerimeter = OutOfPerimeterOf(tickets, entries, from, until)
+	if m.Support, err = supportFigures(ctx, st, clientID, p, from, until, m.OutOfPerimeter); err != nil {
+		return Monthly{}, err
+	}
 	m.Capacity = []Capacity{}
 	if !capacity {
 		return m, nil

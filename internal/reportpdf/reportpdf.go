@@ -255,6 +255,7 @@ func (r *renderer) document() {
 	r.recurring()
 	r.capacity()
 	r.outOfPerimeter()
+	r.support()
 	r.timeSpent()
 	r.satisfactionChart()
 }

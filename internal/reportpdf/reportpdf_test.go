@@ -94,14 +94,16 @@ func TestGolden(t *testing.T) {
 			"du 01/10/2026 au 31/10/2026", "Généré le 02/11/2026 à 08:30 (Europe/Paris)",
 			"Disponibilité des équipements critiques", "Réseau", "Délai moyen de prise en charge (MTTO)",
 			"8 h 46 min", "9 j 13 h 42 min", "Travaux hors périmètre", "srv-files | /data | 84,6\u00a0% | 0,8 pt/j | 19 j", "66,67\u00a0% (2 sur 3)", "3,67 / 5 (3 avis)",
-			"99,89\u00a0%", "Non atteint", "Atteint", "Non mesuré", "partiel", "Page 1 / 3", "Sauvegarde NAS — veeam",
+			"99,89\u00a0%", "Non atteint", "Atteint", "Non mesuré", "partiel", "Page 1 / 4", "Sauvegarde NAS — veeam",
+			"Heures de support au regard du contrat", "Part consommée | 81\u00a0% — 80\u00a0% atteints", "Interventions sur site | 1 sur 2 — dans le quota",
 			"=VM complète", "Objectif 99,6\u00a0%",
 		}},
 		{"en", []string{
 			"Steering report — October 2026", "Infogérance Côte d’Émeraude", "from 2026-10-01 to 2026-10-31",
 			"Generated on 2026-11-02 at 08:30 (Europe/Paris)", "Availability of critical assets", "Réseau",
 			"8 h 46 min", "9 d 13 h 42 min", "Out-of-perimeter work", "srv-files | /data | 84.6% | 0.8 pt/d | 19 d", "66.67% (2 of 3)", "3.67 / 5 (3 ratings)", "99.89%", "Missed", "Met",
-			"Not measured", "Page 1 / 3", "No category",
+			"Not measured", "Page 1 / 4", "No category",
+			"Support hours against the contract", "Share used | 81% — 80% reached", "Billable time out of the perimeter (billed on top) | 1 h 30 min",
 		}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {

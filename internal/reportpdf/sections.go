@@ -2,6 +2,8 @@ package reportpdf
 
 import (
 	"strconv"
+
+	"github.com/vigie-hq/vigie/internal/contract"
 )
 
 // capacity lists the filesystems trending full (report.CapacityOf).
@@ -61,4 +63,40 @@ func (r *renderer) para(s string) {
 	r.color(muted)
 	r.pdf.Ln(1)
 	r.multi(contW, 4.5, s, "", "L", false)
+}
+
+// support compares the support time consumed with the contract's
+// (report.Support: the contract page's figure).
+func (r *renderer) support() {
+	r.heading(r.t("section.support"), 2*rowH)
+	s := r.m.Support
+	d := func(min int) string { return r.duration(float64(min)) }
+	if !s.Measured() {
+		r.note(r.t("support." + s.Status))
+		r.para(r.t("support.out_of_perimeter_value", d(s.OutOfPerimeterBillableMinutes)))
+		return
+	}
+	consumed, included := "support.consumed", r.t("support.included_months", s.Months)
+	if s.Mode == contract.SupportPack {
+		consumed, included = "support.consumed_pack", r.t("support.included_pack")
+	}
+	rows := [][]string{{r.t("support.contract"), s.Reference}, {r.t(consumed), d(s.ConsumedMinutes)}}
+	if s.IncludedMinutes > 0 {
+		balance := d(s.IncludedMinutes - s.ConsumedMinutes)
+		if s.ConsumedMinutes > s.IncludedMinutes {
+			balance = r.t("support.overrun", d(s.ConsumedMinutes-s.IncludedMinutes))
+		}
+		rows = append(rows, []string{included, d(s.IncludedMinutes)},
+			[]string{r.t("support.percent"), r.percent(float64(s.Percent)) + " — " + r.t("support.level."+string(s.Level))},
+			[]string{r.t("support.balance"), balance})
+	} else {
+		rows = append(rows, []string{r.t("support.included"), r.t("support.included_none")})
+	}
+	onSite := r.t("support.onsite_no_quota", s.OnSite)
+	if s.OnSiteIncluded > 0 {
+		onSite = r.t("support.onsite_of", s.OnSite, s.OnSiteIncluded) + " — " + r.t("support.level."+string(s.OnSiteLevel))
+	}
+	rows = append(rows, []string{r.t("support.onsite"), onSite}, []string{r.t("support.out_of_perimeter"), d(s.OutOfPerimeterBillableMinutes)})
+	r.table([]string{r.t("col.item"), r.t("col.value")}, []float64{contW - 70, 70}, []string{"L", "R"}, rows, nil)
+	r.para(r.t("support.rule"))
 }

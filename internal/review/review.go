@@ -46,6 +46,7 @@ type Commitment struct {
 	Kind     string `json:"kind"`
 	Priority string `json:"priority,omitempty"` // P1…P4 (tto, ttr)
 	Asset    string `json:"asset,omitempty"`    // the critical asset (availability)
+	Mode     string `json:"mode,omitempty"`     // the support mode, monthly or pack (support)
 	// TargetMinutes is the delay promised (tto, ttr), the minutes included
 	// (support); TargetPercent the availability target; TargetCount the
 	// on-site interventions included.
@@ -57,8 +58,10 @@ type Commitment struct {
 	Compliance *report.Compliance `json:"compliance,omitempty"`
 	// Percent is the availability achieved (nil: not measured).
 	Percent *float64 `json:"percent,omitempty"`
-	// Minutes is the billable time spent (support); Count the on-site
-	// interventions (onsite).
+	// Minutes is the support time consumed against the contract (support:
+	// report.Support, the contract page's figure; for a pack, its
+	// consumption at the end of the period against the pack); Count the
+	// on-site interventions (onsite).
 	Minutes int     `json:"minutes,omitempty"`
 	Count   int     `json:"count,omitempty"`
 	Outcome Outcome `json:"outcome"`
@@ -233,22 +236,23 @@ func commitments(in Input, c contract.Contract) []Commitment {
 			out = append(out, row)
 		}
 	}
-	months, whole := wholeMonths(m.Period)
-	if c.Support.Mode == contract.SupportMonthly && c.Support.Minutes > 0 && whole {
-		inc := c.Support.Minutes * months
-		row := Commitment{Kind: KindSupport, TargetMinutes: inc, Minutes: m.Time.BillableMinutes, Outcome: Met}
-		if m.Time.BillableMinutes > inc {
-			row.Outcome = Missed
+	// Support and on-site: the report's figure (contract.ConsumptionOver,
+	// the contract page's computation), measured over whole months only.
+	if sp := m.Support; sp.Measured() && sp.ContractID == c.ID {
+		if sp.Mode != contract.SupportNone && sp.IncludedMinutes > 0 {
+			row := Commitment{Kind: KindSupport, Mode: string(sp.Mode), TargetMinutes: sp.IncludedMinutes, Minutes: sp.ConsumedMinutes, Outcome: Met}
+			if sp.ConsumedMinutes > sp.IncludedMinutes {
+				row.Outcome = Missed
+			}
+			out = append(out, row)
 		}
-		out = append(out, row)
-	}
-	if c.OnSitePerMonth > 0 && whole {
-		inc := c.OnSitePerMonth * months
-		row := Commitment{Kind: KindOnSite, TargetCount: inc, Count: m.Time.OnSiteEntries, Outcome: Met}
-		if m.Time.OnSiteEntries > inc {
-			row.Outcome = Missed
+		if sp.OnSiteIncluded > 0 {
+			row := Commitment{Kind: KindOnSite, TargetCount: sp.OnSiteIncluded, Count: sp.OnSite, Outcome: Met}
+			if sp.OnSite > sp.OnSiteIncluded {
+				row.Outcome = Missed
+			}
+			out = append(out, row)
 		}
-		out = append(out, row)
 	}
 	return out
 }
@@ -263,22 +267,6 @@ func clocksOutcome(c report.Compliance) Outcome {
 		return Met
 	}
 	return Missed
-}
-
-// wholeMonths returns how many calendar months the period spans and
-// whether it is made of whole months only (a month, a quarter, a year):
-// the hours included per month are compared only then.
-func wholeMonths(p report.PeriodInfo) (int, bool) {
-	loc, err := time.LoadLocation(p.TimeZone)
-	if err != nil || p.From.IsZero() {
-		return 0, false
-	}
-	from, to := p.From.In(loc), p.To.In(loc)
-	if from.Day() != 1 || to.Day() != 1 || from.Hour() != 0 || to.Hour() != 0 {
-		return 0, false
-	}
-	n := (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month())
-	return n, n > 0
 }
 
 // Breaches lists the breached clocks of the period: a clock that stopped

@@ -524,8 +524,11 @@ func TestThresholds(t *testing.T) {
 		{"not measured", nil, 0, 0, map[string]review.Outcome{"availability": review.NotMeasured, "support": review.Met, "onsite": review.Met}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// The support figures are the report's (contract.ConsumptionOver):
+			// three months of 600 min and of 2 on-site interventions.
 			m := report.Monthly{Period: info, Availability: []report.Availability{{Asset: "srv", Percent: tc.avail}},
-				Time: report.TimeSpent{BillableMinutes: tc.billable, OnSiteEntries: tc.sites}}
+				Support: report.Support{Status: report.SupportMeasured, Mode: contract.SupportMonthly, Months: 3,
+					ConsumedMinutes: tc.billable, IncludedMinutes: 1800, OnSite: tc.sites, OnSiteIncluded: 6}}
 			rv := review.Build(review.Input{Figures: m, Contract: c})
 			got := map[string]review.Outcome{}
 			for _, x := range rv.Commitments {
@@ -540,7 +543,8 @@ func TestThresholds(t *testing.T) {
 	}
 	// A range that is not made of whole months compares no monthly quota.
 	r := report.Range(time.Date(2026, 7, 5, 0, 0, 0, 0, paris), time.Date(2026, 8, 4, 0, 0, 0, 0, paris), paris)
-	m := report.Monthly{Period: report.PeriodInfo{Kind: report.KindRange, TimeZone: "Europe/Paris", From: r.From, To: r.To, Until: r.To}}
+	m := report.Monthly{Period: report.PeriodInfo{Kind: report.KindRange, TimeZone: "Europe/Paris", From: r.From, To: r.To, Until: r.To},
+		Support: report.Support{Status: report.SupportPartial}}
 	for _, x := range review.Build(review.Input{Figures: m, Contract: c}).Commitments {
 		if x.Kind == review.KindSupport || x.Kind == review.KindOnSite {
 			t.Errorf("range of days compared %s", x.Kind)

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"github.com/vigie-hq/vigie/internal/contract"
 	"math"
 	"strconv"
 	"strings"
@@ -173,6 +174,10 @@ func (x Text) commitment(c Commitment) CommitmentLine {
 	case KindSupport:
 		l.Label = x.T("commitment.support")
 		l.Target = x.T("target.included", x.Hours(c.TargetMinutes))
+		if c.Mode == string(contract.SupportPack) {
+			l.Label = x.T("commitment.support_pack")
+			l.Target = x.T("target.pack", x.Hours(c.TargetMinutes))
+		}
 		l.Achieved = x.Hours(c.Minutes)
 		l.Outcome = x.T("quota." + string(c.Outcome))
 	case KindOnSite:

@@ -98,6 +98,10 @@ type reportPage struct {
 	Capacity    []reportRow
 	Outside     []reportRow
 	OutsideTime string
+	// Support compares the support time with the contract (report.Support);
+	// SupportNote explains its absence.
+	Support     []reportRow
+	SupportNote string
 }
 
 // reportRequest is what the three report routes share: the client, its
@@ -398,6 +402,7 @@ func (d *reportPage) fill(v *view, m report.Monthly, ct *contractTarget, loc *ti
 		d.Outside = append(d.Outside, reportRow{Head: "#" + strconv.FormatInt(o.ID, 10), Cells: []string{o.Title, f.reason(o.Reason), o.Priority.String(), f.duration(float64(o.Minutes))}})
 	}
 	d.OutsideTime = v.T("reportpdf.out_of_perimeter.total", f.duration(float64(m.OutOfPerimeter.TotalMinutes)), f.duration(float64(m.OutOfPerimeter.BillableMinutes)))
+	d.fillSupport(v, f, m.Support)
 	tm := m.Time
 	d.Time = []reportRow{
 		{Head: v.T("reportpdf.time.total"), Cells: []string{f.duration(float64(tm.TotalMinutes))}},
@@ -408,6 +413,56 @@ func (d *reportPage) fill(v *view, m report.Monthly, ct *contractTarget, loc *ti
 		{Head: v.T("reportpdf.time.entries"), Cells: []string{strconv.Itoa(tm.Entries)}},
 		{Head: v.T("reportpdf.time.tickets"), Cells: []string{strconv.Itoa(tm.Tickets)}},
 	}
+}
+
+// fillSupport lays out the support time against the contract: a tile and
+// the rows of its section, with the level's badge.
+func (d *reportPage) fillSupport(v *view, f reportFormat, s report.Support) {
+	dur := func(min int) string { return f.duration(float64(min)) }
+	outside := reportRow{Head: v.T("reportpdf.support.out_of_perimeter"), Cells: []string{dur(s.OutOfPerimeterBillableMinutes)}}
+	if !s.Measured() {
+		d.SupportNote = v.T("reportpdf.support." + s.Status)
+		d.Support = []reportRow{outside}
+		return
+	}
+	badge := func(l contract.Level) (string, string) {
+		class := "badge-active"
+		switch l {
+		case contract.LevelWarning:
+			class = "badge-warn"
+		case contract.LevelExhausted:
+			class = "badge-danger"
+		}
+		return v.T("reportpdf.support.level." + string(l)), class
+	}
+	consumed, included := "reportpdf.support.consumed", v.T("reportpdf.support.included_months", s.Months)
+	if s.Mode == contract.SupportPack {
+		consumed, included = "reportpdf.support.consumed_pack", v.T("reportpdf.support.included_pack")
+	}
+	d.Support = []reportRow{{Head: v.T("reportpdf.support.contract"), Cells: []string{s.Reference}}, {Head: v.T(consumed), Cells: []string{dur(s.ConsumedMinutes)}}}
+	tile := reportTile{Label: v.T("reportpdf.kpi.support"), Value: dur(s.ConsumedMinutes), Detail: v.T("reportpdf.support.included_none")}
+	if s.IncludedMinutes > 0 {
+		balance := dur(s.IncludedMinutes - s.ConsumedMinutes)
+		if s.ConsumedMinutes > s.IncludedMinutes {
+			balance = v.T("reportpdf.support.overrun", dur(s.ConsumedMinutes-s.IncludedMinutes))
+		}
+		level := reportRow{Head: v.T("reportpdf.support.percent"), Cells: []string{f.percent(float64(s.Percent))},
+			Bar: chart.Bar(float64(s.Percent), 80, 100, v.T("reportpdf.support.percent")+" "+f.percent(float64(s.Percent)))}
+		level.Badge, level.BadgeClass = badge(s.Level)
+		d.Support = append(d.Support, reportRow{Head: included, Cells: []string{dur(s.IncludedMinutes)}}, level,
+			reportRow{Head: v.T("reportpdf.support.balance"), Cells: []string{balance}})
+		tile.Value = v.T("reportweb.support.tile", dur(s.ConsumedMinutes), dur(s.IncludedMinutes))
+		tile.Detail = f.percent(float64(s.Percent)) + " — " + v.T("reportpdf.support.level."+string(s.Level))
+	} else {
+		d.Support = append(d.Support, reportRow{Head: v.T("reportpdf.support.included"), Cells: []string{v.T("reportpdf.support.included_none")}})
+	}
+	onSite := reportRow{Head: v.T("reportpdf.support.onsite"), Cells: []string{v.T("reportpdf.support.onsite_no_quota", s.OnSite)}}
+	if s.OnSiteIncluded > 0 {
+		onSite.Cells = []string{v.T("reportpdf.support.onsite_of", s.OnSite, s.OnSiteIncluded)}
+		onSite.Badge, onSite.BadgeClass = badge(s.OnSiteLevel)
+	}
+	d.Support = append(d.Support, onSite, outside)
+	d.Tiles = append(d.Tiles, tile)
 }
 
 // reportFormat writes the figures in the page's language and the client's
