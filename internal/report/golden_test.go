@@ -196,7 +196,7 @@ func seed(t *testing.T, db *store.DB) fixture {
 	ok(t, contracts.Create(ctx, sys, &contract.Contract{ClientID: f.alpha.ID, Reference: "SRV-2026", Title: "Serveurs", State: contract.StateActive,
 		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Availability: 99.5, OnSitePerMonth: 2,
 		Calendar: `{"tz":"Europe/Paris","week":{"mon":["08:00-18:00"],"tue":["08:00-18:00"],"wed":["08:00-18:00"],"thu":["08:00-18:00"],"fri":["08:00-18:00"]}}`,
-		Support: contract.Support{Mode: contract.SupportMonthly, Minutes: 80}}))
+		Support:  contract.Support{Mode: contract.SupportMonthly, Minutes: 80}}))
 
 	// ---- supervision ----
 	mkAsset := func(clientID int64, siteID *int64, kind asset.Kind, name string, crit asset.Criticality) asset.Asset {
