@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/vigie-hq/vigie/internal/asset"
 	"github.com/vigie-hq/vigie/internal/attachment"
@@ -64,6 +65,9 @@ type Deps struct {
 	// Messages translates problem details and validation messages; nil
 	// loads the embedded catalogs.
 	Messages *i18n.Bundle
+	// Now is the clock of "now" in answers (the contract in force, usage,
+	// coverage); nil is time.Now.
+	Now func() time.Time
 }
 
 // API serves /api/v1.
@@ -79,6 +83,9 @@ type API struct {
 // api tests catch either break before a release.
 func New(d Deps) *API {
 	a := &API{d: d, log: d.Log, msg: d.Messages}
+	if a.d.Now == nil {
+		a.d.Now = time.Now
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -62,7 +62,7 @@ func (a *API) getContractUsage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := time.Now()
+	at := a.d.Now()
 	if s := c.r.URL.Query().Get("at"); s != "" {
 		d, err := time.Parse(dateLayout, s)
 		if err != nil {

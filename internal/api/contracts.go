@@ -192,7 +192,7 @@ func (a *API) today(c *call, clientID int64) (today, error) {
 	if err != nil {
 		return today{}, err
 	}
-	now := time.Now()
+	now := a.d.Now()
 	t := today{day: contract.Day(now, contract.Location(cl))}
 	cur, found, err := a.d.Contracts.InForce(c.r.Context(), c.scope, clientID, now)
 	if err != nil || !found {
@@ -319,5 +319,5 @@ func (a *API) getCoverage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.d.Contracts.Coverage(c.r.Context(), c.scope, id, time.Now())
+	return a.d.Contracts.Coverage(c.r.Context(), c.scope, id, a.d.Now())
 }

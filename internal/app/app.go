@@ -187,6 +187,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		w.NotFound(rw, r)
 	})
 	api.New(api.Deps{
+		Now: opts.Now,
 		Log: a.Log, Clients: a.Clients, Users: a.Users, Auth: a.Auth, Provider: a.Provider, Journal: a.Journal,
 		Tickets:      a.Tickets,
 		Attachments:  a.Attachments,
