@@ -60,6 +60,7 @@ func TestReportPage(t *testing.T) {
 					wantStatus(t, lang+" report", r, http.StatusOK)
 					checkPage(t, lang+" report", lang, r)
 					wantBody(t, lang+" report", r, openedTile(lang, 1), "srv-critical-alpha", msg(lang, "reportweb.no_contract"),
+						`id="report-support-note"`, msg(lang, "reportpdf.support.no_contract"),
 						msg(lang, "reportweb.download_pdf"), fmt.Sprintf(`href="%s/pdf?period=%s"`, base, month), `<svg`)
 					wantNotBody(t, lang+" report", r, "Bravo trouble", openedTile(lang, 3))
 				}
@@ -74,7 +75,7 @@ func TestReportPage(t *testing.T) {
 			start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 			c := contract.Contract{ClientID: f.a.ID, Reference: "INF-REPORT", Title: "Infogérance", Start: start, State: contract.StateActive,
 				Renewal: contract.Renewal{Kind: contract.RenewalNone}, Calendar: ticket.DefaultCalendar, Availability: 99.5,
-				Support: contract.Support{Mode: contract.SupportNone}}
+				Support: contract.Support{Mode: contract.SupportMonthly, Minutes: 6000}, OnSitePerMonth: 100}
 			if err := srv.App.Contracts.Create(ctx, sys, &c); err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +85,10 @@ func TestReportPage(t *testing.T) {
 			wantStatus(t, "with contract", r, http.StatusOK)
 			// The critical asset has no check: not measured against the target.
 			wantBody(t, "with contract", r, "INF-REPORT", "99,5\u00a0%", msg("fr", "reportpdf.badge.none"))
-			wantNotBody(t, "with contract", r, msg("fr", "reportweb.no_contract"))
+			wantNotBody(t, "with contract", r, msg("fr", "reportweb.no_contract"), `id="report-support-note"`)
+			// Support against the contract: far below its 100 hours a month.
+			wantBody(t, "with contract", r, `id="report-support-figures"`, msg("fr", "reportpdf.kpi.support"), msg("fr", "reportpdf.support.included_months", 1),
+				`<span class="badge badge-active">`+msg("fr", "reportpdf.support.level.ok")+`</span>`)
 		})
 
 		t.Run("downloads", func(t *testing.T) {
