@@ -1,10 +1,8 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strconv"
@@ -207,23 +205,8 @@ func EvolutionsOf(rows []TicketRow, from, until time.Time) []Evolution {
 // CSV returns the annual report as CSV: section, item (a month, a year or a
 // ticket), measure, value — as Monthly.CSV.
 func (a Annual) CSV() []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	loc, err := time.LoadLocation(a.Period.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	line := func(section, item, measure, value string) {
-		_ = w.Write([]string{section, safeCell(item), measure, safeCell(value)})
-	}
-	n := strconv.Itoa
-	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
-	line("section", "item", "measure", "value")
-	line("client", "", "name", a.Client)
-	line("period", "", "label", a.Period.Label)
-	line("period", "", "time_zone", a.Period.TimeZone)
-	line("period", "", "until", ts(a.Period.Until))
-	line("period", "", "so_far", strconv.FormatBool(a.Period.SoFar))
+	sh := NewSheet(a.Client, a.Period)
+	line, ts, n := sh.Line, sh.Time, strconv.Itoa
 	summary := func(s YearSummary) {
 		line("year", s.Label, "opened", n(s.Opened))
 		line("year", s.Label, "closed", n(s.Closed))
@@ -264,6 +247,5 @@ func (a Annual) CSV() []byte {
 		line("evolution", item, "created", ts(e.Created))
 		line("evolution", item, "status", string(e.Status))
 	}
-	w.Flush()
-	return buf.Bytes()
+	return sh.Bytes()
 }

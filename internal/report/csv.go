@@ -14,27 +14,8 @@ import (
 // use a point, a figure without a value (a mean of nothing) is empty. A
 // cell a spreadsheet would read as a formula starts with an apostrophe.
 func (m Monthly) CSV() []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	loc, err := time.LoadLocation(m.Period.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	line := func(section, item, measure, value string) {
-		_ = w.Write([]string{section, safeCell(item), measure, safeCell(value)})
-	}
-	n := strconv.Itoa
-	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
-	line("section", "item", "measure", "value")
-	line("client", "", "name", m.Client)
-
-	p := m.Period
-	line("period", "", "label", p.Label)
-	line("period", "", "time_zone", p.TimeZone)
-	line("period", "", "from", ts(p.From))
-	line("period", "", "to", ts(p.To))
-	line("period", "", "until", ts(p.Until))
-	line("period", "", "so_far", strconv.FormatBool(p.SoFar))
+	sh := NewSheet(m.Client, m.Period)
+	line, ts, n := sh.Line, sh.Time, strconv.Itoa
 
 	t := m.Tickets
 	line("tickets", "", "opened", n(t.Opened))
@@ -162,11 +143,58 @@ func (m Monthly) CSV() []byte {
 		line("out_of_perimeter", item, "minutes", n(t.Minutes))
 		line("out_of_perimeter", item, "billable_minutes", n(t.BillableMinutes))
 	}
-	w.Flush()
-	return buf.Bytes()
+	return sh.Bytes()
+}
+
+// Sheet is the CSV of a report being written, in the shape the monthly
+// report, the annual report and the service review share: a header line
+// "section,item,measure,value", then one value a line. Times are RFC 3339
+// in the period's time zone; a cell a spreadsheet would read as a formula
+// is defused (safeCell).
+type Sheet struct {
+	buf bytes.Buffer
+	w   *csv.Writer
+	loc *time.Location
+}
+
+// NewSheet starts the CSV of a client's report over a period: the header,
+// the client's name and the period's lines (label, time zone, from, to,
+// until, so far).
+func NewSheet(client string, p PeriodInfo) *Sheet {
+	sh := &Sheet{loc: time.UTC}
+	sh.w = csv.NewWriter(&sh.buf)
+	if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+		sh.loc = loc
+	}
+	sh.Line("section", "item", "measure", "value")
+	sh.Line("client", "", "name", client)
+	sh.Line("period", "", "label", p.Label)
+	sh.Line("period", "", "time_zone", p.TimeZone)
+	sh.Line("period", "", "from", sh.Time(p.From))
+	sh.Line("period", "", "to", sh.Time(p.To))
+	sh.Line("period", "", "until", sh.Time(p.Until))
+	sh.Line("period", "", "so_far", strconv.FormatBool(p.SoFar))
+	return sh
+}
+
+// Line writes one value.
+func (sh *Sheet) Line(section, item, measure, value string) {
+	_ = sh.w.Write([]string{section, safeCell(item), measure, safeCell(value)})
+}
+
+// Time writes an instant in the period's zone.
+func (sh *Sheet) Time(t time.Time) string { return t.In(sh.loc).Format(time.RFC3339) }
+
+// Bytes ends the CSV and returns it.
+func (sh *Sheet) Bytes() []byte {
+	sh.w.Flush()
+	return sh.buf.Bytes()
 }
 
 func dec(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// Num writes an optional decimal ("" for none), as every report CSV does.
+func Num(v *float64) string { return num(v) }
 
 func num(v *float64) string {
 	if v == nil {

@@ -1,11 +1,11 @@
 package review
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigie-hq/vigie/internal/report"
 )
 
 // CSV returns the review as CSV in the monthly report's shape, one value a
@@ -15,26 +15,8 @@ import (
 // a value not measured is empty. A cell a spreadsheet would read as a
 // formula starts with an apostrophe.
 func (rv Review) CSV() []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	loc, err := time.LoadLocation(rv.Period.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	line := func(section, item, measure, value string) {
-		_ = w.Write([]string{section, safeCell(item), measure, safeCell(value)})
-	}
-	n := strconv.Itoa
-	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339) }
-	line("section", "item", "measure", "value")
-	line("client", "", "name", rv.Client)
-	p := rv.Period
-	line("period", "", "label", p.Label)
-	line("period", "", "time_zone", p.TimeZone)
-	line("period", "", "from", ts(p.From))
-	line("period", "", "to", ts(p.To))
-	line("period", "", "until", ts(p.Until))
-	line("period", "", "so_far", strconv.FormatBool(p.SoFar))
+	sh := report.NewSheet(rv.Client, rv.Period)
+	line, ts, n := sh.Line, sh.Time, strconv.Itoa
 	if rv.Contract != nil {
 		line("contract", "", "reference", rv.Contract.Reference)
 		line("contract", "", "title", rv.Contract.Title)
@@ -55,11 +37,11 @@ func (rv Review) CSV() []byte {
 			if c.Compliance != nil {
 				line("commitment", item, "met", n(c.Compliance.Met))
 				line("commitment", item, "total", n(c.Compliance.Total))
-				line("commitment", item, "percent", num(c.Compliance.Percent))
+				line("commitment", item, "percent", report.Num(c.Compliance.Percent))
 			}
 		case KindAvailability:
 			line("commitment", item, "target_percent", strconv.FormatFloat(c.TargetPercent, 'f', -1, 64))
-			line("commitment", item, "percent", num(c.Percent))
+			line("commitment", item, "percent", report.Num(c.Percent))
 		case KindSupport:
 			line("commitment", item, "included_minutes", n(c.TargetMinutes))
 			line("commitment", item, "billable_minutes", n(c.Minutes))
@@ -108,21 +90,5 @@ func (rv Review) CSV() []byte {
 	line("meeting", "", "held_on", held)
 	line("meeting", "", "attendees", m.Attendees)
 	line("meeting", "", "notes", m.Notes)
-	w.Flush()
-	return buf.Bytes()
-}
-
-func num(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*v, 'f', -1, 64)
-}
-
-// safeCell keeps a spreadsheet from reading a cell as a formula.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return sh.Bytes()
 }
