@@ -283,7 +283,9 @@ func (r *renderer) ensure(h float64) {
 	}
 }
 
-func (r *renderer) titleBlock() {
+// providerHeader prints the provider's logo and name at the top of a
+// report's first page.
+func (r *renderer) providerHeader() {
 	p := r.pdf
 	top := p.GetY()
 	x := margin
@@ -296,6 +298,11 @@ func (r *renderer) titleBlock() {
 	r.color(ink)
 	r.cell(pageW-margin-x, lineH, r.o.Provider, "", 2, "L", false, 0, "")
 	p.SetY(math.Max(top+r.logoH, p.GetY()) + 6)
+}
+
+func (r *renderer) titleBlock() {
+	p := r.pdf
+	r.providerHeader()
 
 	r.font("B", 20)
 	r.color(accent)
@@ -361,32 +368,7 @@ func (r *renderer) summary() {
 		{r.t("kpi.alerts"), r.t("alerts_value", r.m.Alerts.Count, r.m.Alerts.InMaintenance)},
 		{r.t("kpi.backups"), r.ratio(r.m.Backups.Success)},
 	}
-	const gap, tileH = 4.0, 16.0
-	tileW := (contW - gap) / 2
-	r.heading(r.t("summary"), tileH)
-	p := r.pdf
-	for i, tile := range tiles {
-		col := i % 2
-		if col == 0 {
-			r.ensure(tileH + gap)
-		}
-		x, y := margin+float64(col)*(tileW+gap), p.GetY()
-		r.fill(headerBg)
-		p.RoundedRect(x, y, tileW, tileH, 2, "1234", "F")
-		p.SetXY(x+3, y+2)
-		r.font("", 8.5)
-		r.color(muted)
-		r.cell(tileW-6, 5, r.fit(tile[0], tileW-6), "", 2, "L", false, 0, "")
-		p.SetX(x + 3)
-		r.font("B", 12)
-		r.color(ink)
-		r.cell(tileW-6, 7, r.fit(tile[1], tileW-6), "", 0, "L", false, 0, "")
-		if col == 1 || i == len(tiles)-1 {
-			p.SetY(y + tileH + gap)
-		} else {
-			p.SetY(y)
-		}
-	}
+	r.tiles(r.t("summary"), tiles)
 }
 
 // table prints a header and rows; widths are in millimetres, aligns per

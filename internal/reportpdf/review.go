@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"time"
-
-	"github.com/go-pdf/fpdf"
 
 	"github.com/vigie-hq/vigie/internal/report"
 	"github.com/vigie-hq/vigie/internal/review"
@@ -52,17 +49,7 @@ func RenderReview(w io.Writer, rv review.Review, opts Options) error {
 
 func (r *renderer) reviewTitle(rv review.Review, x review.Text) {
 	p := r.pdf
-	top := p.GetY()
-	left := margin
-	if r.logo != "" {
-		p.ImageOptions(r.logo, margin, top, r.logoW, r.logoH, false, fpdf.ImageOptions{}, 0, "")
-		left = margin + r.logoW + 5
-	}
-	p.SetXY(left, top+2)
-	r.font("B", 12)
-	r.color(ink)
-	r.cell(pageW-margin-left, lineH, r.o.Provider, "", 2, "L", false, 0, "")
-	p.SetY(math.Max(top+r.logoH, p.GetY()) + 6)
+	r.providerHeader()
 
 	r.font("B", 20)
 	r.color(accent)
