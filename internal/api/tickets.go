@@ -633,6 +633,27 @@ func (a *API) serviceLevelOf(c *call, sl ticket.ServiceLevel, found bool) (servi
 }
 
 // mergeInput is the body of POST /tickets/{id}/merge.
+type perimeterInput struct {
+	OutOfPerimeter *bool `json:"out_of_perimeter" doc:"required: true puts the ticket out of its contract's perimeter, false back in"`
+}
+
+func (a *API) setTicketPerimeter(c *call) (any, error) {
+	t, err := a.ticket(c)
+	if err != nil {
+		return nil, err
+	}
+	var in perimeterInput
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.OutOfPerimeter == nil {
+		v := &fault.Invalid{}
+		v.Add("out_of_perimeter", "required")
+		return nil, v
+	}
+	return a.d.Tickets.SetPerimeter(c.r.Context(), c.scope, t.ID, *in.OutOfPerimeter)
+}
+
 type mergeInput struct {
 	TargetID int64 `json:"target_id" doc:"required: the ticket this one duplicates"`
 }

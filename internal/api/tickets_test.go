@@ -891,6 +891,22 @@ func (h *helpdeskEnv) testServiceLevel(t *testing.T) {
 		t.Errorf("out_of_perimeter=0 lists %v", ids)
 	}
 	h.do(t, "GET", "/api/v1/tickets?out_of_perimeter=maybe", h.adminTok, nil).problem(t, 422)
+
+	// Staff with helpdesk admin rights decide by hand; a technician may not.
+	perim := ticketPath(tk.ID) + "/perimeter"
+	h.do(t, "PUT", perim, h.techTok, `{"out_of_perimeter":true}`).problem(t, 403)
+	if _, msg := h.do(t, "PUT", perim, h.adminTok, `{}`).problem(t, 422).field(t, "out_of_perimeter"); msg == "" {
+		t.Error("no message for a missing out_of_perimeter")
+	}
+	var manual ticket.Ticket
+	h.do(t, "PUT", perim, h.adminTok, `{"out_of_perimeter":true}`).want(t, 200).decode(t, &manual)
+	if !manual.OutOfPerimeter || manual.PerimeterReason != ticket.PerimeterManual || manual.SLA.Covered {
+		t.Fatalf("ticket put out of perimeter by hand: %+v", manual)
+	}
+	h.do(t, "PUT", perim, h.adminTok, `{"out_of_perimeter":false}`).want(t, 200).decode(t, &manual)
+	if manual.OutOfPerimeter || !manual.SLA.Covered {
+		t.Fatalf("ticket put back in the perimeter by hand: %+v", manual)
+	}
 }
 
 // TestTicketOpenAPI checks that the helpdesk is documented with its own
