@@ -65,6 +65,8 @@ type Store interface {
 	// ContractDocuments lists a contract's documents, oldest first.
 	ContractDocuments(ctx context.Context, s tenant.Scope, contractID int64) ([]Document, error)
 	DeleteContractDocument(ctx context.Context, s tenant.Scope, contractID, id int64) error
+	// ContractDocumentKeys returns the file key of every document kept.
+	ContractDocumentKeys(ctx context.Context) (map[string]bool, error)
 }
 
 // Journal appends to the audit journal.
@@ -218,6 +220,63 @@ func (svc *Service) Delete(ctx context.Context, s tenant.Scope, contractID, id i
 		return svc.journal.Record(ctx, audit.Entry{ClientID: &c.ClientID, Action: "contract.document.delete", Object: audit.Object("contract", c.ID), Summary: d.Name})
 	}
 	return nil
+}
+
+// PruneAge is how old a file of the documents' directory must be before
+// Prune may remove it: younger, it may be an upload whose row is being
+// written.
+const PruneAge = time.Hour
+
+// Prune removes the files of the documents' directory that no document
+// row names any more — those of a deleted contract (its rows go with it),
+// or an upload cut short by a crash — when they are older than PruneAge.
+// It returns how many it removed.
+func (svc *Service) Prune(ctx context.Context) (int, error) {
+	entries, err := os.ReadDir(svc.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("list contract documents: %w", err)
+	}
+	keys, err := svc.store.ContractDocumentKeys(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list contract document keys: %w", err)
+	}
+	cutoff := svc.now().Add(-PruneAge)
+	removed := 0
+	for _, e := range entries {
+		if e.IsDir() || keys[e.Name()] {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		if err := os.Remove(svc.path(e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("remove contract document file: %w", err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// Run prunes the documents' directory every interval until ctx ends.
+func (svc *Service) Run(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := svc.Prune(ctx); err != nil {
+			svc.log.Warn("prune contract documents", "err", err)
+		} else if n > 0 {
+			svc.log.Info("pruned contract documents", "files", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // path is where a document's content lives.

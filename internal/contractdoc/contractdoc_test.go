@@ -153,6 +153,36 @@ func TestDocuments(t *testing.T) {
 					t.Fatalf("%d files left", files())
 				}
 			})
+
+			t.Run("prune", func(t *testing.T) {
+				// A draft contract with a document is deleted: its row goes
+				// with it, its file stays until Prune.
+				draft := contract.Contract{ClientID: a.ID, Reference: "ALPHA-2", Title: "Renouvellement", Start: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+					State: contract.StateDraft, Calendar: sla.AlwaysOpen().String(), Availability: 99.5}
+				ok(t, contracts.Create(ctx, sys, &draft))
+				kept, err := svc.Save(ctx, manager, xa.ID, "garde.pdf", "", bytes.NewReader(pdf))
+				ok(t, err)
+				_, err = svc.Save(ctx, manager, draft.ID, "brouillon.pdf", "", bytes.NewReader(pdf))
+				ok(t, err)
+				ok(t, contracts.Delete(ctx, sys, draft.ID))
+				if files() != 2 {
+					t.Fatalf("%d files before pruning, want 2", files())
+				}
+				// Right now the orphan is too young: it could be an upload in flight.
+				now := contractdoc.NewService(db, nil, dir, time.Now, nil)
+				if n, err := now.Prune(ctx); err != nil || n != 0 || files() != 2 {
+					t.Fatalf("a fresh file pruned: %d, %v, %d files", n, err, files())
+				}
+				later := contractdoc.NewService(db, nil, dir, func() time.Time { return time.Now().Add(contractdoc.PruneAge + time.Minute) }, nil)
+				if n, err := later.Prune(ctx); err != nil || n != 1 || files() != 1 {
+					t.Fatalf("pruned %d (%v), %d files left, want 1 and 1", n, err, files())
+				}
+				if _, f, err := svc.Open(ctx, sys, xa.ID, kept.ID); err != nil {
+					t.Fatalf("the kept document was pruned: %v", err)
+				} else {
+					f.Close()
+				}
+			})
 		})
 	}
 }

@@ -65,3 +65,23 @@ func (db *DB) DeleteContractDocument(ctx context.Context, s tenant.Scope, contra
 	return affected(db.exec(ctx, `DELETE FROM contract_documents WHERE id = ? AND contract_id = ?
 		AND contract_id IN (SELECT id FROM contracts WHERE `+cond+`)`, append([]any{id, contractID}, args...)...))
 }
+
+// ContractDocumentKeys returns the file key of every contract document
+// (a deleted contract's documents are gone with it: their files are not
+// among them).
+func (db *DB) ContractDocumentKeys(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.query(ctx, `SELECT file_key FROM contract_documents`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	keys := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys[k] = true
+	}
+	return keys, rows.Err()
+}
