@@ -215,7 +215,8 @@ func (svc *Service) Run(ctx context.Context) error {
 
 // Schedule queues the reports due now: for each client, each kind its
 // contract in force on the period's last day asks for, the last period due
-// (see LastDue). A period already run is left alone, so passes repeat
+// (LastDue) and those missed by a stop of Vigie within CatchUp (Missing). A
+// period already run is left alone, so passes repeat
 // without effect, on one replica or several. It returns how many runs it
 // queued; a client that fails does not stop the others.
 func (svc *Service) Schedule(ctx context.Context) (int, error) {
@@ -233,7 +234,9 @@ func (svc *Service) Schedule(ctx context.Context) (int, error) {
 	for _, c := range clients {
 		loc := zone(c.TimeZone)
 		for _, kind := range report.DocKinds {
-			labels[LastDue(kind, now, loc, svc.d.ReadyHour).Label()] = true
+			for _, p := range Window(kind, now, loc, svc.d.ReadyHour) {
+				labels[p.Label()] = true
+			}
 		}
 	}
 	have, err := svc.d.Store.ReportRunKeys(ctx, slices.Sorted(maps.Keys(labels)))
@@ -258,46 +261,60 @@ func (svc *Service) scheduleClient(ctx context.Context, c ClientInfo, now time.T
 	inForce := map[time.Time]*contract.Contract{}
 	queued := 0
 	for _, kind := range report.DocKinds {
-		p := LastDue(kind, now, loc, svc.d.ReadyHour)
-		if have[kind+" "+p.Label()] {
-			continue
-		}
-		at := LastDay(p)
-		ct, seen := inForce[at]
-		if !seen {
-			x, found, err := svc.d.Contracts.InForce(ctx, tenant.System(), c.ID, at)
+		missing := Missing(Window(kind, now, loc, svc.d.ReadyHour), func(p report.Period) bool { return have[kind+" "+p.Label()] })
+		for _, p := range missing {
+			if have[kind+" "+p.Label()] {
+				continue
+			}
+			n, err := svc.scheduleRun(ctx, c, kind, p, now, inForce)
+			queued += n
 			if err != nil {
-				return queued, fmt.Errorf("contract of client %d on %s: %w", c.ID, at.Format(time.DateOnly), err)
+				return queued, err
 			}
-			if found {
-				ct = &x
-			}
-			inForce[at] = ct
-		}
-		if ct == nil || !enabled(ct.Reporting, kind) {
-			continue
-		}
-		id := ct.ID
-		r := Run{ClientID: c.ID, ContractID: &id, Kind: kind, Period: p.Label(), Lang: language(c.Language),
-			Status: StatusQueued, Send: true, MaxAttempts: svc.d.MaxAttempts, Created: now.UTC().Truncate(time.Microsecond)}
-		var created bool
-		err := svc.d.Store.InTx(ctx, func(ctx context.Context) error {
-			var err error
-			if created, err = svc.d.Store.CreateReportRun(ctx, &r); err != nil || !created {
-				return err
-			}
-			_, err = svc.d.Queue.Insert(ctx, RunArgs{RunID: r.ID, Generation: r.Generation}, svc.insertOpts())
-			return err
-		})
-		if err != nil {
-			return queued, fmt.Errorf("queue %s report %s of client %d: %w", kind, r.Period, c.ID, err)
-		}
-		if created {
-			queued++
-			svc.d.Log.Info("report queued", "client_id", c.ID, "kind", kind, "period", r.Period, "run_id", r.ID)
 		}
 	}
 	return queued, nil
+}
+
+// scheduleRun queues the report of one kind and period for a client when
+// the contract in force on its last day asks for it (inForce caches the
+// contracts looked up by that instant).
+func (svc *Service) scheduleRun(ctx context.Context, c ClientInfo, kind string, p report.Period, now time.Time, inForce map[time.Time]*contract.Contract) (int, error) {
+	at := LastDay(p)
+	ct, seen := inForce[at]
+	if !seen {
+		x, found, err := svc.d.Contracts.InForce(ctx, tenant.System(), c.ID, at)
+		if err != nil {
+			return 0, fmt.Errorf("contract of client %d on %s: %w", c.ID, at.Format(time.DateOnly), err)
+		}
+		if found {
+			ct = &x
+		}
+		inForce[at] = ct
+	}
+	if ct == nil || !enabled(ct.Reporting, kind) {
+		return 0, nil
+	}
+	id := ct.ID
+	r := Run{ClientID: c.ID, ContractID: &id, Kind: kind, Period: p.Label(), Lang: language(c.Language),
+		Status: StatusQueued, Send: true, MaxAttempts: svc.d.MaxAttempts, Created: now.UTC().Truncate(time.Microsecond)}
+	var created bool
+	err := svc.d.Store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if created, err = svc.d.Store.CreateReportRun(ctx, &r); err != nil || !created {
+			return err
+		}
+		_, err = svc.d.Queue.Insert(ctx, RunArgs{RunID: r.ID, Generation: r.Generation}, svc.insertOpts())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue %s report %s of client %d: %w", kind, r.Period, c.ID, err)
+	}
+	if !created {
+		return 0, nil
+	}
+	svc.d.Log.Info("report queued", "client_id", c.ID, "kind", kind, "period", r.Period, "run_id", r.ID)
+	return 1, nil
 }
 
 // may returns the error for a scope that may not do a on clientID's runs.
