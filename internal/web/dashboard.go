@@ -31,6 +31,12 @@ var slaColours = []string{"#067647", "#b54708", "#b42318"}
 // registerDashboard adds the dashboards: GET /dashboard is the staff's
 // (every client they see) or, for a client's users, their company's (the
 // portal); GET /clients/{id}/dashboard is one client's, as its users see it.
+
+// dashChartWidth is the drawing width of the dashboards' bar charts, about
+// the width of the half-page card they sit in, so that their text is shown
+// at its size rather than scaled down.
+const dashChartWidth = 520
+
 func (h *Handler) registerDashboard(rt *router.Router) {
 	if h.d.Dashboard == nil {
 		return
@@ -145,7 +151,7 @@ func staffPage(v *view, d dashboard.Staff) staffDashPage {
 		}
 		levelRows = append(levelRows, row)
 	}
-	pg.ByLevel = chart.Stacked(chart.StackOptions{Title: v.T("dashboard.chart.level"), Keys: d.Levels, Locale: v.chartLocale(),
+	pg.ByLevel = chart.Stacked(chart.StackOptions{Width: dashChartWidth, Title: v.T("dashboard.chart.level"), Keys: d.Levels, Locale: v.chartLocale(),
 		Empty: v.T("dashboard.chart.no_open")}, levelRows)
 	bySLA := slices.Clone(d.Lines)
 	slices.SortStableFunc(bySLA, func(a, b dashboard.Line) int {
@@ -162,7 +168,7 @@ func staffPage(v *view, d dashboard.Staff) staffDashPage {
 		slaRows = append(slaRows, chart.StackRow{Label: l.Client.Name, Href: fmt.Sprintf("/tickets?queue=breaching&client=%d", l.Client.ID),
 			Values: []float64{float64(l.Open.OnTime()), float64(l.Open.AtRisk), float64(l.Open.Breached)}})
 	}
-	pg.BySLA = chart.Stacked(chart.StackOptions{Title: v.T("dashboard.chart.sla"), Locale: v.chartLocale(), Colours: slaColours,
+	pg.BySLA = chart.Stacked(chart.StackOptions{Width: dashChartWidth, Title: v.T("dashboard.chart.sla"), Locale: v.chartLocale(), Colours: slaColours,
 		Keys:  []string{v.T("dashboard.sla.on_time"), v.T("dashboard.sla.at_risk"), v.T("dashboard.sla.breached")},
 		Empty: v.T("dashboard.chart.no_open")}, slaRows)
 
@@ -214,7 +220,7 @@ func quotaRows(v *view, f reportFormat, us []contract.Usage, names map[int64]str
 		q := dashQuota{Client: names[u.ClientID], Reference: u.Reference, ContractID: u.ContractID, Support: "—", OnSite: "—",
 			Exhausted: u.Worst() == contract.LevelExhausted}
 		if u.Included > 0 {
-			q.Support = v.T("dashboard.quota.support", f.duration(u.Support.Minutes()), f.duration(u.Included.Minutes()), strconv.Itoa(u.SupportPercent())+f.percentSign())
+			q.Support = v.T("dashboard.quota.support", contract.HoursText(u.Support), contract.HoursText(u.Included), strconv.Itoa(u.SupportPercent())+f.percentSign())
 		}
 		if u.OnSiteIncluded > 0 {
 			q.OnSite = v.T("dashboard.quota.onsite", u.OnSite, u.OnSiteIncluded)
@@ -363,7 +369,7 @@ func clientDashLayout(v *view, d dashboard.Client) clientDashPage {
 	if o.Open > 0 {
 		sla = []chart.StackRow{{Label: v.T("dashboard.tile.open"), Values: []float64{float64(o.OnTime()), float64(o.AtRisk), float64(o.Breached)}}}
 	}
-	pg.SLA = chart.Stacked(chart.StackOptions{Title: v.T("dashboard.chart.sla_client"), Locale: v.chartLocale(), Colours: slaColours,
+	pg.SLA = chart.Stacked(chart.StackOptions{Width: dashChartWidth, Title: v.T("dashboard.chart.sla_client"), Locale: v.chartLocale(), Colours: slaColours,
 		Keys:  []string{v.T("dashboard.sla.on_time"), v.T("dashboard.sla.at_risk"), v.T("dashboard.sla.breached")},
 		Empty: v.T("dashboard.chart.no_open_client")}, sla)
 	for i, n := range o.ByPriority {
