@@ -97,32 +97,11 @@ func benchDashboard(ctx context.Context, args []string, env Env) error {
 	if dsn == "" {
 		dsn = filepath.Join(cfg.DataDir, "vigie.db")
 	}
-	db, err := store.Open(ctx, dsn, nil)
+	db, err := openTicketBench(ctx, dsn, func(db *store.DB) error { return generateDashboard(ctx, db, o, env.Stderr) }, env.Stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	var have int
-	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&have); err != nil {
-		return err
-	}
-	if have == 0 {
-		if err := generateDashboard(ctx, db, o, env.Stderr); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(env.Stderr, "  measuring the %d tickets already in %s\n", have, dsn)
-	}
-	if db.Dialect() == store.Postgres {
-		if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
-			return fmt.Errorf("vacuum analyze: %w", err)
-		}
-	} else if _, err := db.SQL().ExecContext(ctx, `ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return fmt.Errorf("analyze: %w", err)
-	}
 	return measureDashboard(ctx, db, cfg, o, env.Stdout, env.Stderr)
 }
 

@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
+
+	"github.com/vigie-hq/vigie/internal/store"
 )
 
 // benchFlagSet returns the flag set of "vigie bench NAME", whose help
@@ -45,4 +49,41 @@ func (p benchPlace) check() error {
 		return errors.New("--data-dir is for SQLite: not with --database-url")
 	}
 	return nil
+}
+
+// openTicketBench opens and migrates the database at dsn, fills it with
+// generate when it has no ticket yet (a kept SQLite directory is measured
+// again as it is), and refreshes the planner's statistics as a live
+// database would have them.
+func openTicketBench(ctx context.Context, dsn string, generate func(*store.DB) error, log io.Writer) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*store.DB, error) {
+		db.Close()
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+	var have int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&have); err != nil {
+		return fail(err)
+	}
+	if have == 0 {
+		if err := generate(db); err != nil {
+			return fail(err)
+		}
+	} else {
+		fmt.Fprintf(log, "  measuring the %d tickets already in %s\n", have, dsn)
+	}
+	if db.Dialect() == store.Postgres {
+		if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+			return fail(fmt.Errorf("vacuum analyze: %w", err))
+		}
+	} else if _, err := db.SQL().ExecContext(ctx, `ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fail(fmt.Errorf("analyze: %w", err))
+	}
+	return db, nil
 }

@@ -97,34 +97,11 @@ func benchTickets(ctx context.Context, args []string, env Env) error {
 	default:
 		dsn = filepath.Join(o.dataDir, "vigie.db")
 	}
-	db, err := store.Open(ctx, dsn, nil)
+	db, err := openTicketBench(ctx, dsn, func(db *store.DB) error { return generateTickets(ctx, db, o, env.Stderr) }, env.Stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-
-	var have int
-	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&have); err != nil {
-		return err
-	}
-	if have == 0 {
-		if err := generateTickets(ctx, db, o, env.Stderr); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(env.Stderr, "  measuring the %d tickets already in %s\n", have, dsn)
-	}
-	if db.Dialect() == store.Postgres {
-		// Fresh statistics, as autovacuum would have them on a live database.
-		if _, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
-			return fmt.Errorf("vacuum analyze: %w", err)
-		}
-	} else if _, err := db.SQL().ExecContext(ctx, `PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return fmt.Errorf("optimize: %w", err)
-	}
 	return measureTickets(ctx, db, o, dsn, env.Stdout)
 }
 
