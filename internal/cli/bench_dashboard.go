@@ -182,7 +182,7 @@ func generateDashboard(ctx context.Context, db *store.DB, o dashboardBenchOption
 		{"check_id % 33 = 1", 1, 4, 1},
 		{"last_check IS NULL", 0, 7, 0},
 	} {
-		if _, err := db.SQL().ExecContext(ctx, rebindFor(db, `UPDATE check_status SET state = ?, hard_state = ?, sort_rank = ?, last_check = ?, since = ?, last_change = ? WHERE last_check IS NULL AND `+q.cond),
+		if _, err := db.SQL().ExecContext(ctx, db.Rebind(`UPDATE check_status SET state = ?, hard_state = ?, sort_rank = ?, last_check = ?, since = ?, last_change = ? WHERE last_check IS NULL AND `+q.cond),
 			q.state, q.hard, q.rank, now, now.Add(-time.Hour), now.Add(-time.Hour)); err != nil {
 			return fmt.Errorf("set check states: %w", err)
 		}
@@ -214,7 +214,7 @@ func generateDashboard(ctx context.Context, db *store.DB, o dashboardBenchOption
 			if at.After(now) {
 				at = now.Add(-time.Minute)
 			}
-			if _, err := tx.ExecContext(ctx, rebindFor(db, `INSERT INTO time_entries (ticket_id, technician_id, start_at, duration_seconds, on_site, billable, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			if _, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO time_entries (ticket_id, technician_id, start_at, duration_seconds, on_site, billable, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 				tid, tech.ID, at, 5400, k%4 == 0, true, now); err != nil {
 				return fmt.Errorf("insert time entry: %w", err)
 			}
@@ -225,24 +225,6 @@ func generateDashboard(ctx context.Context, db *store.DB, o dashboardBenchOption
 	}
 	fmt.Fprintf(progress, "  generated in %s\n", time.Since(start).Round(time.Second))
 	return nil
-}
-
-// rebindFor writes ? placeholders as $n on PostgreSQL.
-func rebindFor(db *store.DB, q string) string {
-	if db.Dialect() != store.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range q {
-		if c == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 func benchIDs(ctx context.Context, db *store.DB, q string) ([]int64, error) {
@@ -555,11 +537,11 @@ func benchDashboardHTTP(ctx context.Context, cfg config.Config, n int, progress 
 	pw := fmt.Sprintf("bench-%d-dashboard", time.Now().UnixNano())
 	u := user.User{Email: "dashboard-bench@vigie.invalid", Name: "Benchmark", Role: tenant.RoleAdmin, Language: "fr"}
 	var existing int
-	if err := a.DB.SQL().QueryRowContext(ctx, rebindFor(a.DB, `SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&existing); err != nil {
+	if err := a.DB.SQL().QueryRowContext(ctx, a.DB.Rebind(`SELECT COUNT(*) FROM users WHERE email = ?`), u.Email).Scan(&existing); err != nil {
 		return nil, 0, err
 	}
 	if existing > 0 {
-		if _, err := a.DB.SQL().ExecContext(ctx, rebindFor(a.DB, `UPDATE users SET email = ? WHERE email = ?`), fmt.Sprintf("old-%d@vigie.invalid", time.Now().UnixNano()), u.Email); err != nil {
+		if _, err := a.DB.SQL().ExecContext(ctx, a.DB.Rebind(`UPDATE users SET email = ? WHERE email = ?`), fmt.Sprintf("old-%d@vigie.invalid", time.Now().UnixNano()), u.Email); err != nil {
 			return nil, 0, err
 		}
 	}

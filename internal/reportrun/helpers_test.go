@@ -9,7 +9,6 @@ import (
 	"mime"
 	"mime/multipart"
 	netmail "net/mail"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -241,19 +240,7 @@ func (e *env) wait(t *testing.T, id int64) (reportrun.Run, []string) {
 // count runs a COUNT query written with ? placeholders.
 func (e *env) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	if e.db.Dialect() == store.Postgres {
-		var b strings.Builder
-		n := 0
-		for _, r := range query {
-			if r == '?' {
-				n++
-				b.WriteString("$" + strconv.Itoa(n))
-				continue
-			}
-			b.WriteRune(r)
-		}
-		query = b.String()
-	}
+	query = e.db.Rebind(query)
 	var n int
 	if err := e.db.SQL().QueryRowContext(t.Context(), query, args...).Scan(&n); err != nil {
 		t.Fatal(err)

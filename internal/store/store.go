@@ -202,6 +202,11 @@ func (db *DB) r(ctx context.Context) querier {
 	return db.read
 }
 
+// Rebind turns the ? placeholders of a statement written for the store into
+// PostgreSQL's $1, $2… (unchanged on SQLite), for the rare caller that runs
+// SQL of its own through SQL() — benchmarks seeding data, tests counting rows.
+func (db *DB) Rebind(query string) string { return db.rebind(query) }
+
 // rebind turns ? placeholders into $1, $2… on PostgreSQL. Queries never hold
 // a literal question mark.
 func (db *DB) rebind(query string) string {
