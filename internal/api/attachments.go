@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 
@@ -35,17 +36,52 @@ func (a *API) attachmentEndpoints() []endpoint {
 	}
 }
 
+// parseMultipart reads a multipart/form-data body (8 MiB in memory, the
+// rest in temporary files the caller removes with
+// c.r.MultipartForm.RemoveAll): 413 past the body limit, 415 for another
+// body.
+func (c *call) parseMultipart() error {
+	if err := c.r.ParseMultipartForm(8 << 20); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &requestError{status: http.StatusRequestEntityTooLarge, key: "api.problem.too_large", args: []any{tooLarge.Limit}}
+		}
+		return &requestError{status: http.StatusUnsupportedMediaType, key: "api.problem.media_type"}
+	}
+	return nil
+}
+
+// uploadedFile returns the one "file" part of a parsed multipart form, or
+// nil with its field error added to v (missing, or given twice).
+func (c *call) uploadedFile(v *fault.Invalid) *multipart.FileHeader {
+	files := c.r.MultipartForm.File["file"]
+	switch {
+	case len(files) == 0:
+		v.Add("file", "required")
+	case len(files) > 1:
+		v.Add("file", "repeated_param")
+	default:
+		return files[0]
+	}
+	return nil
+}
+
+// openUpload opens an uploaded part (400 when it cannot be read).
+func openUpload(fh *multipart.FileHeader) (multipart.File, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, &requestError{status: http.StatusBadRequest, key: "api.problem.unreadable"}
+	}
+	return f, nil
+}
+
 func (a *API) createAttachment(c *call) (any, error) {
 	t, err := a.ticket(c)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.r.ParseMultipartForm(8 << 20); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &requestError{status: http.StatusRequestEntityTooLarge, key: "api.problem.too_large", args: []any{tooLarge.Limit}}
-		}
-		return nil, &requestError{status: http.StatusUnsupportedMediaType, key: "api.problem.media_type"}
+	if err := c.parseMultipart(); err != nil {
+		return nil, err
 	}
 	defer c.r.MultipartForm.RemoveAll()
 	var followup *int64
@@ -57,20 +93,13 @@ func (a *API) createAttachment(c *call) (any, error) {
 		}
 		followup = &id
 	}
-	files := c.r.MultipartForm.File["file"]
-	switch {
-	case len(files) == 0:
-		v.Add("file", "required")
-	case len(files) > 1:
-		v.Add("file", "repeated_param")
-	}
+	fh := c.uploadedFile(&v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	fh := files[0]
-	f, err := fh.Open()
+	f, err := openUpload(fh)
 	if err != nil {
-		return nil, &requestError{status: http.StatusBadRequest, key: "api.problem.unreadable"}
+		return nil, err
 	}
 	defer f.Close()
 	at, err := a.d.Attachments.Save(c.r.Context(), c.scope, t.ID, followup, fh.Filename, fh.Header.Get("Content-Type"), f)

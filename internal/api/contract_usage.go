@@ -125,31 +125,21 @@ func (a *API) createContractDocument(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.r.ParseMultipartForm(8 << 20); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &requestError{status: http.StatusRequestEntityTooLarge, key: "api.problem.too_large", args: []any{tooLarge.Limit}}
-		}
-		return nil, &requestError{status: http.StatusUnsupportedMediaType, key: "api.problem.media_type"}
+	if err := c.parseMultipart(); err != nil {
+		return nil, err
 	}
 	defer c.r.MultipartForm.RemoveAll()
 	var v fault.Invalid
-	files := c.r.MultipartForm.File["file"]
-	switch {
-	case len(files) == 0:
-		v.Add("file", "required")
-	case len(files) > 1:
-		v.Add("file", "repeated_param")
-	}
+	fh := c.uploadedFile(&v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	f, err := files[0].Open()
+	f, err := openUpload(fh)
 	if err != nil {
-		return nil, &requestError{status: http.StatusBadRequest, key: "api.problem.unreadable"}
+		return nil, err
 	}
 	defer f.Close()
-	d, err := a.d.ContractDocs.Save(c.r.Context(), c.scope, id, files[0].Filename, files[0].Header.Get("Content-Type"), f)
+	d, err := a.d.ContractDocs.Save(c.r.Context(), c.scope, id, fh.Filename, fh.Header.Get("Content-Type"), f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,11 @@
 package app
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/i18n"
 	"github.com/vigie-hq/vigie/internal/report"
-	"github.com/vigie-hq/vigie/internal/reportpdf"
+	"github.com/vigie-hq/vigie/internal/reportdoc"
 	"github.com/vigie-hq/vigie/internal/review"
 )
 
@@ -25,21 +22,6 @@ func (a *App) buildReviews(now func() time.Time) {
 		a.Log.Error("scheduled service reviews disabled", "err", err)
 		return
 	}
-	a.ReportRuns.SetGenerator(report.DocReview, review.Generator(a.Reviews, texts, a.reviewRenderer(texts)))
-}
-
-// reviewRenderer draws a review's PDF with the provider's name and logo.
-func (a *App) reviewRenderer(texts reportpdf.Translator) review.Renderer {
-	return func(ctx context.Context, w io.Writer, rv review.Review, lang string, generated time.Time) error {
-		pr, err := a.Provider.Get(ctx)
-		if err != nil {
-			return fmt.Errorf("load provider: %w", err)
-		}
-		opts := reportpdf.Options{Texts: texts, Lang: lang, Client: rv.Client, Generated: generated, Provider: pr.Name}
-		// reportpdf draws PNG and JPEG only: an SVG logo is left out.
-		if len(pr.Logo) > 0 && (pr.LogoType == "image/png" || pr.LogoType == "image/jpeg") {
-			opts.Logo, opts.LogoType = pr.Logo, pr.LogoType
-		}
-		return reportpdf.RenderReview(w, rv, opts)
-	}
+	docs := reportdoc.Builder{Store: a.DB, Clients: a.Clients, Provider: a.Provider, Contracts: a.Contracts, Texts: texts}
+	a.ReportRuns.SetGenerator(report.DocReview, docs.Review(a.Reviews))
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -52,3 +53,18 @@ type Request struct {
 // archive and the download links all go through the generator of a kind,
 // so a scheduled report is byte for byte what a user downloads.
 type Generator func(ctx context.Context, rq Request) (Document, error)
+
+// SafeName keeps the ASCII letters, digits, dashes and underscores of s, for
+// a file name in a mail or a download header; fallback when nothing is left.
+func SafeName(s, fallback string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c < 128 && (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return fallback
+	}
+	return b.String()
+}

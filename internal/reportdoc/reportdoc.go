@@ -10,7 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/client"
@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/report"
 	"github.com/vigie-hq/vigie/internal/reportpdf"
+	"github.com/vigie-hq/vigie/internal/review"
 	"github.com/vigie-hq/vigie/internal/tenant"
 )
 
@@ -104,6 +105,21 @@ func (b Builder) Monthly() report.Generator {
 	}
 }
 
+// Review returns the generator of a client's service review (a quarter, or
+// any period): review.Generator drawing its PDF with the provider's name
+// and logo. The review page's downloads and the scheduler both use it.
+func (b Builder) Review(svc *review.Service) report.Generator {
+	return review.Generator(svc, b.Texts, func(ctx context.Context, w io.Writer, rv review.Review, lang string, generated time.Time) error {
+		pr, err := b.Provider.Get(ctx)
+		if err != nil {
+			return fmt.Errorf("read provider: %w", err)
+		}
+		opts := reportpdf.Options{Texts: b.Texts, Lang: lang, Client: rv.Client, Generated: generated}
+		opts.SetProvider(pr)
+		return reportpdf.RenderReview(w, rv, opts)
+	})
+}
+
 // Annual returns the generator of the annual report (a year period).
 func (b Builder) Annual() report.Generator {
 	return func(ctx context.Context, rq report.Request) (report.Document, error) {
@@ -142,22 +158,7 @@ func (b Builder) Target(ctx context.Context, clientID int64, until time.Time) (f
 // Name is the file name stem of a report: the kind's word in the language,
 // the client's code and the period ("compte-rendu-ACME-2026-10-05").
 func Name(t reportpdf.Translator, lang, kind, code, label string) string {
-	return t.T(lang, "reportdoc.file."+kind) + "-" + FileSafe(code) + "-" + FileSafe(label)
-}
-
-// FileSafe keeps the ASCII letters, digits, dashes and underscores of s,
-// for a file name in a header ("client" when nothing is left).
-func FileSafe(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c < 128 && (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			b.WriteRune(c)
-		}
-	}
-	if b.Len() == 0 {
-		return "client"
-	}
-	return b.String()
+	return t.T(lang, "reportdoc.file."+kind) + "-" + report.SafeName(code, "client") + "-" + report.SafeName(label, "client")
 }
 
 // prepared is what every kind needs before its figures.
@@ -198,10 +199,7 @@ func (b Builder) prepare(ctx context.Context, kind string, rq report.Request) (p
 	if lang != "fr" && lang != "en" {
 		lang = "fr"
 	}
-	opts := reportpdf.Options{Texts: b.Texts, Lang: lang, Provider: pr.Name, Client: c.Name, Generated: now, Location: rq.Period.Location}
-	// reportpdf draws PNG and JPEG only: an SVG logo is left out.
-	if len(pr.Logo) > 0 && (pr.LogoType == "image/png" || pr.LogoType == "image/jpeg") {
-		opts.Logo, opts.LogoType = pr.Logo, pr.LogoType
-	}
+	opts := reportpdf.Options{Texts: b.Texts, Lang: lang, Client: c.Name, Generated: now, Location: rq.Period.Location}
+	opts.SetProvider(pr)
 	return prepared{now: now, name: Name(b.Texts, lang, kind, c.Code, rq.Period.Label()), opts: opts}, nil
 }

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 
 	"github.com/vigie-hq/vigie/internal/fault"
+	"github.com/vigie-hq/vigie/internal/provider"
 	"github.com/vigie-hq/vigie/internal/report"
 )
 
@@ -59,6 +60,15 @@ type Options struct {
 	// client's contract), 0 when none: with one, each critical asset gets a
 	// coloured badge saying whether it was met.
 	AvailabilityTarget float64
+}
+
+// SetProvider prints the provider's name and, when it is a PNG or a JPEG
+// (what the PDF can draw: an SVG logo is left out), its logo.
+func (o *Options) SetProvider(p provider.Provider) {
+	o.Provider = p.Name
+	if len(p.Logo) > 0 && (p.LogoType == "image/png" || p.LogoType == "image/jpeg") {
+		o.Logo, o.LogoType = p.Logo, p.LogoType
+	}
 }
 
 // Validate checks the options; a fault.Invalid names the faulty field.

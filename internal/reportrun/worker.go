@@ -6,7 +6,6 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -110,7 +109,7 @@ func (svc *Service) produce(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	doc.Name = fileSafe(doc.Name)
+	doc.Name = report.SafeName(doc.Name, "client")
 	if len(doc.PDF) == 0 || doc.Name == "client" {
 		return errors.New("generate: the generator returned no PDF or no name")
 	}
@@ -209,21 +208,5 @@ func (svc *Service) message(r Run, c client.Client, p report.Period, doc report.
 }
 
 var _ river.Worker[RunArgs] = (*Worker)(nil)
-
-// fileSafe keeps the letters, digits, '-' and '_' of a generator's file
-// name stem: it names the mail attachment and the downloads ("client"
-// when nothing is left).
-func fileSafe(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c < 128 && (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			b.WriteRune(c)
-		}
-	}
-	if b.Len() == 0 {
-		return "client"
-	}
-	return b.String()
-}
 
 var _ Contracts = (*contract.Service)(nil)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/report"
@@ -50,18 +49,5 @@ func Generator(svc *Service, texts Translator, render Renderer) report.Generator
 // FileName is "<word>-<code>-<period>" with only letters, digits, dashes
 // and underscores kept from the code and the period.
 func FileName(word, code, period string) string {
-	return word + "-" + safeName(code, "client") + "-" + safeName(period, "period")
-}
-
-func safeName(s, fallback string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c < 128 && (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			b.WriteRune(c)
-		}
-	}
-	if b.Len() == 0 {
-		return fallback
-	}
-	return b.String()
+	return word + "-" + report.SafeName(code, "client") + "-" + report.SafeName(period, "period")
 }

@@ -200,7 +200,7 @@ func (h *Handler) archiveFile(w http.ResponseWriter, r *http.Request, f reportru
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", contentType)
-	hd.Set("Content-Disposition", `attachment; filename="`+fileSafe(run.Name)+"."+string(f)+`"`)
+	hd.Set("Content-Disposition", `attachment; filename="`+report.SafeName(run.Name, "client")+"."+string(f)+`"`)
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
 	hd.Set("Cache-Control", "no-store")
 	_, _ = w.Write(body)

@@ -284,21 +284,6 @@ func (h *Handler) reportFile(w http.ResponseWriter, name, contentType string, bo
 	_, _ = w.Write(body)
 }
 
-// fileSafe keeps the letters, digits, dashes and underscores of s, for a
-// file name in a header.
-func fileSafe(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		if c < 128 && (c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			b.WriteRune(c)
-		}
-	}
-	if b.Len() == 0 {
-		return "client"
-	}
-	return b.String()
-}
-
 // fill lays out the figures: tiles, tables and gauges. It counts nothing.
 func (d *reportPage) fill(v *view, m report.Monthly, ct *contractTarget, loc *time.Location) {
 	d.Shown, d.M = true, m

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"github.com/vigie-hq/vigie/internal/client"
 	"github.com/vigie-hq/vigie/internal/fault"
 	"github.com/vigie-hq/vigie/internal/report"
-	"github.com/vigie-hq/vigie/internal/reportpdf"
 	"github.com/vigie-hq/vigie/internal/review"
 	"github.com/vigie-hq/vigie/internal/router"
 	"github.com/vigie-hq/vigie/internal/tenant"
@@ -251,61 +249,24 @@ func (h *Handler) reviewQuarterOptions(loc *time.Location) []option {
 	return out
 }
 
-// reviewDownloadFailed answers a download that cannot be made.
-func (h *Handler) reviewDownloadFailed(w http.ResponseWriter, r *http.Request, v *view, err error) {
-	if _, bad := fault.AsInvalid(err); bad {
-		http.Error(w, v.T("review.bad_period"), http.StatusBadRequest)
-		return
-	}
-	h.fail(w, r, err)
-}
+func (h *Handler) reviewPDF(w http.ResponseWriter, r *http.Request) { h.reviewFile(w, r, false) }
 
-func (h *Handler) reviewPDF(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) reviewCSV(w http.ResponseWriter, r *http.Request) { h.reviewFile(w, r, true) }
+
+// reviewFile sends the review's PDF or CSV, made by the generator the
+// scheduler uses for the quarterly review.
+func (h *Handler) reviewFile(w http.ResponseWriter, r *http.Request, csv bool) {
 	rq, ok := h.reviewClient(w, r)
 	if !ok {
 		return
 	}
-	rv, _, err := h.reviewOf(rq, r)
+	rr := reportRequest{c: rq.c, s: rq.s, v: rq.v, loc: rq.loc, period: rq.period, bad: "review.bad_period"}
+	p, err := parseReviewPeriod(rq.period, rq.loc)
 	if err != nil {
-		h.reviewDownloadFailed(w, r, rq.v, err)
+		h.reportDownloadFailed(w, r, rr, err)
 		return
 	}
-	opts := reportpdf.Options{Texts: h.msg, Lang: rq.v.Lang, Client: rq.c.Name, Generated: h.now(), Location: rq.loc}
-	pr := rq.v.Provider
-	opts.Provider = pr.Name
-	// reportpdf draws PNG and JPEG only: an SVG logo is left out.
-	if len(pr.Logo) > 0 && (pr.LogoType == "image/png" || pr.LogoType == "image/jpeg") {
-		opts.Logo, opts.LogoType = pr.Logo, pr.LogoType
-	}
-	var buf bytes.Buffer
-	if err := reportpdf.RenderReview(&buf, rv, opts); err != nil {
-		h.fail(w, r, fmt.Errorf("render review of client %d: %w", rq.c.ID, err))
-		return
-	}
-	h.reviewAttachment(w, rq, "application/pdf", "pdf", buf.Bytes())
-}
-
-func (h *Handler) reviewCSV(w http.ResponseWriter, r *http.Request) {
-	rq, ok := h.reviewClient(w, r)
-	if !ok {
-		return
-	}
-	rv, _, err := h.reviewOf(rq, r)
-	if err != nil {
-		h.reviewDownloadFailed(w, r, rq.v, err)
-		return
-	}
-	h.reviewAttachment(w, rq, "text/csv; charset=utf-8", "csv", rv.CSV())
-}
-
-func (h *Handler) reviewAttachment(w http.ResponseWriter, rq reviewRequest, contentType, ext string, body []byte) {
-	name := review.FileName(rq.v.T("review.file"), rq.c.Code, rq.period) + "." + ext
-	hd := w.Header()
-	hd.Set("Content-Type", contentType)
-	hd.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	hd.Set("Cache-Control", "no-store")
-	_, _ = w.Write(body)
+	h.reportDocument(w, r, rr, h.reportBuilder().Review(h.d.Reviews), p, csv)
 }
 
 // reviewPost starts a form of the review page: the form parsed, the
